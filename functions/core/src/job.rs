@@ -1,0 +1,52 @@
+//! What a build runner is told to do. The launcher hands it over; the runner never sees the
+//! store. Secret values are not part of it: each launcher adds them its own way.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ConfigSnapshot, Deployment, DeploymentKind, Repository};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunnerJob {
+    pub deployment_id: String,
+    pub app: String,
+    pub environment: String,
+    pub kind: DeploymentKind,
+    pub repository: Repository,
+    pub commit_sha: String,
+    pub config: ConfigSnapshot,
+    /// Secret values, filled in by the launcher that owns the secret store (never logged).
+    #[serde(default)]
+    pub secrets: BTreeMap<String, String>,
+    /// Extra non-secret environment the launcher adds (e.g. where local mode publishes sites).
+    #[serde(default)]
+    pub extra_env: BTreeMap<String, String>,
+}
+
+impl RunnerJob {
+    pub fn for_deployment(deployment: &Deployment, repository: &Repository) -> Self {
+        RunnerJob {
+            deployment_id: deployment.id.clone(),
+            app: deployment.app.clone(),
+            environment: deployment.environment.clone(),
+            kind: deployment.kind,
+            repository: repository.clone(),
+            commit_sha: deployment.commit.sha.clone(),
+            config: deployment.config.clone(),
+            secrets: BTreeMap::new(),
+            extra_env: BTreeMap::new(),
+        }
+    }
+}
+
+/// What a runner reports when it ends (written to its result file / the store).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunnerResult {
+    pub succeeded: bool,
+    pub error: Option<String>,
+    #[serde(default)]
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+}

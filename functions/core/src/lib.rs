@@ -1,0 +1,17 @@
+//! Trellis's domain: the deployment pipeline's rules and the ports its adapters implement.
+//! No Lambda, AWS or HTTP types live here.
+
+pub mod error;
+pub mod job;
+pub mod logs;
+pub mod model;
+pub mod pipeline;
+pub mod ports;
+pub mod requests;
+pub mod validate;
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+pub use error::{DomainError, LaunchError, SecretError, SourceError, StoreError};
+pub use pipeline::{Pipeline, Ports};

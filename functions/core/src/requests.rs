@@ -1,0 +1,65 @@
+//! What callers ask the pipeline for, already parsed but not yet validated.
+
+use std::collections::BTreeMap;
+
+use crate::model::{Commit, Repository, Settings};
+
+#[derive(Debug, Clone, Default)]
+pub struct NewEnvironment {
+    pub name: String,
+    pub branch: Option<String>,
+    pub auto_deploy: Option<bool>,
+    pub protected: Option<bool>,
+    pub tests_enabled: Option<bool>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewApp {
+    pub name: String,
+    pub repository: Repository,
+    pub settings: Settings,
+    /// `None`: development (tracks `main`, auto-deploy) → staging → production (protected).
+    pub environments: Option<Vec<NewEnvironment>>,
+}
+
+/// A change to some settings: `None` leaves a field alone, `Some(None)` clears it.
+#[derive(Debug, Clone, Default)]
+pub struct SettingsPatch {
+    pub install_command: Option<Option<String>>,
+    pub test_command: Option<Option<String>>,
+    pub deploy_command: Option<Option<String>>,
+    pub remove_command: Option<Option<String>>,
+    pub timeout_minutes: Option<Option<u32>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct EnvironmentPatch {
+    pub branch: Option<Option<String>>,
+    pub auto_deploy: Option<bool>,
+    pub tests_enabled: Option<bool>,
+    /// Set (`Some`) or remove (`None`) each variable.
+    pub variables: Option<BTreeMap<String, Option<String>>>,
+    /// Set (`Some`) or remove (`None`) each secret; values are write-only.
+    pub secrets: Option<BTreeMap<String, Option<String>>>,
+    pub settings: Option<SettingsPatch>,
+}
+
+/// A push to a branch, from a GitHub webhook or a local repository watcher.
+#[derive(Debug, Clone)]
+pub struct PushEvent {
+    /// [`Repository::key`] of the pushed repository.
+    pub repository_key: String,
+    pub branch: String,
+    pub commit: Commit,
+}
+
+/// How a runner ended, as its launcher saw it.
+#[derive(Debug, Clone)]
+pub enum RunnerOutcome {
+    Succeeded {
+        outputs: serde_json::Map<String, serde_json::Value>,
+    },
+    Failed {
+        reason: String,
+    },
+}

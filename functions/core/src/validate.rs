@@ -1,0 +1,163 @@
+//! Input rules shared by every edge.
+
+use crate::error::DomainError;
+
+/// App and environment names: they become IaC stage names and URL segments.
+pub fn slug(field: &str, value: &str) -> Result<(), DomainError> {
+    let mut chars = value.chars();
+    let ok = value.len() <= 39
+        && chars.next().is_some_and(|c| c.is_ascii_lowercase())
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!(
+                "{value:?} is not a valid name: use 1 to 39 characters, lowercase letters, digits \
+                 and '-', starting with a letter"
+            ),
+        ))
+    }
+}
+
+/// A git branch name (the subset of `git check-ref-format` rules that matter here).
+pub fn branch(field: &str, value: &str) -> Result<(), DomainError> {
+    let bad = value.is_empty()
+        || value.len() > 255
+        || value.starts_with('-')
+        || value.starts_with('/')
+        || value.ends_with('/')
+        || value.ends_with('.')
+        || value.ends_with(".lock")
+        || value.contains("..")
+        || value.contains("//")
+        || value.contains("@{")
+        || value
+            .chars()
+            .any(|c| c.is_control() || " ~^:?*[\\".contains(c));
+    if bad {
+        Err(DomainError::invalid(
+            field,
+            format!("{value:?} is not a valid git branch name"),
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// A git reference given to a manual deploy: a branch, tag or sha.
+pub fn reference(field: &str, value: &str) -> Result<(), DomainError> {
+    branch(field, value)
+}
+
+/// Environment variable and secret names. `TRELLIS_` is reserved for what the runner sets.
+pub fn variable_name(field: &str, name: &str) -> Result<(), DomainError> {
+    let mut chars = name.chars();
+    let ok = name.len() <= 128
+        && chars
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if !ok {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "{name:?} is not a valid variable name: letters, digits and '_', not starting \
+                 with a digit, at most 128 characters"
+            ),
+        ));
+    }
+    if name.starts_with("TRELLIS_") {
+        return Err(DomainError::invalid(
+            field,
+            format!("{name:?} uses the reserved prefix TRELLIS_"),
+        ));
+    }
+    Ok(())
+}
+
+pub const MAX_VARIABLE_VALUE: usize = 32 * 1024;
+
+pub fn variable_value(field: &str, value: &str) -> Result<(), DomainError> {
+    if value.len() > MAX_VARIABLE_VALUE {
+        return Err(DomainError::invalid(
+            field,
+            format!("value is {} bytes; at most {MAX_VARIABLE_VALUE} are allowed", value.len()),
+        ));
+    }
+    if value.contains('\0') {
+        return Err(DomainError::invalid(field, "value contains a NUL byte"));
+    }
+    Ok(())
+}
+
+/// A shell command from the settings.
+pub fn command(field: &str, value: &str) -> Result<(), DomainError> {
+    if value.trim().is_empty() {
+        return Err(DomainError::invalid(field, "command is empty"));
+    }
+    if value.len() > 4096 {
+        return Err(DomainError::invalid(field, "command is longer than 4096 bytes"));
+    }
+    if value.contains('\0') {
+        return Err(DomainError::invalid(field, "command contains a NUL byte"));
+    }
+    Ok(())
+}
+
+pub fn timeout_minutes(field: &str, value: u32) -> Result<(), DomainError> {
+    if (1..=480).contains(&value) {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            "timeout must be between 1 and 480 minutes",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs() {
+        for ok in ["a", "development", "my-app-2", &"a".repeat(39)] {
+            assert!(slug("name", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "A", "1app", "-a", "my_app", "my app", &"a".repeat(40), "ünï"] {
+            let err = slug("name", bad).unwrap_err();
+            assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "name"));
+        }
+    }
+
+    #[test]
+    fn branches() {
+        for ok in ["main", "feature/x", "release-1.2"] {
+            assert!(branch("branch", ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "a b", "a..b", "x.lock", "-x", "a:b", "a~1", "/a", "a/"] {
+            assert!(branch("branch", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn variable_names() {
+        assert!(variable_name("v", "API_URL").is_ok());
+        assert!(variable_name("v", "_x1").is_ok());
+        assert!(variable_name("v", "1X").is_err());
+        assert!(variable_name("v", "A-B").is_err());
+        assert!(variable_name("v", "TRELLIS_TOKEN").is_err());
+    }
+
+    #[test]
+    fn values_and_commands() {
+        assert!(variable_value("v", &"x".repeat(MAX_VARIABLE_VALUE + 1)).is_err());
+        assert!(variable_value("v", "a\0b").is_err());
+        assert!(command("c", "  ").is_err());
+        assert!(command("c", "npm run deploy").is_ok());
+        assert!(timeout_minutes("t", 0).is_err());
+        assert!(timeout_minutes("t", 60).is_ok());
+    }
+}

@@ -1,0 +1,3 @@
+//! Trellis's local mode: the same handlers as the Lambdas, composed with embedded parts.
+
+pub mod sqlite;
