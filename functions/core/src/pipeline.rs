@@ -546,7 +546,9 @@ impl Pipeline {
     pub async fn handle_push(&self, push: PushEvent) -> Result<Vec<Deployment>, DomainError> {
         let mut created = Vec::new();
         for app in self.store.list_apps().await? {
-            if app.repository.key() != push.repository_key {
+            if app.repository.key() != push.repository_key
+                || push.only_app.as_ref().is_some_and(|only| *only != app.name)
+            {
                 continue;
             }
             for e in self.store.list_environments(&app.name).await? {

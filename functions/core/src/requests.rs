@@ -51,6 +51,8 @@ pub struct PushEvent {
     pub repository_key: String,
     pub branch: String,
     pub commit: Commit,
+    /// Limits the push to one app (a local watcher sees each app's repository on its own).
+    pub only_app: Option<String>,
 }
 
 /// How a runner ended, as its launcher saw it.

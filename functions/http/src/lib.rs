@@ -1,1 +1,91 @@
+//! Trellis's HTTP edge: the API handlers, GitHub webhook, log forwarder and live-update
+//! protocol. The local server mounts [`router`]; each Lambda mounts the one route it serves.
 
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod forwarder;
+pub mod live;
+pub mod openapi;
+pub mod routes;
+pub mod state;
+pub mod views;
+pub mod webhook;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::StatusCode;
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+
+pub use error::{ApiError, ApiResult};
+pub use state::AppState;
+
+use routes::{apps, deployments, environments, meta};
+
+/// Every authenticated API route.
+pub fn protected_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/apps", get(apps::list_apps).post(apps::create_app))
+        .route(
+            "/api/apps/{app}",
+            get(apps::get_app)
+                .patch(apps::update_app)
+                .delete(apps::delete_app),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}",
+            get(environments::get_environment).patch(environments::update_environment),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}/deployments",
+            get(environments::list_deployments),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}/deploy",
+            post(environments::deploy),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}/promote",
+            post(environments::promote),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}/rollback",
+            post(environments::rollback),
+        )
+        .route(
+            "/api/apps/{app}/environments/{env}/teardown",
+            post(environments::teardown),
+        )
+        .route("/api/deployments/{id}", get(deployments::get_deployment))
+        .route("/api/deployments/{id}/cancel", post(deployments::cancel))
+        .route("/api/deployments/{id}/logs", get(deployments::logs))
+}
+
+/// The whole API (without the WebSocket, which belongs to the transport).
+pub fn router(state: AppState) -> Router {
+    let protected = protected_routes()
+        .route_layer(from_fn_with_state(state.clone(), auth::require_token))
+        .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES));
+    let public = Router::new()
+        .route("/api/health", get(meta::health))
+        .route("/api/openapi.json", get(meta::openapi))
+        .route(
+            "/api/webhooks/github",
+            post(webhook::github_webhook).layer(DefaultBodyLimit::max(webhook::MAX_WEBHOOK_BYTES)),
+        );
+    public
+        .merge(protected)
+        // Unknown API paths answer in JSON; everything else is left to the host (dashboard).
+        .route("/api", axum::routing::any(not_found))
+        .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        format!("no route for {}", uri.path()),
+    )
+}

@@ -1,0 +1,67 @@
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::routes::query_number;
+use crate::state::AppState;
+use crate::views::{DeploymentView, EmptyRequest, LogsView};
+
+/// `GET /api/deployments/{id}`
+#[utoipa::path(get, path = "/api/deployments/{id}", tag = "deployments",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeploymentView), (status = 404, body = ErrorBody)))]
+pub async fn get_deployment(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<DeploymentView>> {
+    Ok(Json(state.pipeline.require_deployment(&id).await?.into()))
+}
+
+/// `POST /api/deployments/{id}/cancel`: a queued deployment is cancelled at once; a running
+/// one's runner is asked to stop and the deployment ends `cancelled` when it has.
+#[utoipa::path(post, path = "/api/deployments/{id}/cancel", tag = "deployments",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeploymentView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    ApiJson(_empty): ApiJson<EmptyRequest>,
+) -> ApiResult<Json<DeploymentView>> {
+    Ok(Json(state.pipeline.cancel(&id).await?.into()))
+}
+
+pub const MAX_LOG_PAGE: u64 = 5000;
+
+/// `GET /api/deployments/{id}/logs?after={seq}&limit=`: lines with `seq > after`, in order.
+#[utoipa::path(get, path = "/api/deployments/{id}/logs", tag = "deployments",
+    params(("id" = String, Path),
+           ("after" = Option<u64>, Query, description = "last seq already seen, default 0"),
+           ("limit" = Option<u64>, Query, description = "1 to 5000, default 1000")),
+    responses((status = 200, body = LogsView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn logs(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<LogsView>> {
+    let after = query_number(&query, "after", 0, u64::MAX)?;
+    let limit = query_number(&query, "limit", 1000, MAX_LOG_PAGE)?.max(1) as usize;
+    // Read the status first: a runner's last lines are stored before its deployment ends, so
+    // an ended deployment read here has every line in the store already.
+    let deployment = state.pipeline.require_deployment(&id).await?;
+    let lines = state
+        .pipeline
+        .store()
+        .read_logs(&id, after, limit)
+        .await
+        .map_err(trellis_core::DomainError::from)?;
+    let complete = deployment.status.is_terminal() && lines.len() < limit;
+    Ok(Json(LogsView {
+        lines: lines.into_iter().map(Into::into).collect(),
+        complete,
+    }))
+}

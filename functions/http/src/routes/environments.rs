@@ -1,0 +1,145 @@
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use trellis_core::requests::EnvironmentPatch;
+
+use crate::error::{ApiResult, ErrorBody};
+use crate::extract::ApiJson;
+use crate::routes::query_number;
+use crate::state::AppState;
+use crate::views::{
+    DeployRequest, DeploymentView, EmptyRequest, EnvironmentView, RollbackRequest,
+    UpdateEnvironmentRequest,
+};
+
+type Accepted = (StatusCode, Json<DeploymentView>);
+
+fn accepted(d: trellis_core::model::Deployment) -> Accepted {
+    (StatusCode::ACCEPTED, Json(d.into()))
+}
+
+/// `GET /api/apps/{app}/environments/{env}`
+#[utoipa::path(get, path = "/api/apps/{app}/environments/{env}", tag = "environments",
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 200, body = EnvironmentView), (status = 404, body = ErrorBody)))]
+pub async fn get_environment(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+) -> ApiResult<Json<EnvironmentView>> {
+    Ok(Json(state.pipeline.get_environment(&app, &env).await?.into()))
+}
+
+/// `PATCH /api/apps/{app}/environments/{env}`: branch, auto-deploy, tests, variables, secrets
+/// (write-only) and setting overrides.
+#[utoipa::path(patch, path = "/api/apps/{app}/environments/{env}", tag = "environments",
+    request_body = UpdateEnvironmentRequest,
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 200, body = EnvironmentView), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn update_environment(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    ApiJson(req): ApiJson<UpdateEnvironmentRequest>,
+) -> ApiResult<Json<EnvironmentView>> {
+    let patch = EnvironmentPatch {
+        branch: req.branch,
+        auto_deploy: req.auto_deploy,
+        tests_enabled: req.tests_enabled,
+        variables: req.variables,
+        secrets: req.secrets,
+        settings: req.settings.map(Into::into),
+    };
+    Ok(Json(
+        state
+            .pipeline
+            .update_environment(&app, &env, patch)
+            .await?
+            .into(),
+    ))
+}
+
+/// `GET /api/apps/{app}/environments/{env}/deployments?limit=&before=`: newest first.
+#[utoipa::path(get, path = "/api/apps/{app}/environments/{env}/deployments", tag = "environments",
+    params(("app" = String, Path), ("env" = String, Path),
+           ("limit" = Option<u64>, Query, description = "1 to 200, default 50"),
+           ("before" = Option<String>, Query, description = "only deployments older than this id")),
+    responses((status = 200, body = Vec<DeploymentView>), (status = 404, body = ErrorBody)))]
+pub async fn list_deployments(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<Vec<DeploymentView>>> {
+    let limit = query_number(&query, "limit", 50, 200)? as usize;
+    let deployments = state
+        .pipeline
+        .list_deployments(&app, &env, limit, query.get("before").map(String::as_str))
+        .await?;
+    Ok(Json(deployments.into_iter().map(Into::into).collect()))
+}
+
+/// `POST /api/apps/{app}/environments/{env}/deploy`: the tracked branch's head, or `ref`.
+#[utoipa::path(post, path = "/api/apps/{app}/environments/{env}/deploy", tag = "environments",
+    request_body(content = DeployRequest, description = "optional"),
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn deploy(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    ApiJson(req): ApiJson<DeployRequest>,
+) -> ApiResult<Accepted> {
+    let d = state
+        .pipeline
+        .deploy(&app, &env, req.reference.as_deref())
+        .await?;
+    Ok(accepted(d))
+}
+
+/// `POST /api/apps/{app}/environments/{env}/promote`: this environment's last succeeded commit
+/// goes to the next environment; answers with the deployment there.
+#[utoipa::path(post, path = "/api/apps/{app}/environments/{env}/promote", tag = "environments",
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn promote(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    ApiJson(_empty): ApiJson<EmptyRequest>,
+) -> ApiResult<Accepted> {
+    Ok(accepted(state.pipeline.promote(&app, &env).await?))
+}
+
+/// `POST /api/apps/{app}/environments/{env}/rollback`: redeploys an earlier succeeded
+/// deployment's commit and configuration.
+#[utoipa::path(post, path = "/api/apps/{app}/environments/{env}/rollback", tag = "environments",
+    request_body = RollbackRequest,
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn rollback(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    ApiJson(req): ApiJson<RollbackRequest>,
+) -> ApiResult<Accepted> {
+    Ok(accepted(
+        state
+            .pipeline
+            .rollback(&app, &env, &req.deployment_id)
+            .await?,
+    ))
+}
+
+/// `POST /api/apps/{app}/environments/{env}/teardown`: runs the remove command.
+#[utoipa::path(post, path = "/api/apps/{app}/environments/{env}/teardown", tag = "environments",
+    params(("app" = String, Path), ("env" = String, Path)),
+    responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody)))]
+pub async fn teardown(
+    State(state): State<AppState>,
+    Path((app, env)): Path<(String, String)>,
+    ApiJson(_empty): ApiJson<EmptyRequest>,
+) -> ApiResult<Accepted> {
+    Ok(accepted(state.pipeline.teardown(&app, &env).await?))
+}

@@ -1,0 +1,402 @@
+//! The API's JSON shapes (camelCase), with their OpenAPI schemas. Domain records are mapped
+//! into them here; nothing secret has a field to go into.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer, Serialize};
+use time::format_description::well_known::Rfc3339;
+use trellis_core::model::{
+    App, Commit, ConfigSnapshot, Deployment, Environment, LogLine, Repository, Settings,
+};
+use utoipa::ToSchema;
+
+pub fn rfc3339(t: time::OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
+pub enum RepositoryView {
+    /// A git repository on the machine running Trellis (local mode).
+    Local { path: String },
+    /// A GitHub repository reached through the Trellis GitHub App.
+    #[serde(rename_all = "camelCase")]
+    Github {
+        full_name: String,
+        installation_id: u64,
+    },
+}
+
+impl From<Repository> for RepositoryView {
+    fn from(r: Repository) -> Self {
+        match r {
+            Repository::Local { path } => RepositoryView::Local { path },
+            Repository::Github {
+                full_name,
+                installation_id,
+            } => RepositoryView::Github {
+                full_name,
+                installation_id,
+            },
+        }
+    }
+}
+
+impl From<RepositoryView> for Repository {
+    fn from(r: RepositoryView) -> Self {
+        match r {
+            RepositoryView::Local { path } => Repository::Local { path },
+            RepositoryView::Github {
+                full_name,
+                installation_id,
+            } => Repository::Github {
+                full_name,
+                installation_id,
+            },
+        }
+    }
+}
+
+/// Build commands; unset fields fall back to the app's, then to the SST preset.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsView {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub install_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remove_command: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout_minutes: Option<u32>,
+}
+
+impl From<Settings> for SettingsView {
+    fn from(s: Settings) -> Self {
+        SettingsView {
+            install_command: s.install_command,
+            test_command: s.test_command,
+            deploy_command: s.deploy_command,
+            remove_command: s.remove_command,
+            timeout_minutes: s.timeout_minutes,
+        }
+    }
+}
+
+impl From<SettingsView> for Settings {
+    fn from(s: SettingsView) -> Self {
+        Settings {
+            install_command: s.install_command,
+            test_command: s.test_command,
+            deploy_command: s.deploy_command,
+            remove_command: s.remove_command,
+            timeout_minutes: s.timeout_minutes,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct CommitView {
+    pub sha: String,
+    pub message: String,
+    pub author: String,
+}
+
+impl From<Commit> for CommitView {
+    fn from(c: Commit) -> Self {
+        CommitView {
+            sha: c.sha,
+            message: c.message,
+            author: c.author,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct EnvironmentView {
+    pub name: String,
+    pub position: u32,
+    pub branch: Option<String>,
+    pub auto_deploy: bool,
+    pub protected: bool,
+    pub tests_enabled: bool,
+    /// `empty | deploying | deployed | failed | removing | removed`
+    pub state: String,
+    pub current_deployment: Option<String>,
+    pub current_commit: Option<CommitView>,
+    pub running_deployment: Option<String>,
+    pub queued_deployment: Option<String>,
+    pub variables: BTreeMap<String, String>,
+    /// Secret values are write-only: only their names are ever returned.
+    pub secret_names: Vec<String>,
+    pub settings: SettingsView,
+}
+
+impl From<Environment> for EnvironmentView {
+    fn from(e: Environment) -> Self {
+        EnvironmentView {
+            name: e.name,
+            position: e.position,
+            branch: e.branch,
+            auto_deploy: e.auto_deploy,
+            protected: e.protected,
+            tests_enabled: e.tests_enabled,
+            state: e.state.as_str().to_string(),
+            current_deployment: e.current_deployment,
+            current_commit: e.current_commit.map(Into::into),
+            running_deployment: e.running_deployment,
+            queued_deployment: e.queued_deployment,
+            variables: e.variables,
+            secret_names: e.secret_names,
+            settings: e.settings.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AppView {
+    pub name: String,
+    pub repository: RepositoryView,
+    pub settings: SettingsView,
+    pub environments: Vec<EnvironmentView>,
+    pub created_at: String,
+}
+
+impl AppView {
+    pub fn new(app: App, envs: Vec<Environment>) -> Self {
+        AppView {
+            name: app.name,
+            repository: app.repository.into(),
+            settings: app.settings.into(),
+            environments: envs.into_iter().map(Into::into).collect(),
+            created_at: rfc3339(app.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ConfigView {
+    pub branch: Option<String>,
+    pub tests_enabled: bool,
+    pub install_command: Option<String>,
+    pub test_command: String,
+    pub deploy_command: String,
+    pub remove_command: String,
+    pub timeout_minutes: u32,
+    pub variables: BTreeMap<String, String>,
+    pub secret_names: Vec<String>,
+}
+
+impl From<ConfigSnapshot> for ConfigView {
+    fn from(c: ConfigSnapshot) -> Self {
+        ConfigView {
+            branch: c.branch,
+            tests_enabled: c.tests_enabled,
+            install_command: c.install_command,
+            test_command: c.test_command,
+            deploy_command: c.deploy_command,
+            remove_command: c.remove_command,
+            timeout_minutes: c.timeout_minutes,
+            variables: c.variables,
+            secret_names: c.secret_names,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentView {
+    pub id: String,
+    pub app: String,
+    pub environment: String,
+    /// `deploy | teardown`
+    pub kind: String,
+    /// `push | manual | promote | rollback`
+    pub trigger: String,
+    pub commit: CommitView,
+    /// `queued | running | succeeded | failed | cancelled`
+    pub status: String,
+    pub created_at: String,
+    pub started_at: Option<String>,
+    pub finished_at: Option<String>,
+    pub duration_ms: Option<i64>,
+    pub error: Option<String>,
+    #[schema(value_type = Object)]
+    pub outputs: serde_json::Map<String, serde_json::Value>,
+    pub promoted_from: Option<String>,
+    pub rollback_of: Option<String>,
+    pub cancel_requested: bool,
+    /// The launcher's handle on the runner (process id locally, ECS task ARN on AWS).
+    pub runner: Option<String>,
+    pub config: ConfigView,
+}
+
+fn enum_str<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+impl From<Deployment> for DeploymentView {
+    fn from(d: Deployment) -> Self {
+        DeploymentView {
+            duration_ms: d.duration_ms(),
+            id: d.id,
+            app: d.app,
+            environment: d.environment,
+            kind: enum_str(&d.kind),
+            trigger: enum_str(&d.trigger),
+            commit: d.commit.into(),
+            status: d.status.as_str().to_string(),
+            created_at: rfc3339(d.created_at),
+            started_at: d.started_at.map(rfc3339),
+            finished_at: d.finished_at.map(rfc3339),
+            error: d.error,
+            outputs: d.outputs,
+            promoted_from: d.promoted_from,
+            rollback_of: d.rollback_of,
+            cancel_requested: d.cancel_requested,
+            runner: d.runner,
+            config: d.config.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+pub struct LogLineView {
+    pub seq: u64,
+    /// Milliseconds since the Unix epoch.
+    pub timestamp: i64,
+    pub text: String,
+}
+
+impl From<LogLine> for LogLineView {
+    fn from(l: LogLine) -> Self {
+        LogLineView {
+            seq: l.seq,
+            timestamp: l.timestamp,
+            text: l.text,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LogsView {
+    pub lines: Vec<LogLineView>,
+    /// True once the deployment has ended and every line is stored: nothing more will come.
+    pub complete: bool,
+}
+
+// ----- requests ------------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewEnvironmentRequest {
+    pub name: String,
+    pub branch: Option<String>,
+    pub auto_deploy: Option<bool>,
+    pub protected: Option<bool>,
+    pub tests_enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateAppRequest {
+    pub name: String,
+    pub repository: RepositoryView,
+    /// Defaults to development (tracks `main`, auto-deploy) → staging → production (protected).
+    pub environments: Option<Vec<NewEnvironmentRequest>>,
+    #[serde(default)]
+    pub settings: SettingsView,
+}
+
+/// `null` clears a field; a missing field is left as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatchRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub install_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub test_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub deploy_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub remove_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u32>)]
+    pub timeout_minutes: Option<Option<u32>>,
+}
+
+impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
+    fn from(s: SettingsPatchRequest) -> Self {
+        trellis_core::requests::SettingsPatch {
+            install_command: s.install_command,
+            test_command: s.test_command,
+            deploy_command: s.deploy_command,
+            remove_command: s.remove_command,
+            timeout_minutes: s.timeout_minutes,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateAppRequest {
+    pub settings: SettingsPatchRequest,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateEnvironmentRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub branch: Option<Option<String>>,
+    pub auto_deploy: Option<bool>,
+    pub tests_enabled: Option<bool>,
+    /// `{NAME: value}` sets, `{NAME: null}` removes.
+    #[schema(value_type = Option<Object>)]
+    pub variables: Option<BTreeMap<String, Option<String>>>,
+    /// Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned.
+    #[schema(value_type = Option<Object>)]
+    pub secrets: Option<BTreeMap<String, Option<String>>>,
+    pub settings: Option<SettingsPatchRequest>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRequest {
+    /// A branch, tag or commit sha; defaults to the tracked branch's head.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// An earlier succeeded deployment of the same environment.
+    pub deployment_id: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+/// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}

@@ -1,0 +1,265 @@
+//! GitHub webhooks: signature check, redelivery dedup, and the mapping of `push` events onto
+//! the pipeline's push (the same path a local repository's new commit takes).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use trellis_core::model::{Commit, Repository};
+use trellis_core::requests::PushEvent;
+use utoipa::ToSchema;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// GitHub caps webhook payloads at 25 MB; a push with many commits can exceed 1 MiB.
+pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
+
+pub struct WebhookSecret(Vec<u8>);
+
+impl WebhookSecret {
+    pub fn new(secret: &str) -> Self {
+        WebhookSecret(secret.as_bytes().to_vec())
+    }
+
+    /// Checks `X-Hub-Signature-256` (`sha256=<hex HMAC-SHA256 of the raw body>`) in constant
+    /// time.
+    pub fn verify(&self, body: &[u8], header: Option<&str>) -> Result<(), ApiError> {
+        let header = header.ok_or_else(|| {
+            ApiError::unauthorized("missing X-Hub-Signature-256 header: the delivery is not signed")
+        })?;
+        let hex_sig = header
+            .strip_prefix("sha256=")
+            .ok_or_else(|| ApiError::unauthorized("X-Hub-Signature-256 must start with sha256="))?;
+        let sig = hex::decode(hex_sig)
+            .map_err(|_| ApiError::unauthorized("X-Hub-Signature-256 is not hexadecimal"))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+            .map_err(|_| ApiError::unauthorized("webhook secret unusable"))?;
+        mac.update(body);
+        mac.verify_slice(&sig)
+            .map_err(|_| ApiError::unauthorized("webhook signature does not match"))
+    }
+
+    pub fn sign(&self, body: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(body);
+        format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+    }
+}
+
+impl std::fmt::Debug for WebhookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("WebhookSecret(***)")
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(untagged)]
+pub enum WebhookResponse {
+    Deployments { deployments: Vec<String> },
+    Ignored { ignored: String },
+}
+
+#[derive(Debug, Deserialize)]
+struct PushPayload {
+    #[serde(rename = "ref")]
+    reference: String,
+    after: String,
+    #[serde(default)]
+    deleted: bool,
+    head_commit: Option<HeadCommit>,
+    repository: PayloadRepository,
+}
+
+#[derive(Debug, Deserialize)]
+struct HeadCommit {
+    id: String,
+    message: String,
+    author: Option<CommitAuthor>,
+}
+
+#[derive(Debug, Deserialize)]
+struct CommitAuthor {
+    name: Option<String>,
+    username: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct PayloadRepository {
+    full_name: String,
+}
+
+/// What a push payload asks for.
+#[derive(Debug)]
+pub enum PushDecision {
+    Push(PushEvent),
+    Ignore(String),
+}
+
+pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
+    let p: PushPayload = serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request(format!("push payload unreadable: {e}")))?;
+    let Some(branch) = p.reference.strip_prefix("refs/heads/") else {
+        let what = if p.reference.starts_with("refs/tags/") {
+            "tag"
+        } else {
+            "non-branch ref"
+        };
+        return Ok(PushDecision::Ignore(format!(
+            "{what} push ({}) deploys nothing",
+            p.reference
+        )));
+    };
+    if p.deleted || p.after.chars().all(|c| c == '0') {
+        return Ok(PushDecision::Ignore(format!(
+            "branch {branch} was deleted: nothing to deploy"
+        )));
+    }
+    let commit = match p.head_commit {
+        Some(c) => Commit {
+            sha: c.id,
+            message: c.message,
+            author: c
+                .author
+                .and_then(|a| a.name.or(a.username))
+                .unwrap_or_default(),
+        },
+        None => Commit {
+            sha: p.after,
+            message: String::new(),
+            author: String::new(),
+        },
+    };
+    Ok(PushDecision::Push(PushEvent {
+        repository_key: Repository::Github {
+            full_name: p.repository.full_name,
+            installation_id: 0,
+        }
+        .key(),
+        branch: branch.to_string(),
+        commit,
+        only_app: None,
+    }))
+}
+
+/// `POST /api/webhooks/github`
+#[utoipa::path(post, path = "/api/webhooks/github", tag = "webhooks",
+    request_body(content = Object, description = "A GitHub webhook delivery, exactly as GitHub sends it"),
+    params(
+        ("X-Hub-Signature-256" = String, Header, description = "sha256=<HMAC-SHA256 of the body>"),
+        ("X-GitHub-Event" = String, Header, description = "push, ping, ..."),
+        ("X-GitHub-Delivery" = String, Header, description = "unique delivery id"),
+    ),
+    responses(
+        (status = 202, description = "Deployments queued", body = WebhookResponse),
+        (status = 200, description = "Nothing to do, and why", body = WebhookResponse),
+        (status = 401, description = "Missing or wrong signature", body = crate::error::ErrorBody),
+    ))]
+pub async fn github_webhook(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<Response> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    state
+        .webhook_secret
+        .verify(&body, header("x-hub-signature-256"))?;
+    let event = header("x-github-event")
+        .ok_or_else(|| ApiError::bad_request("missing X-GitHub-Event header"))?
+        .to_string();
+    let delivery = header("x-github-delivery")
+        .ok_or_else(|| ApiError::bad_request("missing X-GitHub-Delivery header"))?
+        .to_string();
+    let ignored = |reason: String| {
+        Ok((StatusCode::OK, Json(WebhookResponse::Ignored { ignored: reason })).into_response())
+    };
+    let push = match event.as_str() {
+        "ping" => return ignored("ping: the webhook is set up".into()),
+        "push" => match interpret_push(&body)? {
+            PushDecision::Push(p) => p,
+            PushDecision::Ignore(reason) => return ignored(reason),
+        },
+        other => return ignored(format!("{other} events are not handled")),
+    };
+    let now = time::OffsetDateTime::now_utc();
+    if !state
+        .pipeline
+        .store()
+        .record_delivery(&delivery, now)
+        .await
+        .map_err(trellis_core::DomainError::from)?
+    {
+        return ignored(format!("delivery {delivery} was already processed"));
+    }
+    let deployments = state.pipeline.handle_push(push).await?;
+    if deployments.is_empty() {
+        return ignored("no auto-deploy environment tracks this branch".into());
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(WebhookResponse::Deployments {
+            deployments: deployments.into_iter().map(|d| d.id).collect(),
+        }),
+    )
+        .into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/github");
+
+    fn fixture(name: &str) -> Vec<u8> {
+        std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture present")
+    }
+
+    #[test]
+    fn signature_round_trip_and_rejections() {
+        let s = WebhookSecret::new("It's a Secret to Everybody");
+        let body = b"Hello, World!";
+        // The example GitHub documents for this secret and body.
+        let expected = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
+        assert_eq!(s.sign(body), expected);
+        assert!(s.verify(body, Some(expected)).is_ok());
+        assert!(s.verify(b"Hello, World?", Some(expected)).is_err());
+        assert!(s.verify(body, None).is_err());
+        assert!(s.verify(body, Some("sha1=abc")).is_err());
+        assert!(s.verify(body, Some("sha256=zz")).is_err());
+    }
+
+    #[test]
+    fn tag_deletion_is_ignored() {
+        for f in ["push.json", "push-tag-deleted.json", "push-organization.json"] {
+            match interpret_push(&fixture(f)).unwrap() {
+                PushDecision::Ignore(r) => assert!(r.contains("tag"), "{f}: {r}"),
+                other => panic!("{f}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn new_branch_push_is_a_push() {
+        match interpret_push(&fixture("push-new-branch.json")).unwrap() {
+            PushDecision::Push(p) => {
+                assert_eq!(p.branch, "master");
+                assert_eq!(p.commit.sha.len(), 40);
+                assert!(p.repository_key.starts_with("github:"));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn branch_deletion_is_ignored() {
+        let body = br#"{"ref":"refs/heads/main","after":"0000000000000000000000000000000000000000","deleted":true,"head_commit":null,"repository":{"full_name":"o/r"}}"#;
+        match interpret_push(body).unwrap() {
+            PushDecision::Ignore(r) => assert!(r.contains("deleted"), "{r}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}

@@ -1,0 +1,418 @@
+//! Runs each deployment's build runner as a child process, as Fargate runs it as a task.
+//!
+//! The runner's output is wrapped into CloudWatch Logs subscription payloads and handed to the
+//! same [`LogForwarder`] the subscription Lambda runs, so that code path is the one exercised
+//! locally. When the runner exits, every line is forwarded first, then the exit is reported.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::sync::mpsc;
+use trellis_core::job::{RunnerJob, RunnerResult};
+use trellis_core::ports::{RunnerLauncher, SecretStore};
+use trellis_core::requests::RunnerOutcome;
+use trellis_core::LaunchError;
+use trellis_http::forwarder::{LogForwarder, subscription_payload};
+
+/// The log group local runner output is reported under (CloudWatch's name on AWS).
+pub const LOG_GROUP: &str = "/trellis/local/build-runner";
+/// Lines are batched into one subscription payload for at most this long.
+const BATCH_WINDOW: Duration = Duration::from_millis(50);
+const BATCH_MAX_LINES: usize = 500;
+/// A cancelled runner gets this long to stop its step before everything is killed.
+const STOP_GRACE: Duration = Duration::from_secs(10);
+
+/// The runner's environment is built from scratch: the server's own secrets (API token,
+/// webhook secret) must never reach a build. Only what builds commonly need passes through.
+const PASSED_ENV: &[&str] = &[
+    "PATH",
+    "HOME",
+    "USER",
+    "LANG",
+    "LC_ALL",
+    "TMPDIR",
+    "TZ",
+    "SHELL",
+    "HTTP_PROXY",
+    "HTTPS_PROXY",
+    "NO_PROXY",
+    "http_proxy",
+    "https_proxy",
+    "no_proxy",
+    "npm_config_cache",
+    "npm_config_registry",
+    "NODE_EXTRA_CA_CERTS",
+    "TRELLIS_RUNNER_TIMEOUT_SECS",
+];
+
+/// A runner ended; the server turns this into the deployment's final status.
+#[derive(Debug)]
+pub struct RunnerExit {
+    pub deployment_id: String,
+    pub outcome: RunnerOutcome,
+}
+
+pub struct ProcessLauncher {
+    runner_bin: PathBuf,
+    runs_dir: PathBuf,
+    secrets: Arc<dyn SecretStore>,
+    forwarder: Arc<LogForwarder>,
+    extra_env: BTreeMap<String, String>,
+    exits: mpsc::UnboundedSender<RunnerExit>,
+    /// pid → deployment id of every live runner.
+    running: Arc<Mutex<HashMap<i32, String>>>,
+}
+
+impl ProcessLauncher {
+    pub fn new(
+        runner_bin: PathBuf,
+        runs_dir: PathBuf,
+        secrets: Arc<dyn SecretStore>,
+        forwarder: Arc<LogForwarder>,
+        extra_env: BTreeMap<String, String>,
+    ) -> (Self, mpsc::UnboundedReceiver<RunnerExit>) {
+        let (exits, rx) = mpsc::unbounded_channel();
+        (
+            ProcessLauncher {
+                runner_bin,
+                runs_dir,
+                secrets,
+                forwarder,
+                extra_env,
+                exits,
+                running: Arc::new(Mutex::new(HashMap::new())),
+            },
+            rx,
+        )
+    }
+
+    /// Kills every runner and its builds (server shutdown).
+    pub fn kill_all(&self) {
+        let pids: Vec<i32> = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .keys()
+            .copied()
+            .collect();
+        for pid in pids {
+            kill_session(pid);
+        }
+    }
+
+    fn write_job(&self, job: &RunnerJob) -> Result<(PathBuf, PathBuf), LaunchError> {
+        let dir = self.runs_dir.join(&job.deployment_id);
+        std::fs::create_dir_all(&dir)
+            .map_err(|e| LaunchError(format!("cannot create {}: {e}", dir.display())))?;
+        let job_path = dir.join("job.json");
+        let result_path = dir.join("result.json");
+        let _ = std::fs::remove_file(&result_path);
+        let body = serde_json::to_vec(job).map_err(|e| LaunchError(e.to_string()))?;
+        write_private(&job_path, &body)
+            .map_err(|e| LaunchError(format!("cannot write the job file: {e}")))?;
+        Ok((job_path, result_path))
+    }
+}
+
+/// Job files hold secrets: readable by the owner only, from the moment they exist.
+fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)?;
+    f.write_all(body)
+}
+
+#[async_trait]
+impl RunnerLauncher for ProcessLauncher {
+    async fn launch(&self, mut job: RunnerJob) -> Result<String, LaunchError> {
+        job.secrets = self
+            .secrets
+            .get(&job.app, &job.environment)
+            .await
+            .map_err(|e| LaunchError(e.to_string()))?;
+        job.extra_env.extend(self.extra_env.clone());
+        let (job_path, result_path) = self.write_job(&job)?;
+
+        let mut cmd = Command::new(&self.runner_bin);
+        cmd.arg("--job")
+            .arg(&job_path)
+            .arg("--result")
+            .arg(&result_path)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .env_clear()
+            .kill_on_drop(false);
+        for name in PASSED_ENV {
+            if let Ok(v) = std::env::var(name) {
+                cmd.env(name, v);
+            }
+        }
+        // Its own session: every process of the build can be found, and killed, by session id.
+        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        unsafe {
+            cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
+        }
+        let mut child = cmd.spawn().map_err(|e| {
+            LaunchError(format!(
+                "cannot start {}: {e}",
+                self.runner_bin.display()
+            ))
+        })?;
+        let pid = child
+            .id()
+            .ok_or_else(|| LaunchError("runner exited at once".into()))? as i32;
+        self.running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(pid, job.deployment_id.clone());
+
+        let (line_tx, line_rx) = mpsc::channel::<(i64, String)>(10_000);
+        let readers = [
+            child.stdout.take().map(|s| spawn_reader(s, line_tx.clone())),
+            child.stderr.take().map(|s| spawn_reader(s, line_tx.clone())),
+        ];
+        drop(line_tx);
+        let forwarding = tokio::spawn(forward_lines(
+            self.forwarder.clone(),
+            format!("deployments/{}", job.deployment_id),
+            line_rx,
+        ));
+
+        let exits = self.exits.clone();
+        let running = self.running.clone();
+        let deployment_id = job.deployment_id.clone();
+        // Backstop for a runner that ignores its own timeout.
+        let deadline = Duration::from_secs(u64::from(job.config.timeout_minutes) * 60 + 120);
+        tokio::spawn(async move {
+            let status = match tokio::time::timeout(deadline, child.wait()).await {
+                Ok(status) => status,
+                Err(_) => {
+                    tracing::warn!(deployment = %deployment_id, "runner overran its timeout; killing it");
+                    kill_session(pid);
+                    child.wait().await
+                }
+            };
+            // Builds the runner left behind would hold the pipes open forever.
+            kill_session(pid);
+            for reader in readers.into_iter().flatten() {
+                let _ = tokio::time::timeout(Duration::from_secs(5), reader).await;
+            }
+            let _ = forwarding.await;
+            running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&pid);
+            let outcome = outcome_of(status, &result_path);
+            if let Some(dir) = result_path.parent() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            let _ = exits.send(RunnerExit {
+                deployment_id,
+                outcome,
+            });
+        });
+        Ok(format!("pid:{pid}"))
+    }
+
+    async fn stop(&self, runner: &str) -> Result<(), LaunchError> {
+        let pid = parse_runner(runner)
+            .ok_or_else(|| LaunchError(format!("{runner:?} is not a local runner")))?;
+        if !self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .contains_key(&pid)
+        {
+            return Ok(());
+        }
+        let _ = kill(Pid::from_raw(pid), Signal::SIGTERM);
+        let running = self.running.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(STOP_GRACE).await;
+            if running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .contains_key(&pid)
+            {
+                kill_session(pid);
+            }
+        });
+        Ok(())
+    }
+}
+
+pub fn parse_runner(runner: &str) -> Option<i32> {
+    runner.strip_prefix("pid:")?.parse().ok()
+}
+
+fn spawn_reader(
+    stream: impl AsyncRead + Unpin + Send + 'static,
+    tx: mpsc::Sender<(i64, String)>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(stream);
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            match reader.read_until(b'\n', &mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(_) => {
+                    let text = String::from_utf8_lossy(&buf)
+                        .trim_end_matches(['\n', '\r'])
+                        .to_string();
+                    if tx.send((now_ms(), text)).await.is_err() {
+                        break;
+                    }
+                }
+            }
+        }
+    })
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// Batches lines into subscription payloads, in order, one payload at a time.
+async fn forward_lines(
+    forwarder: Arc<LogForwarder>,
+    stream: String,
+    mut rx: mpsc::Receiver<(i64, String)>,
+) {
+    let mut next_id = 1u64;
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        let window = tokio::time::sleep(BATCH_WINDOW);
+        tokio::pin!(window);
+        while batch.len() < BATCH_MAX_LINES {
+            tokio::select! {
+                line = rx.recv() => match line {
+                    Some(l) => batch.push(l),
+                    None => break,
+                },
+                _ = &mut window => break,
+            }
+        }
+        let payload = subscription_payload(LOG_GROUP, &stream, &batch, next_id);
+        next_id += batch.len() as u64;
+        if let Err(e) = forwarder.handle_json(&payload).await {
+            tracing::error!(%stream, "forwarding {} log lines failed: {e}", batch.len());
+        }
+    }
+}
+
+/// The exit code decides: 0 with a result is success; anything else is a failure with the
+/// most precise reason known.
+fn outcome_of(status: std::io::Result<std::process::ExitStatus>, result_path: &Path) -> RunnerOutcome {
+    let result: Option<RunnerResult> = std::fs::read(result_path)
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok());
+    let status = match status {
+        Ok(s) => s,
+        Err(e) => {
+            return RunnerOutcome::Failed {
+                reason: format!("lost track of the build runner: {e}"),
+            };
+        }
+    };
+    use std::os::unix::process::ExitStatusExt;
+    if status.success() {
+        return match result {
+            Some(r) if r.succeeded => RunnerOutcome::Succeeded { outputs: r.outputs },
+            _ => RunnerOutcome::Failed {
+                reason: "the build runner exited without reporting a result".into(),
+            },
+        };
+    }
+    if let Some(signal) = status.signal() {
+        let name = Signal::try_from(signal)
+            .map(|s| s.as_str().to_string())
+            .unwrap_or_else(|_| signal.to_string());
+        return RunnerOutcome::Failed {
+            reason: format!("the build runner was killed by {name} before it finished"),
+        };
+    }
+    let code = status.code().unwrap_or(-1);
+    RunnerOutcome::Failed {
+        reason: result
+            .and_then(|r| r.error)
+            .unwrap_or_else(|| format!("the build runner exited with code {code}")),
+    }
+}
+
+/// Kills every process of the session a runner leads (its builds included). Where /proc is
+/// missing, the runner's process group is the best that can be done.
+pub fn kill_session(sid: i32) {
+    let _ = nix::sys::signal::killpg(Pid::from_raw(sid), Signal::SIGKILL);
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            continue;
+        };
+        if session_of(pid) == Some(sid) {
+            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
+        }
+    }
+}
+
+fn session_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces and parentheses: fields start after the last ')'.
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(3)?.parse().ok()
+}
+
+/// Whether a pid from an earlier server run is still one of our runners.
+pub fn is_runner_process(pid: i32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .map(|c| String::from_utf8_lossy(&c).contains("build-runner"))
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_session_of_this_process() {
+        let me = std::process::id() as i32;
+        assert!(session_of(me).is_some());
+        assert_eq!(parse_runner("pid:42"), Some(42));
+        assert_eq!(parse_runner("arn:aws:ecs:task/1"), None);
+    }
+
+    #[test]
+    fn outcome_is_decided_by_the_exit_status() {
+        use std::os::unix::process::ExitStatusExt;
+        let dir = tempfile::tempdir().unwrap();
+        let result = dir.path().join("result.json");
+        std::fs::write(&result, br#"{"succeeded":true,"error":null,"outputs":{"url":"u"}}"#)
+            .unwrap();
+        let ok = outcome_of(Ok(std::process::ExitStatus::from_raw(0)), &result);
+        assert!(matches!(ok, RunnerOutcome::Succeeded { ref outputs } if outputs["url"] == "u"));
+        // A result claiming success does not beat a failing exit code.
+        let failed = outcome_of(Ok(std::process::ExitStatus::from_raw(1 << 8)), &result);
+        assert!(matches!(failed, RunnerOutcome::Failed { .. }));
+        let killed = outcome_of(Ok(std::process::ExitStatus::from_raw(9)), &dir.path().join("none"));
+        match killed {
+            RunnerOutcome::Failed { reason } => assert!(reason.contains("SIGKILL"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
