@@ -227,11 +227,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     println!("  Data directory: {}", data_dir.display());
     println!("  Sites:          {base_url}/sites/<app>/<environment>/");
 
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+    // Open WebSockets would hold a graceful shutdown forever: on a signal, stop at once, and
+    // take the runners (in sessions of their own) down too.
+    let result = tokio::select! {
+        r = axum::serve(listener, app) => r.map_err(ServeError::Serve),
+        _ = shutdown_signal() => Ok(()),
+    };
     launcher.kill_all();
-    result.map_err(ServeError::Serve)
+    result
 }
 
 async fn shutdown_signal() {
