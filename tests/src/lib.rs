@@ -174,7 +174,12 @@ impl Server {
         format!("{}{path}", self.base)
     }
 
-    pub async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut req = self.http.request(method, self.url(path)).bearer_auth(TOKEN);
         if let Some(b) = body {
             req = req.json(&b);
@@ -225,7 +230,8 @@ impl Server {
     }
 
     pub async fn environment(&self, env: &str) -> Value {
-        self.get(&format!("/api/apps/sample/environments/{env}")).await
+        self.get(&format!("/api/apps/sample/environments/{env}"))
+            .await
     }
 
     pub async fn deployment(&self, id: &str) -> Value {
@@ -233,11 +239,13 @@ impl Server {
     }
 
     pub async fn deployments(&self, env: &str) -> Vec<Value> {
-        self.get(&format!("/api/apps/sample/environments/{env}/deployments?limit=200"))
-            .await
-            .as_array()
-            .cloned()
-            .unwrap_or_default()
+        self.get(&format!(
+            "/api/apps/sample/environments/{env}/deployments?limit=200"
+        ))
+        .await
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
     }
 
     /// Every log line of a deployment, paged by `seq`.
@@ -346,7 +354,8 @@ impl Live {
         b["action"] = json!("subscribe");
         self.outgoing.send(b.to_string()).unwrap();
         self.wait_for(Duration::from_secs(10), |msgs| {
-            msgs.iter().any(|m| m["type"] == "subscribed" || m["type"] == "error")
+            msgs.iter()
+                .any(|m| m["type"] == "subscribed" || m["type"] == "error")
                 .then_some(())
         })
         .await;

@@ -82,25 +82,53 @@ async fn webhooks_are_verified_deduplicated_and_filtered() {
     assert_eq!(status, 401);
     let mut tampered = push.clone();
     tampered.push(b' ');
-    let (status, _) = deliver(&server, "push", "d-1", &tampered, Some(sign(&push, WEBHOOK_SECRET))).await;
+    let (status, _) = deliver(
+        &server,
+        "push",
+        "d-1",
+        &tampered,
+        Some(sign(&push, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 401);
     assert_eq!(all_deployments(&server).await, 0);
 
     // Correctly signed: one deployment in the tracking environment, none in production.
-    let (status, body) = deliver(&server, "push", "d-1", &push, Some(sign(&push, WEBHOOK_SECRET))).await;
+    let (status, body) = deliver(
+        &server,
+        "push",
+        "d-1",
+        &push,
+        Some(sign(&push, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(body["deployments"].as_array().unwrap().len(), 1);
     assert_eq!(all_deployments(&server).await, 1);
 
     // A redelivery creates nothing.
-    let (status, body) = deliver(&server, "push", "d-1", &push, Some(sign(&push, WEBHOOK_SECRET))).await;
+    let (status, body) = deliver(
+        &server,
+        "push",
+        "d-1",
+        &push,
+        Some(sign(&push, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert!(body["ignored"].as_str().unwrap().contains("already"));
     assert_eq!(all_deployments(&server).await, 1);
 
     // Tag pushes, branch deletions and pings are answered with why nothing happens.
     let tag = fixture("github/push-tag-deleted.json");
-    let (status, body) = deliver(&server, "push", "d-2", &tag, Some(sign(&tag, WEBHOOK_SECRET))).await;
+    let (status, body) = deliver(
+        &server,
+        "push",
+        "d-2",
+        &tag,
+        Some(sign(&tag, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 200);
     assert!(body["ignored"].as_str().unwrap().contains("tag"), "{body}");
     let mut deletion: Value = serde_json::from_slice(&push).unwrap();
@@ -109,11 +137,28 @@ async fn webhooks_are_verified_deduplicated_and_filtered() {
     deletion["after"] = json!("0000000000000000000000000000000000000000");
     deletion["head_commit"] = Value::Null;
     let deletion = serde_json::to_vec(&deletion).unwrap();
-    let (status, body) = deliver(&server, "push", "d-3", &deletion, Some(sign(&deletion, WEBHOOK_SECRET))).await;
+    let (status, body) = deliver(
+        &server,
+        "push",
+        "d-3",
+        &deletion,
+        Some(sign(&deletion, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 200);
-    assert!(body["ignored"].as_str().unwrap().contains("deleted"), "{body}");
+    assert!(
+        body["ignored"].as_str().unwrap().contains("deleted"),
+        "{body}"
+    );
     let ping = fixture("github/ping.json");
-    let (status, body) = deliver(&server, "ping", "d-4", &ping, Some(sign(&ping, WEBHOOK_SECRET))).await;
+    let (status, body) = deliver(
+        &server,
+        "ping",
+        "d-4",
+        &ping,
+        Some(sign(&ping, WEBHOOK_SECRET)),
+    )
+    .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(all_deployments(&server).await, 1);
 }
@@ -121,7 +166,12 @@ async fn webhooks_are_verified_deduplicated_and_filtered() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_api_route_but_health_needs_the_token() {
     let server = Server::start().await;
-    let health = server.http.get(server.url("/api/health")).send().await.unwrap();
+    let health = server
+        .http
+        .get(server.url("/api/health"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(health.status().as_u16(), 200);
     let openapi: Value = server
         .http
@@ -147,7 +197,12 @@ async fn every_api_route_but_health_needs_the_token() {
         (reqwest::Method::POST, "/api/apps"),
         (reqwest::Method::GET, "/api/deployments/x/logs"),
     ] {
-        let resp = server.http.request(method.clone(), server.url(path)).send().await.unwrap();
+        let resp = server
+            .http
+            .request(method.clone(), server.url(path))
+            .send()
+            .await
+            .unwrap();
         assert_eq!(resp.status().as_u16(), 401, "{method} {path}");
         let resp = server
             .http
@@ -191,13 +246,31 @@ async fn bad_input_gets_a_precise_4xx_and_writes_nothing() {
     assert_eq!(resp.status().as_u16(), 413);
 
     let cases = [
-        (json!({"name": "Bad Name", "repository": {"provider": "local", "path": repo}}), "name"),
-        (json!({"name": "ok", "repository": {"provider": "local", "path": 5}}), "repository.path"),
-        (json!({"name": "ok", "repository": {"provider": "local", "path": repo}, "colour": 1}), "colour"),
-        (json!({"name": "ok", "repository": {"provider": "local", "path": "/no/such/repo"}}), "repository"),
-        (json!({"name": "ok", "repository": {"provider": "github", "fullName": "nope", "installationId": 1}}), "repository.fullName"),
-        (json!({"name": "ok", "repository": {"provider": "local", "path": repo},
-                "environments": [{"name": "dev"}, {"name": "Prod"}]}), "environments[1].name"),
+        (
+            json!({"name": "Bad Name", "repository": {"provider": "local", "path": repo}}),
+            "name",
+        ),
+        (
+            json!({"name": "ok", "repository": {"provider": "local", "path": 5}}),
+            "repository.path",
+        ),
+        (
+            json!({"name": "ok", "repository": {"provider": "local", "path": repo}, "colour": 1}),
+            "colour",
+        ),
+        (
+            json!({"name": "ok", "repository": {"provider": "local", "path": "/no/such/repo"}}),
+            "repository",
+        ),
+        (
+            json!({"name": "ok", "repository": {"provider": "github", "fullName": "nope", "installationId": 1}}),
+            "repository.fullName",
+        ),
+        (
+            json!({"name": "ok", "repository": {"provider": "local", "path": repo},
+                "environments": [{"name": "dev"}, {"name": "Prod"}]}),
+            "environments[1].name",
+        ),
     ];
     for (body, field) in cases {
         let (status, err) = server.post("/api/apps", body.clone()).await;
@@ -205,25 +278,46 @@ async fn bad_input_gets_a_precise_4xx_and_writes_nothing() {
         assert_eq!(err["error"]["field"], field, "{body} → {err}");
         assert!(!err["error"]["message"].as_str().unwrap().is_empty());
     }
-    assert_eq!(server.get("/api/apps").await, json!([]), "nothing was written");
+    assert_eq!(
+        server.get("/api/apps").await,
+        json!([]),
+        "nothing was written"
+    );
 
     server.register_sample().await;
     let (status, err) = server
-        .post("/api/apps/sample/environments/development/promote", json!({}))
+        .post(
+            "/api/apps/sample/environments/development/promote",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 409);
-    assert!(err["error"]["message"].as_str().unwrap().contains("no succeeded deployment"));
-    let (status, _) = server.call(reqwest::Method::GET, "/api/apps/nope", None).await;
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no succeeded deployment")
+    );
+    let (status, _) = server
+        .call(reqwest::Method::GET, "/api/apps/nope", None)
+        .await;
     assert_eq!(status, 404);
     let (status, err) = server
-        .call(reqwest::Method::GET, "/api/deployments/x/logs?after=abc", None)
+        .call(
+            reqwest::Method::GET,
+            "/api/deployments/x/logs?after=abc",
+            None,
+        )
         .await;
     assert_eq!(status, 422);
     assert_eq!(err["error"]["field"], "after");
     let (status, _) = server
         .post("/api/apps/sample/environments/production/deploy", json!({}))
         .await;
-    assert_eq!(status, 409, "production is deployed only by promote or rollback");
+    assert_eq!(
+        status, 409,
+        "production is deployed only by promote or rollback"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -247,7 +341,10 @@ async fn secrets_are_write_only_and_masked_in_logs() {
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
     let (status, d) = server
-        .post("/api/apps/sample/environments/development/deploy", json!({}))
+        .post(
+            "/api/apps/sample/environments/development/deploy",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 202, "{d}");
     let id = d["id"].as_str().unwrap();

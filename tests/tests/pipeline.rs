@@ -58,7 +58,10 @@ async fn push_promote_rollback_and_teardown() {
 
     // 2. Promote development → staging → production.
     let (status, staging) = server
-        .post("/api/apps/sample/environments/development/promote", json!({}))
+        .post(
+            "/api/apps/sample/environments/development/promote",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 202, "{staging}");
     assert_eq!(staging["environment"], "staging");
@@ -90,7 +93,10 @@ async fn push_promote_rollback_and_teardown() {
     );
     for from in ["development", "staging"] {
         let (status, d) = server
-            .post(&format!("/api/apps/sample/environments/{from}/promote"), json!({}))
+            .post(
+                &format!("/api/apps/sample/environments/{from}/promote"),
+                json!({}),
+            )
             .await;
         assert_eq!(status, 202, "{d}");
         assert_eq!(
@@ -159,7 +165,10 @@ async fn a_killed_runner_fails_its_deployment_within_five_seconds() {
         )
         .await;
     let (status, d) = server
-        .post("/api/apps/sample/environments/development/deploy", json!({}))
+        .post(
+            "/api/apps/sample/environments/development/deploy",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 202, "{d}");
     let id = d["id"].as_str().unwrap().to_string();
@@ -192,7 +201,11 @@ async fn a_killed_runner_fails_its_deployment_within_five_seconds() {
         "{failed}"
     );
     let env = server.environment("development").await;
-    assert_eq!(env["runningDeployment"], Value::Null, "the environment is free");
+    assert_eq!(
+        env["runningDeployment"],
+        Value::Null,
+        "the environment is free"
+    );
 
     // The next deploy succeeds.
     server
@@ -202,7 +215,10 @@ async fn a_killed_runner_fails_its_deployment_within_five_seconds() {
         )
         .await;
     let (status, d) = server
-        .post("/api/apps/sample/environments/development/deploy", json!({}))
+        .post(
+            "/api/apps/sample/environments/development/deploy",
+            json!({}),
+        )
         .await;
     assert_eq!(status, 202, "{d}");
     let done = live.finished(d["id"].as_str().unwrap()).await;

@@ -298,12 +298,9 @@ impl Pipeline {
         if self.store.get_app(app).await?.is_none() {
             return Err(DomainError::NotFound(format!("no app named {app:?}")));
         }
-        self.store
-            .get_environment(app, env)
-            .await?
-            .ok_or_else(|| {
-                DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
-            })
+        self.store.get_environment(app, env).await?.ok_or_else(|| {
+            DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
+        })
     }
 
     pub async fn update_environment(
@@ -495,8 +492,7 @@ impl Pipeline {
                     format!("{env} has no deployment {deployment_id:?}"),
                 )
             })?;
-        if earlier.kind != DeploymentKind::Deploy || earlier.status != DeploymentStatus::Succeeded
-        {
+        if earlier.kind != DeploymentKind::Deploy || earlier.status != DeploymentStatus::Succeeded {
             return Err(DomainError::Conflict(format!(
                 "deployment {deployment_id} is a {} that {}: only a succeeded deploy can be \
                  rolled back to",
@@ -802,7 +798,10 @@ impl Pipeline {
             if dep.status.is_terminal() {
                 return Ok(());
             }
-            let Some(mut e) = self.store.get_environment(&dep.app, &dep.environment).await?
+            let Some(mut e) = self
+                .store
+                .get_environment(&dep.app, &dep.environment)
+                .await?
             else {
                 return Err(DomainError::Internal(format!(
                     "environment of deployment {id} is missing"
@@ -875,7 +874,10 @@ impl Pipeline {
 
     /// After a restart of a process-bound launcher: every running deployment whose runner is
     /// not alive is failed, and queued ones are started.
-    pub async fn recover(&self, runner_alive: impl Fn(&Deployment) -> bool) -> Result<(), DomainError> {
+    pub async fn recover(
+        &self,
+        runner_alive: impl Fn(&Deployment) -> bool,
+    ) -> Result<(), DomainError> {
         for dep in self.store.list_active_deployments().await? {
             match dep.status {
                 DeploymentStatus::Running if !runner_alive(&dep) => {
@@ -1021,8 +1023,7 @@ fn validate_repository(repo: &crate::model::Repository) -> Result<(), DomainErro
             let part_ok = |p: &str| {
                 !p.is_empty()
                     && p.len() <= 100
-                    && p
-                        .chars()
+                    && p.chars()
                         .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
             };
             if parts.len() != 2 || !parts.iter().all(|p| part_ok(p)) {

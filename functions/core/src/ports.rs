@@ -27,8 +27,15 @@ pub enum Write {
     PutApp(App, Expect),
     PutEnvironment(Environment, Expect),
     PutDeployment(Deployment, Expect),
-    DeleteApp { name: String, version: u64 },
-    DeleteEnvironment { app: String, name: String, version: u64 },
+    DeleteApp {
+        name: String,
+        version: u64,
+    },
+    DeleteEnvironment {
+        app: String,
+        name: String,
+        version: u64,
+    },
 }
 
 /// Apps, environments, deployments, log chunks, webhook deliveries and live connections.
@@ -43,8 +50,11 @@ pub trait DeploymentStore: Send + Sync {
     async fn get_app(&self, name: &str) -> Result<Option<App>, StoreError>;
     /// Every app, by name.
     async fn list_apps(&self) -> Result<Vec<App>, StoreError>;
-    async fn get_environment(&self, app: &str, name: &str)
-    -> Result<Option<Environment>, StoreError>;
+    async fn get_environment(
+        &self,
+        app: &str,
+        name: &str,
+    ) -> Result<Option<Environment>, StoreError>;
     /// An app's environments in pipeline order.
     async fn list_environments(&self, app: &str) -> Result<Vec<Environment>, StoreError>;
     async fn get_deployment(&self, id: &str) -> Result<Option<Deployment>, StoreError>;
@@ -92,8 +102,11 @@ pub trait DeploymentStore: Send + Sync {
 /// Secret values per environment. Only names ever leave this port towards the API.
 #[async_trait]
 pub trait SecretStore: Send + Sync {
-    async fn get(&self, app: &str, environment: &str)
-    -> Result<BTreeMap<String, String>, SecretError>;
+    async fn get(
+        &self,
+        app: &str,
+        environment: &str,
+    ) -> Result<BTreeMap<String, String>, SecretError>;
     /// Sets (`Some`) or removes (`None`) each named secret; returns the names now stored.
     async fn update(
         &self,
@@ -139,8 +152,11 @@ pub trait SourceRepository: Send + Sync {
         repository: &Repository,
     ) -> Result<BTreeMap<String, String>, SourceError>;
     /// Resolves a branch, tag or sha to a commit.
-    async fn resolve(&self, repository: &Repository, reference: &str)
-    -> Result<Commit, SourceError>;
+    async fn resolve(
+        &self,
+        repository: &Repository,
+        reference: &str,
+    ) -> Result<Commit, SourceError>;
     /// Checks that the repository exists and can be read.
     async fn check(&self, repository: &Repository) -> Result<(), SourceError>;
 }

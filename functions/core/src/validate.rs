@@ -83,7 +83,10 @@ pub fn variable_value(field: &str, value: &str) -> Result<(), DomainError> {
     if value.len() > MAX_VARIABLE_VALUE {
         return Err(DomainError::invalid(
             field,
-            format!("value is {} bytes; at most {MAX_VARIABLE_VALUE} are allowed", value.len()),
+            format!(
+                "value is {} bytes; at most {MAX_VARIABLE_VALUE} are allowed",
+                value.len()
+            ),
         ));
     }
     if value.contains('\0') {
@@ -98,7 +101,10 @@ pub fn command(field: &str, value: &str) -> Result<(), DomainError> {
         return Err(DomainError::invalid(field, "command is empty"));
     }
     if value.len() > 4096 {
-        return Err(DomainError::invalid(field, "command is longer than 4096 bytes"));
+        return Err(DomainError::invalid(
+            field,
+            "command is longer than 4096 bytes",
+        ));
     }
     if value.contains('\0') {
         return Err(DomainError::invalid(field, "command contains a NUL byte"));
@@ -126,7 +132,16 @@ mod tests {
         for ok in ["a", "development", "my-app-2", &"a".repeat(39)] {
             assert!(slug("name", ok).is_ok(), "{ok}");
         }
-        for bad in ["", "A", "1app", "-a", "my_app", "my app", &"a".repeat(40), "ünï"] {
+        for bad in [
+            "",
+            "A",
+            "1app",
+            "-a",
+            "my_app",
+            "my app",
+            &"a".repeat(40),
+            "ünï",
+        ] {
             let err = slug("name", bad).unwrap_err();
             assert!(matches!(err, DomainError::Invalid { ref field, .. } if field == "name"));
         }

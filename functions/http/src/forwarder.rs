@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use aws_lambda_events::event::cloudwatch_logs::{AwsLogs, LogData, LogEntry, LogsEvent};
 use thiserror::Error;
+use trellis_core::StoreError;
 use trellis_core::model::NewLogLine;
 use trellis_core::ports::{DeploymentStore, LiveEvent, Notifier};
-use trellis_core::StoreError;
 
 #[derive(Debug, Error)]
 pub enum ForwardError {

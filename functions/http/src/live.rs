@@ -11,7 +11,11 @@ use crate::views::{DeploymentView, LogLineView};
 pub const MAX_MESSAGE_BYTES: usize = 96 * 1024;
 
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(tag = "action", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "action",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ClientMessage {
     Subscribe {
         deployment_id: Option<String>,
@@ -56,7 +60,11 @@ impl ClientMessage {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "camelCase", rename_all_fields = "camelCase")]
+#[serde(
+    tag = "type",
+    rename_all = "camelCase",
+    rename_all_fields = "camelCase"
+)]
 pub enum ServerMessage {
     Log {
         deployment_id: String,
@@ -102,7 +110,10 @@ pub fn messages_for(event: &LiveEvent) -> (Vec<Topic>, Vec<String>) {
                 })
                 .collect();
             (
-                vec![Topic::Deployment(deployment.clone()), Topic::App(app.clone())],
+                vec![
+                    Topic::Deployment(deployment.clone()),
+                    Topic::App(app.clone()),
+                ],
                 messages,
             )
         }
@@ -129,7 +140,12 @@ mod tests {
         assert_eq!(m.topics().unwrap(), vec![Topic::Deployment("01H".into())]);
         let m = ClientMessage::parse(r#"{"action":"subscribe","app":"shop"}"#).unwrap();
         assert_eq!(m.topics().unwrap(), vec![Topic::App("shop".into())]);
-        assert!(ClientMessage::parse(r#"{"action":"subscribe"}"#).unwrap().topics().is_err());
+        assert!(
+            ClientMessage::parse(r#"{"action":"subscribe"}"#)
+                .unwrap()
+                .topics()
+                .is_err()
+        );
         assert!(ClientMessage::parse("nope").is_err());
     }
 

@@ -175,7 +175,11 @@ pub async fn github_webhook(
         .ok_or_else(|| ApiError::bad_request("missing X-GitHub-Delivery header"))?
         .to_string();
     let ignored = |reason: String| {
-        Ok((StatusCode::OK, Json(WebhookResponse::Ignored { ignored: reason })).into_response())
+        Ok((
+            StatusCode::OK,
+            Json(WebhookResponse::Ignored { ignored: reason }),
+        )
+            .into_response())
     };
     let push = match event.as_str() {
         "ping" => return ignored("ping: the webhook is set up".into()),
@@ -212,7 +216,10 @@ pub async fn github_webhook(
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/github");
+    const FIXTURES: &str = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/github"
+    );
 
     fn fixture(name: &str) -> Vec<u8> {
         std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture present")
@@ -234,7 +241,11 @@ mod tests {
 
     #[test]
     fn tag_deletion_is_ignored() {
-        for f in ["push.json", "push-tag-deleted.json", "push-organization.json"] {
+        for f in [
+            "push.json",
+            "push-tag-deleted.json",
+            "push-organization.json",
+        ] {
             match interpret_push(&fixture(f)).unwrap() {
                 PushDecision::Ignore(r) => assert!(r.contains("tag"), "{f}: {r}"),
                 other => panic!("{f}: {other:?}"),

@@ -18,7 +18,12 @@ pub const EXIT_UNREACHABLE: i32 = 4;
 #[derive(Debug, Args)]
 pub struct ClientArgs {
     /// The Trellis server.
-    #[arg(long, env = "TRELLIS_URL", default_value = "http://127.0.0.1:7878", global = true)]
+    #[arg(
+        long,
+        env = "TRELLIS_URL",
+        default_value = "http://127.0.0.1:7878",
+        global = true
+    )]
     pub url: String,
     /// API token; defaults to $TRELLIS_TOKEN, then <data-dir>/admin-token.
     #[arg(long, global = true, hide_env_values = true)]
@@ -168,7 +173,12 @@ impl Client {
         })
     }
 
-    async fn call(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> CliResult<Value> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> CliResult<Value> {
         let mut req = self
             .http
             .request(method, format!("{}{path}", self.url))
@@ -215,7 +225,10 @@ impl Client {
 
     fn print(&self, value: &Value, text: impl FnOnce(&Value) -> String) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
         } else {
             println!("{}", text(value));
         }
@@ -335,7 +348,10 @@ impl Client {
             }
             Promote { app, env, follow } => {
                 let d = self
-                    .post(&format!("/api/apps/{app}/environments/{env}/promote"), json!({}))
+                    .post(
+                        &format!("/api/apps/{app}/environments/{env}/promote"),
+                        json!({}),
+                    )
                     .await?;
                 self.started(d, follow).await?;
             }
@@ -355,7 +371,10 @@ impl Client {
             }
             Teardown { app, env, follow } => {
                 let d = self
-                    .post(&format!("/api/apps/{app}/environments/{env}/teardown"), json!({}))
+                    .post(
+                        &format!("/api/apps/{app}/environments/{env}/teardown"),
+                        json!({}),
+                    )
                     .await?;
                 self.started(d, follow).await?;
             }
@@ -419,7 +438,9 @@ impl Client {
         let mut after = 0u64;
         loop {
             let page = self
-                .get(&format!("/api/deployments/{id}/logs?after={after}&limit=5000"))
+                .get(&format!(
+                    "/api/deployments/{id}/logs?after={after}&limit=5000"
+                ))
                 .await?;
             let lines = page["lines"].as_array().cloned().unwrap_or_default();
             for line in &lines {

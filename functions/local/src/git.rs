@@ -47,14 +47,21 @@ impl SourceRepository for GitSource {
         };
         let out = git(
             path,
-            &["for-each-ref", "--format=%(objectname) %(refname)", "refs/heads"],
+            &[
+                "for-each-ref",
+                "--format=%(objectname) %(refname)",
+                "refs/heads",
+            ],
         )
         .await?;
         Ok(out
             .lines()
             .filter_map(|l| {
                 let (sha, name) = l.split_once(' ')?;
-                Some((name.strip_prefix("refs/heads/")?.to_string(), sha.to_string()))
+                Some((
+                    name.strip_prefix("refs/heads/")?.to_string(),
+                    sha.to_string(),
+                ))
             })
             .collect())
     }
@@ -80,7 +87,11 @@ impl SourceRepository for GitSource {
             ],
         )
         .await
-        .map_err(|_| SourceError::NotFound(format!("{reference:?} is not a commit, branch or tag of the repository")))?;
+        .map_err(|_| {
+            SourceError::NotFound(format!(
+                "{reference:?} is not a commit, branch or tag of the repository"
+            ))
+        })?;
         let mut parts = out.splitn(3, '\0');
         let sha = parts.next().unwrap_or_default().trim().to_string();
         let author = parts.next().unwrap_or_default().to_string();
@@ -100,9 +111,9 @@ impl SourceRepository for GitSource {
     async fn check(&self, repository: &Repository) -> Result<(), SourceError> {
         match repository {
             Repository::Local { path } => {
-                git(path, &["rev-parse", "--git-dir"])
-                    .await
-                    .map_err(|_| SourceError::NotFound(format!("{path} is not a git repository")))?;
+                git(path, &["rev-parse", "--git-dir"]).await.map_err(|_| {
+                    SourceError::NotFound(format!("{path} is not a git repository"))
+                })?;
                 Ok(())
             }
             // Reachability is checked when the GitHub App delivers its first push.

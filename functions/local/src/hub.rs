@@ -123,7 +123,12 @@ mod tests {
         hub.subscribe(b, &[Topic::App("shop".into())]);
         hub.publish(log_event("d1", "shop")).await;
         hub.publish(log_event("d2", "other")).await;
-        assert!(rx_a.recv().await.unwrap().contains("\"deploymentId\":\"d1\""));
+        assert!(
+            rx_a.recv()
+                .await
+                .unwrap()
+                .contains("\"deploymentId\":\"d1\"")
+        );
         assert!(rx_b.recv().await.unwrap().contains("hello"));
         assert!(rx_a.try_recv().is_err(), "d2 is not a's topic");
         assert!(rx_b.try_recv().is_err());

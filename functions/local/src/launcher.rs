@@ -16,10 +16,10 @@ use nix::unistd::Pid;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::Command;
 use tokio::sync::mpsc;
+use trellis_core::LaunchError;
 use trellis_core::job::{RunnerJob, RunnerResult};
 use trellis_core::ports::{RunnerLauncher, SecretStore};
 use trellis_core::requests::RunnerOutcome;
-use trellis_core::LaunchError;
 use trellis_http::forwarder::{LogForwarder, subscription_payload};
 
 /// The log group local runner output is reported under (CloudWatch's name on AWS).
@@ -164,14 +164,15 @@ impl RunnerLauncher for ProcessLauncher {
         // Its own session: every process of the build can be found, and killed, by session id.
         // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
         unsafe {
-            cmd.pre_exec(|| nix::unistd::setsid().map(|_| ()).map_err(std::io::Error::from));
+            cmd.pre_exec(|| {
+                nix::unistd::setsid()
+                    .map(|_| ())
+                    .map_err(std::io::Error::from)
+            });
         }
-        let mut child = cmd.spawn().map_err(|e| {
-            LaunchError(format!(
-                "cannot start {}: {e}",
-                self.runner_bin.display()
-            ))
-        })?;
+        let mut child = cmd
+            .spawn()
+            .map_err(|e| LaunchError(format!("cannot start {}: {e}", self.runner_bin.display())))?;
         let pid = child
             .id()
             .ok_or_else(|| LaunchError("runner exited at once".into()))? as i32;
@@ -182,8 +183,14 @@ impl RunnerLauncher for ProcessLauncher {
 
         let (line_tx, line_rx) = mpsc::channel::<(i64, String)>(10_000);
         let readers = [
-            child.stdout.take().map(|s| spawn_reader(s, line_tx.clone())),
-            child.stderr.take().map(|s| spawn_reader(s, line_tx.clone())),
+            child
+                .stdout
+                .take()
+                .map(|s| spawn_reader(s, line_tx.clone())),
+            child
+                .stderr
+                .take()
+                .map(|s| spawn_reader(s, line_tx.clone())),
         ];
         drop(line_tx);
         let forwarding = tokio::spawn(forward_lines(
@@ -317,7 +324,10 @@ async fn forward_lines(
 
 /// The exit code decides: 0 with a result is success; anything else is a failure with the
 /// most precise reason known.
-fn outcome_of(status: std::io::Result<std::process::ExitStatus>, result_path: &Path) -> RunnerOutcome {
+fn outcome_of(
+    status: std::io::Result<std::process::ExitStatus>,
+    result_path: &Path,
+) -> RunnerOutcome {
     let result: Option<RunnerResult> = std::fs::read(result_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
@@ -362,7 +372,11 @@ pub fn kill_session(sid: i32) {
         return;
     };
     for entry in entries.flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
             continue;
         };
         if session_of(pid) == Some(sid) {
@@ -402,14 +416,20 @@ mod tests {
         use std::os::unix::process::ExitStatusExt;
         let dir = tempfile::tempdir().unwrap();
         let result = dir.path().join("result.json");
-        std::fs::write(&result, br#"{"succeeded":true,"error":null,"outputs":{"url":"u"}}"#)
-            .unwrap();
+        std::fs::write(
+            &result,
+            br#"{"succeeded":true,"error":null,"outputs":{"url":"u"}}"#,
+        )
+        .unwrap();
         let ok = outcome_of(Ok(std::process::ExitStatus::from_raw(0)), &result);
         assert!(matches!(ok, RunnerOutcome::Succeeded { ref outputs } if outputs["url"] == "u"));
         // A result claiming success does not beat a failing exit code.
         let failed = outcome_of(Ok(std::process::ExitStatus::from_raw(1 << 8)), &result);
         assert!(matches!(failed, RunnerOutcome::Failed { .. }));
-        let killed = outcome_of(Ok(std::process::ExitStatus::from_raw(9)), &dir.path().join("none"));
+        let killed = outcome_of(
+            Ok(std::process::ExitStatus::from_raw(9)),
+            &dir.path().join("none"),
+        );
         match killed {
             RunnerOutcome::Failed { reason } => assert!(reason.contains("SIGKILL"), "{reason}"),
             other => panic!("{other:?}"),

@@ -10,7 +10,12 @@ use trellis_local::server::{ServeConfig, serve};
 #[command(version, about)]
 struct Cli {
     /// Where local mode keeps its database, tokens, runs and published sites.
-    #[arg(long, env = "TRELLIS_DATA_DIR", default_value = ".trellis", global = true)]
+    #[arg(
+        long,
+        env = "TRELLIS_DATA_DIR",
+        default_value = ".trellis",
+        global = true
+    )]
     data_dir: PathBuf,
     #[command(flatten)]
     client: ClientArgs,

@@ -205,17 +205,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     };
     let ws = Router::new()
         .route("/api/ws", get(websocket))
-        .with_state(WsState {
-            hub,
-            token,
-            store,
-        });
+        .with_state(WsState { hub, token, store });
     let mut app = trellis_http::router(state)
         .merge(ws)
         .nest_service("/sites", ServeDir::new(&sites_dir));
     app = match &config.dashboard_dir {
         Some(dir) if dir.join("index.html").exists() => app.fallback_service(
-            ServeDir::new(dir).fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
+            ServeDir::new(dir)
+                .fallback(tower_http::services::ServeFile::new(dir.join("index.html"))),
         ),
         _ => app.route("/", get(landing)),
     };
@@ -239,8 +236,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
 
 async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
-    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-    {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(s) => s,
         Err(_) => {
             let _ = ctrl_c.await;
@@ -335,7 +331,10 @@ async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMe
                     Ok(true) => {}
                     Ok(false) => {
                         return ServerMessage::Error {
-                            message: format!("nothing to subscribe to: {} does not exist", topic.key()),
+                            message: format!(
+                                "nothing to subscribe to: {} does not exist",
+                                topic.key()
+                            ),
                         };
                     }
                     Err(e) => {

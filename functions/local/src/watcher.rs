@@ -45,7 +45,9 @@ pub async fn poll_once(
         }
         // Recorded first, with a compare-and-set: a head is pushed once, whoever sees it.
         for branch in pipeline.record_branch_heads(&app, heads.clone()).await? {
-            let Some(sha) = heads.get(&branch) else { continue };
+            let Some(sha) = heads.get(&branch) else {
+                continue;
+            };
             let commit = source.resolve(&app.repository, sha).await?;
             tracing::info!(app = %app.name, %branch, sha = %commit.sha, "new commit");
             pipeline

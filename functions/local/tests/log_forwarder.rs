@@ -63,9 +63,14 @@ async fn a_stream_named_by_runner_handle_maps_to_its_deployment() {
     let forwarder = LogForwarder::new(h.store.clone(), h.notifier.clone());
     let payload = subscription_payload("/ecs/trellis", &stream, &[(1, "hello".into())], 1);
     assert_eq!(forwarder.handle_json(&payload).await.unwrap().stored, 1);
-    assert!(h.notifier.events.lock().unwrap().iter().any(
-        |e| matches!(e, LiveEvent::Log { deployment, .. } if *deployment == d.id)
-    ));
+    assert!(
+        h.notifier
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, LiveEvent::Log { deployment, .. } if *deployment == d.id))
+    );
 }
 
 #[tokio::test]
@@ -77,6 +82,11 @@ async fn control_messages_are_ignored_and_garbage_is_refused() {
     let raw = serde_json::to_vec(&event).unwrap();
     let summary = forwarder.handle_json(&raw).await.unwrap();
     assert!(summary.control_message);
-    assert!(forwarder.handle_json(b"{\"awslogs\":{\"data\":\"not base64!\"}}").await.is_err());
+    assert!(
+        forwarder
+            .handle_json(b"{\"awslogs\":{\"data\":\"not base64!\"}}")
+            .await
+            .is_err()
+    );
     assert!(forwarder.handle_json(b"[]").await.is_err());
 }

@@ -92,7 +92,10 @@ async fn app_and_environment_names_are_validated_with_the_field() {
         invalid_field(h.pipeline.create_app(bad).await.unwrap_err()),
         "environments[0].autoDeploy"
     );
-    assert!(h.store.list_apps().await.unwrap().is_empty(), "nothing half-written");
+    assert!(
+        h.store.list_apps().await.unwrap().is_empty(),
+        "nothing half-written"
+    );
 }
 
 #[tokio::test]
@@ -138,9 +141,17 @@ async fn a_push_deploys_every_auto_deploy_environment_tracking_the_branch() {
     let created = h.pipeline.handle_push(push("b2")).await.unwrap();
     let mut envs: Vec<_> = created.iter().map(|d| d.environment.as_str()).collect();
     envs.sort();
-    assert_eq!(envs, ["development", "preview"], "protected production is never pushed");
+    assert_eq!(
+        envs,
+        ["development", "preview"],
+        "protected production is never pushed"
+    );
     assert!(created.iter().all(|d| d.trigger == Trigger::Push));
-    assert!(created.iter().all(|d| d.status == DeploymentStatus::Running));
+    assert!(
+        created
+            .iter()
+            .all(|d| d.status == DeploymentStatus::Running)
+    );
     assert_eq!(h.launches(), 2);
     let job = &h.launcher.launched.lock().unwrap()[0];
     assert_eq!(job.commit_sha, commit("b2").sha);
@@ -168,7 +179,11 @@ async fn a_protected_environment_is_never_deployed_by_push_or_manual_deploy() {
         h.pipeline.deploy("shop", "production", Some("main")).await,
         Err(DomainError::Conflict(m)) if m.contains("protected")
     ));
-    assert_eq!(h.env("production").await.branch, None, "the refused patch wrote nothing");
+    assert_eq!(
+        h.env("production").await.branch,
+        None,
+        "the refused patch wrote nothing"
+    );
 }
 
 #[tokio::test]
@@ -257,7 +272,10 @@ async fn a_failed_deployment_leaves_the_current_deployment_unchanged() {
     h.app().await;
     let good = h.deployed_dev("0a").await;
     let bad = h.pipeline.handle_push(push("0b")).await.unwrap().remove(0);
-    h.pipeline.finish(&bad.id, fail("deploy exited with code 1")).await.unwrap();
+    h.pipeline
+        .finish(&bad.id, fail("deploy exited with code 1"))
+        .await
+        .unwrap();
     let bad = h.pipeline.require_deployment(&bad.id).await.unwrap();
     assert_eq!(bad.status, DeploymentStatus::Failed);
     assert_eq!(bad.error.as_deref(), Some("deploy exited with code 1"));
@@ -266,7 +284,10 @@ async fn a_failed_deployment_leaves_the_current_deployment_unchanged() {
     assert_eq!(env.state, EnvState::Failed);
     assert_eq!(env.current_deployment.as_deref(), Some(good.id.as_str()));
     assert_eq!(env.current_commit.unwrap().sha, good.commit.sha);
-    assert_eq!(env.running_deployment, None, "the environment is free again");
+    assert_eq!(
+        env.running_deployment, None,
+        "the environment is free again"
+    );
 }
 
 #[tokio::test]
@@ -314,12 +335,19 @@ async fn cancelling_queued_and_running_deployments() {
 
     let c = h.pipeline.cancel(&running.id).await.unwrap();
     assert!(c.cancel_requested);
-    assert_eq!(c.status, DeploymentStatus::Running, "it ends when its runner stops");
+    assert_eq!(
+        c.status,
+        DeploymentStatus::Running,
+        "it ends when its runner stops"
+    );
     assert_eq!(
         h.launcher.stopped.lock().unwrap().as_slice(),
         [format!("runner-{}", running.id)]
     );
-    h.pipeline.finish(&running.id, fail("terminated")).await.unwrap();
+    h.pipeline
+        .finish(&running.id, fail("terminated"))
+        .await
+        .unwrap();
     let r = h.pipeline.require_deployment(&running.id).await.unwrap();
     assert_eq!(r.status, DeploymentStatus::Cancelled);
     assert_eq!(h.env("development").await.state, EnvState::Empty);
@@ -382,7 +410,10 @@ async fn rollback_redeploys_the_earlier_commit_and_configuration() {
     let h = harness();
     h.app().await;
     let set_var = |v: &str| EnvironmentPatch {
-        variables: Some(BTreeMap::from([("GREETING".to_string(), Some(v.to_string()))])),
+        variables: Some(BTreeMap::from([(
+            "GREETING".to_string(),
+            Some(v.to_string()),
+        )])),
         ..Default::default()
     };
     h.pipeline
@@ -487,7 +518,11 @@ async fn manual_deploy_resolves_the_branch_head_or_a_ref() {
         .lock()
         .unwrap()
         .insert("main".into(), "77".into());
-    let d = h.pipeline.deploy("shop", "development", None).await.unwrap();
+    let d = h
+        .pipeline
+        .deploy("shop", "development", None)
+        .await
+        .unwrap();
     assert_eq!(d.commit.sha, commit("77").sha);
     assert_eq!(d.trigger, Trigger::Manual);
     assert_eq!(
@@ -586,7 +621,10 @@ async fn secrets_are_kept_apart_and_only_their_names_are_on_the_environment() {
             "shop",
             "development",
             EnvironmentPatch {
-                variables: Some(BTreeMap::from([("TRELLIS_X".to_string(), Some("x".into()))])),
+                variables: Some(BTreeMap::from([(
+                    "TRELLIS_X".to_string(),
+                    Some("x".into()),
+                )])),
                 ..Default::default()
             },
         )

@@ -14,9 +14,7 @@ use crate::views::{AppView, CreateAppRequest, UpdateAppRequest};
 pub async fn list_apps(State(state): State<AppState>) -> ApiResult<Json<Vec<AppView>>> {
     let apps = state.pipeline.list_apps().await?;
     Ok(Json(
-        apps.into_iter()
-            .map(|(a, e)| AppView::new(a, e))
-            .collect(),
+        apps.into_iter().map(|(a, e)| AppView::new(a, e)).collect(),
     ))
 }
 

@@ -28,7 +28,9 @@ pub async fn get_environment(
     State(state): State<AppState>,
     Path((app, env)): Path<(String, String)>,
 ) -> ApiResult<Json<EnvironmentView>> {
-    Ok(Json(state.pipeline.get_environment(&app, &env).await?.into()))
+    Ok(Json(
+        state.pipeline.get_environment(&app, &env).await?.into(),
+    ))
 }
 
 /// `PATCH /api/apps/{app}/environments/{env}`: branch, auto-deploy, tests, variables, secrets

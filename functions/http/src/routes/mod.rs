@@ -19,12 +19,11 @@ pub(crate) fn query_number(
 ) -> Result<u64, ApiError> {
     match query.get(name) {
         None => Ok(default),
-        Some(v) => v
-            .parse::<u64>()
-            .ok()
-            .filter(|n| *n <= max)
-            .ok_or_else(|| {
-                ApiError::invalid(name, format!("{name} must be a whole number from 0 to {max}"))
-            }),
+        Some(v) => v.parse::<u64>().ok().filter(|n| *n <= max).ok_or_else(|| {
+            ApiError::invalid(
+                name,
+                format!("{name} must be a whole number from 0 to {max}"),
+            )
+        }),
     }
 }

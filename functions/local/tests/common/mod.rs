@@ -65,10 +65,7 @@ pub fn commit(sha: &str) -> Commit {
 
 #[async_trait]
 impl SourceRepository for FakeRepo {
-    async fn branch_heads(
-        &self,
-        _: &Repository,
-    ) -> Result<BTreeMap<String, String>, SourceError> {
+    async fn branch_heads(&self, _: &Repository) -> Result<BTreeMap<String, String>, SourceError> {
         Ok(self.heads.lock().unwrap().clone())
     }
     async fn resolve(&self, _: &Repository, reference: &str) -> Result<Commit, SourceError> {
@@ -169,7 +166,12 @@ impl Harness {
     }
 
     pub async fn deployed_dev(&self, sha: &str) -> trellis_core::model::Deployment {
-        let d = self.pipeline.handle_push(push(sha)).await.unwrap().remove(0);
+        let d = self
+            .pipeline
+            .handle_push(push(sha))
+            .await
+            .unwrap()
+            .remove(0);
         self.pipeline.finish(&d.id, succeed()).await.unwrap();
         self.pipeline.require_deployment(&d.id).await.unwrap()
     }
@@ -178,4 +180,3 @@ impl Harness {
         self.launcher.launched.lock().unwrap().len()
     }
 }
-
