@@ -1,1 +1,10 @@
+//! The embedded store: SQLite (bundled) in WAL mode. Records are JSON bodies beside the
+//! columns that are queried; every batch of writes is one `BEGIN IMMEDIATE` transaction whose
+//! version checks make it a compare-and-set, as a DynamoDB transaction's conditions would.
 
+mod db;
+mod secrets;
+mod store;
+
+pub use secrets::SqliteSecretStore;
+pub use store::SqliteStore;

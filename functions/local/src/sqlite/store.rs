@@ -1,0 +1,496 @@
+use std::path::Path;
+
+use async_trait::async_trait;
+use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use trellis_core::StoreError;
+use trellis_core::logs::{CHUNK_MAX_BYTES, CHUNK_MAX_LINES, clamp_line};
+use trellis_core::model::{
+    App, Connection, Deployment, Environment, LogLine, NewLogLine, Timestamp, Topic,
+};
+use trellis_core::ports::{DeploymentStore, Expect, Write};
+
+use super::db::{Db, corrupt, unavailable};
+
+pub struct SqliteStore {
+    db: Db,
+}
+
+impl SqliteStore {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(SqliteStore { db: Db::open(path)? })
+    }
+}
+
+fn to_json<T: Serialize>(v: &T) -> Result<String, StoreError> {
+    serde_json::to_string(v).map_err(corrupt)
+}
+
+fn from_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
+    serde_json::from_str(s).map_err(corrupt)
+}
+
+fn status_str(d: &Deployment) -> &'static str {
+    d.status.as_str()
+}
+
+/// The stored version of a row, if it exists.
+fn current_version(
+    tx: &Transaction<'_>,
+    sql: &str,
+    key: &[&dyn rusqlite::ToSql],
+) -> Result<Option<u64>, StoreError> {
+    tx.query_row(sql, key, |r| r.get::<_, i64>(0))
+        .optional()
+        .map(|v| v.map(|v| v as u64))
+        .map_err(unavailable)
+}
+
+/// Checks a write's condition; returns the version to store.
+fn next_version(found: Option<u64>, expect: Expect) -> Result<u64, StoreError> {
+    match (found, expect) {
+        (None, Expect::Absent) => Ok(1),
+        (Some(v), Expect::Version(e)) if v == e => Ok(v + 1),
+        _ => Err(StoreError::Conflict),
+    }
+}
+
+fn apply(tx: &Transaction<'_>, write: Write) -> Result<(), StoreError> {
+    match write {
+        Write::PutApp(mut app, expect) => {
+            let found = current_version(
+                tx,
+                "SELECT version FROM apps WHERE name = ?1",
+                &[&app.name],
+            )?;
+            app.version = next_version(found, expect)?;
+            tx.execute(
+                "INSERT INTO apps (name, version, body) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (name) DO UPDATE SET version = excluded.version, body = excluded.body",
+                params![app.name, app.version as i64, to_json(&app)?],
+            )
+            .map_err(unavailable)?;
+        }
+        Write::PutEnvironment(mut env, expect) => {
+            let found = current_version(
+                tx,
+                "SELECT version FROM environments WHERE app = ?1 AND name = ?2",
+                &[&env.app, &env.name],
+            )?;
+            env.version = next_version(found, expect)?;
+            tx.execute(
+                "INSERT INTO environments (app, name, position, version, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT (app, name) DO UPDATE SET position = excluded.position,
+                     version = excluded.version, body = excluded.body",
+                params![
+                    env.app,
+                    env.name,
+                    env.position,
+                    env.version as i64,
+                    to_json(&env)?
+                ],
+            )
+            .map_err(unavailable)?;
+        }
+        Write::PutDeployment(mut dep, expect) => {
+            let found = current_version(
+                tx,
+                "SELECT version FROM deployments WHERE id = ?1",
+                &[&dep.id],
+            )?;
+            dep.version = next_version(found, expect)?;
+            tx.execute(
+                "INSERT INTO deployments (id, app, environment, status, runner, version, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT (id) DO UPDATE SET status = excluded.status,
+                     runner = excluded.runner, version = excluded.version, body = excluded.body",
+                params![
+                    dep.id,
+                    dep.app,
+                    dep.environment,
+                    status_str(&dep),
+                    dep.runner,
+                    dep.version as i64,
+                    to_json(&dep)?
+                ],
+            )
+            .map_err(unavailable)?;
+        }
+        Write::DeleteApp { name, version } => {
+            let found = current_version(tx, "SELECT version FROM apps WHERE name = ?1", &[&name])?;
+            if found != Some(version) {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute("DELETE FROM apps WHERE name = ?1", params![name])
+                .map_err(unavailable)?;
+        }
+        Write::DeleteEnvironment { app, name, version } => {
+            let found = current_version(
+                tx,
+                "SELECT version FROM environments WHERE app = ?1 AND name = ?2",
+                &[&app, &name],
+            )?;
+            if found != Some(version) {
+                return Err(StoreError::Conflict);
+            }
+            tx.execute(
+                "DELETE FROM environments WHERE app = ?1 AND name = ?2",
+                params![app, name],
+            )
+            .map_err(unavailable)?;
+        }
+    }
+    Ok(())
+}
+
+fn query_bodies<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql).map_err(unavailable)?;
+    let rows = stmt
+        .query_map(args, |r| r.get::<_, String>(0))
+        .map_err(unavailable)?;
+    let mut out = Vec::new();
+    for row in rows {
+        out.push(from_json(&row.map_err(unavailable)?)?);
+    }
+    Ok(out)
+}
+
+fn query_body<T: DeserializeOwned>(
+    conn: &rusqlite::Connection,
+    sql: &str,
+    args: &[&dyn rusqlite::ToSql],
+) -> Result<Option<T>, StoreError> {
+    Ok(query_bodies(conn, sql, args)?.into_iter().next())
+}
+
+/// Cuts numbered lines into chunks bounded in line count and bytes.
+fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let size = line.text.len() + 48;
+        if i > start && (i - start >= CHUNK_MAX_LINES || bytes + size > CHUNK_MAX_BYTES) {
+            out.push(&lines[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < lines.len() {
+        out.push(&lines[start..]);
+    }
+    out
+}
+
+#[async_trait]
+impl DeploymentStore for SqliteStore {
+    async fn commit(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        self.db
+            .run(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(unavailable)?;
+                for write in writes {
+                    // Dropping the transaction on error rolls the whole batch back.
+                    apply(&tx, write)?;
+                }
+                tx.commit().map_err(unavailable)
+            })
+            .await
+    }
+
+    async fn get_app(&self, name: &str) -> Result<Option<App>, StoreError> {
+        let name = name.to_string();
+        self.db
+            .run(move |c| query_body(c, "SELECT body FROM apps WHERE name = ?1", &[&name]))
+            .await
+    }
+
+    async fn list_apps(&self) -> Result<Vec<App>, StoreError> {
+        self.db
+            .run(|c| query_bodies(c, "SELECT body FROM apps ORDER BY name", &[]))
+            .await
+    }
+
+    async fn get_environment(
+        &self,
+        app: &str,
+        name: &str,
+    ) -> Result<Option<Environment>, StoreError> {
+        let (app, name) = (app.to_string(), name.to_string());
+        self.db
+            .run(move |c| {
+                query_body(
+                    c,
+                    "SELECT body FROM environments WHERE app = ?1 AND name = ?2",
+                    &[&app, &name],
+                )
+            })
+            .await
+    }
+
+    async fn list_environments(&self, app: &str) -> Result<Vec<Environment>, StoreError> {
+        let app = app.to_string();
+        self.db
+            .run(move |c| {
+                query_bodies(
+                    c,
+                    "SELECT body FROM environments WHERE app = ?1 ORDER BY position, name",
+                    &[&app],
+                )
+            })
+            .await
+    }
+
+    async fn get_deployment(&self, id: &str) -> Result<Option<Deployment>, StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |c| query_body(c, "SELECT body FROM deployments WHERE id = ?1", &[&id]))
+            .await
+    }
+
+    async fn list_deployments(
+        &self,
+        app: &str,
+        environment: &str,
+        limit: usize,
+        before: Option<&str>,
+    ) -> Result<Vec<Deployment>, StoreError> {
+        let (app, environment) = (app.to_string(), environment.to_string());
+        // ULIDs sort by creation time; "~" sorts after every ULID character.
+        let before = before.unwrap_or("~").to_string();
+        let limit = limit as i64;
+        self.db
+            .run(move |c| {
+                query_bodies(
+                    c,
+                    "SELECT body FROM deployments WHERE app = ?1 AND environment = ?2 AND id < ?3
+                     ORDER BY id DESC LIMIT ?4",
+                    &[&app, &environment, &before, &limit],
+                )
+            })
+            .await
+    }
+
+    async fn list_active_deployments(&self) -> Result<Vec<Deployment>, StoreError> {
+        self.db
+            .run(|c| {
+                query_bodies(
+                    c,
+                    "SELECT body FROM deployments WHERE status IN ('queued', 'running') ORDER BY id",
+                    &[],
+                )
+            })
+            .await
+    }
+
+    async fn find_deployment_by_runner(
+        &self,
+        runner: &str,
+    ) -> Result<Option<Deployment>, StoreError> {
+        let runner = runner.to_string();
+        self.db
+            .run(move |c| {
+                query_body(
+                    c,
+                    "SELECT body FROM deployments WHERE runner = ?1 ORDER BY id DESC LIMIT 1",
+                    &[&runner],
+                )
+            })
+            .await
+    }
+
+    async fn record_delivery(&self, id: &str, at: Timestamp) -> Result<bool, StoreError> {
+        let id = id.to_string();
+        let at = at
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default();
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO deliveries (id, at) VALUES (?1, ?2) ON CONFLICT (id) DO NOTHING",
+                    params![id, at],
+                )
+                .map(|n| n == 1)
+                .map_err(unavailable)
+            })
+            .await
+    }
+
+    async fn append_logs(
+        &self,
+        deployment: &str,
+        lines: Vec<NewLogLine>,
+    ) -> Result<Vec<LogLine>, StoreError> {
+        let deployment = deployment.to_string();
+        self.db
+            .run(move |conn| {
+                let tx = conn
+                    .transaction_with_behavior(TransactionBehavior::Immediate)
+                    .map_err(unavailable)?;
+                let next: u64 = tx
+                    .query_row(
+                        "SELECT next_seq FROM log_heads WHERE deployment = ?1",
+                        params![deployment],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()
+                    .map_err(unavailable)?
+                    .map(|v| v as u64)
+                    .unwrap_or(1);
+                let numbered: Vec<LogLine> = lines
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, l)| LogLine {
+                        seq: next + i as u64,
+                        timestamp: l.timestamp,
+                        text: clamp_line(&l.text),
+                    })
+                    .collect();
+                for chunk in chunks(&numbered) {
+                    let (first, last) = (chunk[0].seq, chunk[chunk.len() - 1].seq);
+                    tx.execute(
+                        "INSERT INTO log_chunks (deployment, last_seq, first_seq, body)
+                         VALUES (?1, ?2, ?3, ?4)",
+                        params![deployment, last as i64, first as i64, to_json(&chunk)?],
+                    )
+                    .map_err(unavailable)?;
+                }
+                tx.execute(
+                    "INSERT INTO log_heads (deployment, next_seq) VALUES (?1, ?2)
+                     ON CONFLICT (deployment) DO UPDATE SET next_seq = excluded.next_seq",
+                    params![deployment, (next + numbered.len() as u64) as i64],
+                )
+                .map_err(unavailable)?;
+                tx.commit().map_err(unavailable)?;
+                Ok(numbered)
+            })
+            .await
+    }
+
+    async fn read_logs(
+        &self,
+        deployment: &str,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<LogLine>, StoreError> {
+        let deployment = deployment.to_string();
+        let after_sql = i64::try_from(after).unwrap_or(i64::MAX);
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT body FROM log_chunks WHERE deployment = ?1 AND last_seq > ?2
+                         ORDER BY last_seq",
+                    )
+                    .map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(params![deployment, after_sql], |r| r.get::<_, String>(0))
+                    .map_err(unavailable)?;
+                let mut out = Vec::new();
+                for row in rows {
+                    let chunk: Vec<LogLine> = from_json(&row.map_err(unavailable)?)?;
+                    out.extend(chunk.into_iter().filter(|l| l.seq > after));
+                    if out.len() >= limit {
+                        break;
+                    }
+                }
+                out.truncate(limit);
+                Ok(out)
+            })
+            .await
+    }
+
+    async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
+        let id = connection.id.clone();
+        let body = to_json(connection)?;
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO connections (id, body) VALUES (?1, ?2)
+                     ON CONFLICT (id) DO UPDATE SET body = excluded.body",
+                    params![id, body],
+                )
+                .map(|_| ())
+                .map_err(unavailable)
+            })
+            .await
+    }
+
+    async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |conn| {
+                let tx = conn.transaction().map_err(unavailable)?;
+                tx.execute("DELETE FROM subscriptions WHERE connection = ?1", params![id])
+                    .map_err(unavailable)?;
+                tx.execute("DELETE FROM connections WHERE id = ?1", params![id])
+                    .map_err(unavailable)?;
+                tx.commit().map_err(unavailable)
+            })
+            .await
+    }
+
+    async fn subscribe(&self, connection: &str, topic: &Topic) -> Result<(), StoreError> {
+        let (connection, topic) = (connection.to_string(), topic.key());
+        self.db
+            .run(move |c| {
+                c.execute(
+                    "INSERT INTO subscriptions (topic, connection) VALUES (?1, ?2)
+                     ON CONFLICT DO NOTHING",
+                    params![topic, connection],
+                )
+                .map(|_| ())
+                .map_err(unavailable)
+            })
+            .await
+    }
+
+    async fn subscribers(&self, topic: &Topic) -> Result<Vec<String>, StoreError> {
+        let topic = topic.key();
+        self.db
+            .run(move |c| {
+                let mut stmt = c
+                    .prepare_cached(
+                        "SELECT connection FROM subscriptions WHERE topic = ?1 ORDER BY connection",
+                    )
+                    .map_err(unavailable)?;
+                let rows = stmt
+                    .query_map(params![topic], |r| r.get::<_, String>(0))
+                    .map_err(unavailable)?;
+                rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
+            })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_are_bounded_in_lines_and_bytes() {
+        let lines: Vec<LogLine> = (1..=1000)
+            .map(|seq| LogLine {
+                seq,
+                timestamp: 0,
+                text: "x".repeat(if seq % 10 == 0 { 8000 } else { 10 }),
+            })
+            .collect();
+        let cs = chunks(&lines);
+        let total: usize = cs.iter().map(|c| c.len()).sum();
+        assert_eq!(total, 1000);
+        for c in cs {
+            assert!(c.len() <= CHUNK_MAX_LINES);
+            let bytes: usize = c.iter().map(|l| l.text.len() + 48).sum();
+            assert!(bytes <= CHUNK_MAX_BYTES || c.len() == 1);
+        }
+    }
+}
