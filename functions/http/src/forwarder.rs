@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use aws_lambda_events::event::cloudwatch_logs::{AwsLogs, LogData, LogEntry, LogsEvent};
+use aws_lambda_events::event::cloudwatch_logs::{LogData, LogEntry, LogsEvent};
 use thiserror::Error;
 use trellis_core::StoreError;
 use trellis_core::model::NewLogLine;
@@ -103,13 +103,13 @@ impl LogForwarder {
     }
 }
 
-/// Builds a subscription event exactly as CloudWatch Logs delivers one.
-pub fn subscription_event(
+/// The decoded contents of a subscription event, as CloudWatch Logs fills them in.
+pub fn subscription_data(
     log_group: &str,
     log_stream: &str,
     lines: &[(i64, String)],
     first_id: u64,
-) -> LogsEvent {
+) -> LogData {
     let mut data = LogData::default();
     data.owner = "000000000000".into();
     data.log_group = log_group.into();
@@ -127,20 +127,31 @@ pub fn subscription_event(
             e
         })
         .collect();
-    let mut logs = AwsLogs::default();
-    logs.data = data;
-    let mut event = LogsEvent::default();
-    event.aws_logs = logs;
-    event
+    data
 }
 
-/// The wire form of [`subscription_event`]: `{"awslogs":{"data":"<base64 of gzip of JSON>"}}`.
+/// The wire form CloudWatch Logs delivers: `{"awslogs":{"data":"<base64 of gzip of JSON>"}}`.
+/// Encoded here rather than with `aws_lambda_events`' serializer, which writes unpadded
+/// base64 that its own deserializer (and CloudWatch's format) does not accept.
+pub fn encode_subscription(data: &LogData) -> Vec<u8> {
+    use base64::Engine;
+    use std::io::Write;
+    let json = serde_json::to_vec(data).unwrap_or_default();
+    let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    let compressed = gzip
+        .write_all(&json)
+        .and_then(|()| gzip.finish())
+        .unwrap_or_default();
+    let encoded = base64::engine::general_purpose::STANDARD.encode(compressed);
+    serde_json::to_vec(&serde_json::json!({"awslogs": {"data": encoded}})).unwrap_or_default()
+}
+
+/// A data message with these lines, ready for [`LogForwarder::handle_json`].
 pub fn subscription_payload(
     log_group: &str,
     log_stream: &str,
     lines: &[(i64, String)],
     first_id: u64,
 ) -> Vec<u8> {
-    serde_json::to_vec(&subscription_event(log_group, log_stream, lines, first_id))
-        .unwrap_or_default()
+    encode_subscription(&subscription_data(log_group, log_stream, lines, first_id))
 }

@@ -77,9 +77,9 @@ async fn a_stream_named_by_runner_handle_maps_to_its_deployment() {
 async fn control_messages_are_ignored_and_garbage_is_refused() {
     let h = harness();
     let forwarder = LogForwarder::new(h.store.clone(), h.notifier.clone());
-    let mut event = trellis_http::forwarder::subscription_event("g", "s", &[], 1);
-    event.aws_logs.data.message_type = "CONTROL_MESSAGE".into();
-    let raw = serde_json::to_vec(&event).unwrap();
+    let mut data = trellis_http::forwarder::subscription_data("g", "s", &[], 1);
+    data.message_type = "CONTROL_MESSAGE".into();
+    let raw = trellis_http::forwarder::encode_subscription(&data);
     let summary = forwarder.handle_json(&raw).await.unwrap();
     assert!(summary.control_message);
     assert!(
