@@ -20,7 +20,9 @@ fn err(e: impl std::fmt::Display) -> SecretError {
 
 impl SqliteSecretStore {
     pub fn open(path: &Path) -> Result<Self, trellis_core::StoreError> {
-        Ok(SqliteSecretStore { db: Db::open(path)? })
+        Ok(SqliteSecretStore {
+            db: Db::open(path)?,
+        })
     }
 }
 

@@ -19,7 +19,9 @@ pub struct SqliteStore {
 
 impl SqliteStore {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        Ok(SqliteStore { db: Db::open(path)? })
+        Ok(SqliteStore {
+            db: Db::open(path)?,
+        })
     }
 }
 
@@ -59,11 +61,8 @@ fn next_version(found: Option<u64>, expect: Expect) -> Result<u64, StoreError> {
 fn apply(tx: &Transaction<'_>, write: Write) -> Result<(), StoreError> {
     match write {
         Write::PutApp(mut app, expect) => {
-            let found = current_version(
-                tx,
-                "SELECT version FROM apps WHERE name = ?1",
-                &[&app.name],
-            )?;
+            let found =
+                current_version(tx, "SELECT version FROM apps WHERE name = ?1", &[&app.name])?;
             app.version = next_version(found, expect)?;
             tx.execute(
                 "INSERT INTO apps (name, version, body) VALUES (?1, ?2, ?3)
@@ -429,8 +428,11 @@ impl DeploymentStore for SqliteStore {
         self.db
             .run(move |conn| {
                 let tx = conn.transaction().map_err(unavailable)?;
-                tx.execute("DELETE FROM subscriptions WHERE connection = ?1", params![id])
-                    .map_err(unavailable)?;
+                tx.execute(
+                    "DELETE FROM subscriptions WHERE connection = ?1",
+                    params![id],
+                )
+                .map_err(unavailable)?;
                 tx.execute("DELETE FROM connections WHERE id = ?1", params![id])
                     .map_err(unavailable)?;
                 tx.commit().map_err(unavailable)

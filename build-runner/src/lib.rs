@@ -1,0 +1,329 @@
+//! The build runner performs one deployment: fresh workspace, shallow clone of the exact
+//! commit, install, optional tests, deploy (or remove). It runs as a Fargate task on AWS and as
+//! a child process locally.
+//!
+//! Contract with its launcher: `build-runner --job <job.json> --result <result.json>`. The job
+//! file (a `RunnerJob`, with secret values) is deleted as soon as it is read. The result file
+//! gets a `RunnerResult`. Exit codes: 0 succeeded, 1 a step failed or timed out, 2 unusable
+//! job or arguments, 143 cancelled (SIGTERM). Success is decided by exit codes only: nothing a
+//! build prints can change it. Every secret value is masked as `***` in all output.
+
+pub mod detect;
+pub mod mask;
+pub mod outputs;
+pub mod step;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use tokio::signal::unix::{SignalKind, signal};
+use trellis_core::job::{RunnerJob, RunnerResult};
+use trellis_core::model::{DeploymentKind, Repository};
+
+use mask::Masker;
+use step::{StepContext, StepError, say};
+
+pub const EXIT_SUCCEEDED: i32 = 0;
+pub const EXIT_FAILED: i32 = 1;
+pub const EXIT_BAD_JOB: i32 = 2;
+pub const EXIT_CANCELLED: i32 = 143;
+
+pub struct Args {
+    pub job: PathBuf,
+    pub result: PathBuf,
+}
+
+pub fn parse_args(args: &[String]) -> Result<Args, String> {
+    let mut job = None;
+    let mut result = None;
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match a.as_str() {
+            "--job" => job = it.next().map(PathBuf::from),
+            "--result" => result = it.next().map(PathBuf::from),
+            other => return Err(format!("unknown argument {other:?}")),
+        }
+    }
+    match (job, result) {
+        (Some(job), Some(result)) => Ok(Args { job, result }),
+        _ => Err("usage: build-runner --job <job.json> --result <result.json>".into()),
+    }
+}
+
+fn write_result(path: &Path, result: &RunnerResult) {
+    let body = serde_json::to_vec_pretty(result).unwrap_or_default();
+    if let Err(e) = std::fs::write(path, body) {
+        eprintln!("build-runner: cannot write {}: {e}", path.display());
+    }
+}
+
+/// Reads and deletes the job file: it holds secret values.
+fn take_job(path: &Path) -> Result<RunnerJob, String> {
+    let body = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let _ = std::fs::remove_file(path);
+    serde_json::from_slice(&body).map_err(|e| format!("job file is not a valid job: {e}"))
+}
+
+/// Runs the whole deployment; returns the process exit code.
+pub async fn main_with(args: Args) -> i32 {
+    let job = match take_job(&args.job) {
+        Ok(j) => j,
+        Err(e) => {
+            println!("==> deployment failed: {e}");
+            write_result(
+                &args.result,
+                &RunnerResult {
+                    succeeded: false,
+                    error: Some(e),
+                    outputs: Default::default(),
+                },
+            );
+            return EXIT_BAD_JOB;
+        }
+    };
+    let timeout = std::env::var("TRELLIS_RUNNER_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .map(Duration::from_secs)
+        .unwrap_or(Duration::from_secs(
+            u64::from(job.config.timeout_minutes) * 60,
+        ));
+    let (result, code) = deploy(&job, timeout).await;
+    write_result(&args.result, &result);
+    code
+}
+
+/// What went wrong, in one sentence for the deployment's error.
+fn describe(step: &str, e: &StepError, timeout: Duration) -> String {
+    match e {
+        StepError::Exited(code) => format!("{step} exited with code {code}"),
+        StepError::Signalled(sig) => format!("{step} was killed by signal {sig}"),
+        StepError::TimedOut => format!(
+            "deployment timed out after {} min during {step}",
+            timeout.as_secs().div_ceil(60)
+        ),
+        StepError::Cancelled => "cancelled".into(),
+        StepError::Spawn(err) => format!("{step} could not start: {err}"),
+    }
+}
+
+fn clone_url(repository: &Repository) -> String {
+    match repository {
+        Repository::Local { path } => format!("file://{path}"),
+        Repository::Github { full_name, .. } => format!("https://github.com/{full_name}.git"),
+    }
+}
+
+/// The environment every step sees: the runner's own (less Trellis's internals), then the
+/// environment's variables and secrets, then what Trellis tells the build.
+fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String, String> {
+    let mut env: BTreeMap<String, String> = std::env::vars()
+        .filter(|(k, _)| !k.starts_with("TRELLIS_"))
+        .collect();
+    env.extend(job.config.variables.clone());
+    env.extend(job.secrets.clone());
+    env.extend(job.extra_env.clone());
+    for (k, v) in [
+        ("TRELLIS_APP", job.app.as_str()),
+        ("TRELLIS_STAGE", job.environment.as_str()),
+        ("TRELLIS_ENVIRONMENT", job.environment.as_str()),
+        ("TRELLIS_DEPLOYMENT_ID", job.deployment_id.as_str()),
+        ("TRELLIS_COMMIT_SHA", job.commit_sha.as_str()),
+        ("CI", "true"),
+    ] {
+        env.insert(k.into(), v.into());
+    }
+    env.insert(
+        "TRELLIS_OUTPUTS_FILE".into(),
+        outputs_file.display().to_string(),
+    );
+    env
+}
+
+pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
+    let started = Instant::now();
+    let masker = Masker::new(job.secrets.values());
+    let failed = |error: String, code: i32| {
+        say(&masker, &format!("==> deployment failed: {error}"));
+        (
+            RunnerResult {
+                succeeded: false,
+                error: Some(masker.mask(&error)),
+                outputs: Default::default(),
+            },
+            code,
+        )
+    };
+    let mut cancel = match signal(SignalKind::terminate()) {
+        Ok(s) => s,
+        Err(e) => return failed(format!("cannot watch for cancellation: {e}"), EXIT_FAILED),
+    };
+    let workspace = match tempfile::Builder::new().prefix("trellis-build-").tempdir() {
+        Ok(w) => w,
+        Err(e) => return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED),
+    };
+    let checkout = workspace.path().join("src");
+    let private = workspace.path().join("trellis");
+    if let Err(e) = std::fs::create_dir_all(&private) {
+        return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
+    }
+    let outputs_file = private.join("outputs.json");
+    let env = step_env(job, &outputs_file);
+    let action = match job.kind {
+        DeploymentKind::Deploy => "deploying",
+        DeploymentKind::Teardown => "tearing down",
+    };
+    say(
+        &masker,
+        &format!(
+            "==> Trellis build runner: {action} {} ({}) at {}",
+            job.app,
+            job.environment,
+            &job.commit_sha[..job.commit_sha.len().min(12)]
+        ),
+    );
+    let mut ctx = StepContext {
+        dir: workspace.path(),
+        env: &env,
+        masker: &masker,
+        deadline: tokio::time::Instant::now() + timeout,
+        cancel: &mut cancel,
+    };
+    let end = |step: &str, e: StepError| {
+        let code = if e == StepError::Cancelled {
+            EXIT_CANCELLED
+        } else {
+            EXIT_FAILED
+        };
+        failed(describe(step, &e, timeout), code)
+    };
+
+    // clone: the exact commit, shallowly, into a fresh directory.
+    let url = clone_url(&job.repository);
+    let checkout_str = checkout.display().to_string();
+    let sha = job.commit_sha.as_str();
+    if let Err(e) = step::run(
+        &mut ctx,
+        "clone",
+        &format!("git init {checkout_str}"),
+        "git",
+        &["init", "-q", &checkout_str],
+    )
+    .await
+    {
+        return end("clone", e);
+    }
+    ctx.dir = &checkout;
+    let fetch = format!("fetching {} from {url}", &sha[..sha.len().min(12)]);
+    if let Err(e) = step::run(
+        &mut ctx,
+        "clone",
+        &fetch,
+        "git",
+        &[
+            "-c",
+            "advice.detachedHead=false",
+            "fetch",
+            "-q",
+            "--depth",
+            "1",
+            &url,
+            sha,
+        ],
+    )
+    .await
+    {
+        return end("clone", e);
+    }
+    if let Err(e) = step::run(
+        &mut ctx,
+        "clone",
+        "git checkout FETCH_HEAD",
+        "git",
+        &[
+            "-c",
+            "advice.detachedHead=false",
+            "checkout",
+            "-q",
+            "FETCH_HEAD",
+        ],
+    )
+    .await
+    {
+        return end("clone", e);
+    }
+    match std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .current_dir(&checkout)
+        .output()
+    {
+        Ok(out) if String::from_utf8_lossy(&out.stdout).trim() == sha => {}
+        _ => {
+            return failed(format!("the checkout is not at commit {sha}"), EXIT_FAILED);
+        }
+    }
+
+    // install
+    let install = job
+        .config
+        .install_command
+        .clone()
+        .or_else(|| detect::install_command(&checkout).map(str::to_string));
+    match install {
+        Some(cmd) => {
+            if let Err(e) = step::run_shell(&mut ctx, "install", &cmd).await {
+                return end("install", e);
+            }
+        }
+        None => say(&masker, "==> install: skipped (no package.json)"),
+    }
+
+    // test
+    if job.kind == DeploymentKind::Deploy {
+        if job.config.tests_enabled {
+            if let Err(e) = step::run_shell(&mut ctx, "test", &job.config.test_command).await {
+                return end("test", e);
+            }
+        } else {
+            say(
+                &masker,
+                "==> test: skipped (unit tests are off for this environment)",
+            );
+        }
+    }
+
+    // deploy or remove
+    let (name, cmd) = match job.kind {
+        DeploymentKind::Deploy => ("deploy", &job.config.deploy_command),
+        DeploymentKind::Teardown => ("remove", &job.config.remove_command),
+    };
+    if let Err(e) = step::run_shell(&mut ctx, name, cmd).await {
+        return end(name, e);
+    }
+
+    let mut outputs = outputs::Outputs::new();
+    if job.kind == DeploymentKind::Deploy {
+        let sst = checkout.join(".sst/outputs.json");
+        let (found, warning) = outputs::read(&[&outputs_file, &sst]);
+        if let Some(w) = warning {
+            say(&masker, &format!("warning: {w}"));
+        }
+        outputs = found;
+    }
+    say(
+        &masker,
+        &format!(
+            "==> deployment succeeded in {:.1}s",
+            started.elapsed().as_secs_f64()
+        ),
+    );
+    (
+        RunnerResult {
+            succeeded: true,
+            error: None,
+            outputs,
+        },
+        EXIT_SUCCEEDED,
+    )
+}

@@ -1,0 +1,172 @@
+//! Runs one step's process in a process group of its own, streams its output (masked) to the
+//! runner's stdout, and stops the whole group on timeout or cancellation.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
+use tokio::process::Command;
+use tokio::signal::unix::Signal as SignalStream;
+
+use crate::mask::Masker;
+
+/// How long a step gets between SIGTERM and SIGKILL.
+const KILL_GRACE: Duration = Duration::from_secs(5);
+
+/// Why a step did not succeed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StepError {
+    Exited(i32),
+    Signalled(i32),
+    TimedOut,
+    Cancelled,
+    Spawn(String),
+}
+
+/// Where a step runs and what it sees.
+pub struct StepContext<'a> {
+    pub dir: &'a Path,
+    pub env: &'a BTreeMap<String, String>,
+    pub masker: &'a Masker,
+    pub deadline: tokio::time::Instant,
+    pub cancel: &'a mut SignalStream,
+}
+
+pub fn say(masker: &Masker, line: &str) {
+    println!("{}", masker.mask(line));
+}
+
+fn secs(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// Runs `program args...` as the step `name`, logging its start, end and duration.
+pub async fn run(
+    ctx: &mut StepContext<'_>,
+    name: &str,
+    shown: &str,
+    program: &str,
+    args: &[&str],
+) -> Result<(), StepError> {
+    say(ctx.masker, &format!("==> {name}: {shown}"));
+    let started = Instant::now();
+    let result = execute(ctx, program, args).await;
+    let took = secs(started.elapsed());
+    match &result {
+        Ok(()) => say(ctx.masker, &format!("<== {name} succeeded in {took}")),
+        Err(StepError::Exited(code)) => say(
+            ctx.masker,
+            &format!("<== {name} failed in {took} (exit code {code})"),
+        ),
+        Err(StepError::Signalled(sig)) => say(
+            ctx.masker,
+            &format!("<== {name} failed in {took} (killed by signal {sig})"),
+        ),
+        Err(StepError::TimedOut) => say(ctx.masker, &format!("<== {name} timed out after {took}")),
+        Err(StepError::Cancelled) => say(ctx.masker, &format!("<== {name} cancelled after {took}")),
+        Err(StepError::Spawn(e)) => say(ctx.masker, &format!("<== {name} could not start: {e}")),
+    }
+    result
+}
+
+/// A shell command from the settings.
+pub async fn run_shell(
+    ctx: &mut StepContext<'_>,
+    name: &str,
+    command: &str,
+) -> Result<(), StepError> {
+    run(ctx, name, command, "sh", &["-c", command]).await
+}
+
+async fn execute(ctx: &mut StepContext<'_>, program: &str, args: &[&str]) -> Result<(), StepError> {
+    let mut cmd = Command::new(program);
+    cmd.args(args)
+        .current_dir(ctx.dir)
+        .env_clear()
+        .envs(ctx.env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        // Its own group: the runner can stop the step and everything it started.
+        .process_group(0);
+    let mut child = cmd.spawn().map_err(|e| StepError::Spawn(e.to_string()))?;
+    let pgid = child.id().map(|id| Pid::from_raw(id as i32));
+    let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
+    let masker = ctx.masker;
+    let readers = async move {
+        tokio::join!(forward_opt(stdout, masker), forward_opt(stderr, masker));
+    };
+    tokio::pin!(readers);
+
+    let mut stopped = None;
+    let mut drained = false;
+    let status = loop {
+        tokio::select! {
+            status = child.wait() => break status,
+            _ = tokio::time::sleep_until(ctx.deadline), if stopped.is_none() => {
+                stopped = Some(StepError::TimedOut);
+                stop_group(pgid, &mut child).await;
+            }
+            _ = ctx.cancel.recv(), if stopped.is_none() => {
+                stopped = Some(StepError::Cancelled);
+                stop_group(pgid, &mut child).await;
+            }
+            // Output is drained while the step runs, so a chatty step never blocks on a pipe.
+            _ = &mut readers, if !drained => drained = true,
+        }
+    };
+    // Whatever the step left running in the background would hold the pipes open.
+    if let Some(pgid) = pgid {
+        let _ = killpg(pgid, Signal::SIGKILL);
+    }
+    if !drained {
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut readers).await;
+    }
+    if let Some(reason) = stopped {
+        return Err(reason);
+    }
+    let status = status.map_err(|e| StepError::Spawn(e.to_string()))?;
+    use std::os::unix::process::ExitStatusExt;
+    match (status.code(), status.signal()) {
+        (Some(0), _) => Ok(()),
+        (Some(code), _) => Err(StepError::Exited(code)),
+        (None, Some(sig)) => Err(StepError::Signalled(sig)),
+        (None, None) => Err(StepError::Exited(-1)),
+    }
+}
+
+async fn stop_group(pgid: Option<Pid>, child: &mut tokio::process::Child) {
+    let Some(pgid) = pgid else { return };
+    let _ = killpg(pgid, Signal::SIGTERM);
+    if tokio::time::timeout(KILL_GRACE, child.wait())
+        .await
+        .is_err()
+    {
+        let _ = killpg(pgid, Signal::SIGKILL);
+    }
+}
+
+async fn forward_opt(stream: Option<impl AsyncRead + Unpin>, masker: &Masker) {
+    if let Some(s) = stream {
+        forward(s, masker).await;
+    }
+}
+
+async fn forward(stream: impl AsyncRead + Unpin, masker: &Masker) {
+    let mut reader = BufReader::new(stream);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match reader.read_until(b'\n', &mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf);
+                say(masker, line.trim_end_matches(['\n', '\r']));
+            }
+        }
+    }
+}
