@@ -229,29 +229,41 @@ async fn a_killed_runner_fails_its_deployment_within_five_seconds() {
 async fn ten_quick_pushes_leave_one_running_at_most_one_queued_and_the_last_deployed() {
     let server = Server::start().await;
     server.register_sample().await;
+    // A build that takes a while, so that pushes pile up behind the running one.
     server
         .patch(
             "/api/apps/sample/environments/development",
-            json!({"testsEnabled": false}),
+            json!({"testsEnabled": false, "settings": {"deployCommand": "sleep 2 && npm run deploy"}}),
         )
         .await;
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
+
+    let assert_lock_holds = |list: &[Value]| {
+        let running = list.iter().filter(|d| d["status"] == "running").count();
+        let queued = list.iter().filter(|d| d["status"] == "queued").count();
+        assert!(running <= 1, "{running} running: {list:#?}");
+        assert!(queued <= 1, "{queued} queued: {list:#?}");
+    };
     let mut last = String::new();
     for i in 0..10 {
         last = server
             .repo
             .commit_message(&format!("push number {i}"), &format!("Push {i}"));
+        // Each push is seen (the watcher turns it into a deployment) before the next one.
+        let sha = last.clone();
+        live.deployment_where(Duration::from_secs(10), |d| {
+            d["commit"]["sha"] == sha.as_str()
+        })
+        .await;
+        assert_lock_holds(&server.deployments("development").await);
     }
-    // Every state the pipeline reaches, as the events report it, keeps the lock's promise.
+    // Every state the pipeline passes through keeps the lock's promise, until it settles.
     let mut checked = 0;
     loop {
         let seen = live.messages().len();
         let list = server.deployments("development").await;
-        let running = list.iter().filter(|d| d["status"] == "running").count();
-        let queued = list.iter().filter(|d| d["status"] == "queued").count();
-        assert!(running <= 1, "{running} running: {list:#?}");
-        assert!(queued <= 1, "{queued} queued: {list:#?}");
+        assert_lock_holds(&list);
         checked += 1;
         let env = server.environment("development").await;
         if env["currentCommit"]["sha"] == last.as_str()
@@ -266,6 +278,7 @@ async fn ten_quick_pushes_leave_one_running_at_most_one_queued_and_the_last_depl
             .await;
     }
     let list = server.deployments("development").await;
+    assert_eq!(list.len(), 10, "one deployment per push");
     assert!(list.iter().all(is_terminal));
     let superseded = list
         .iter()
@@ -277,6 +290,12 @@ async fn ten_quick_pushes_leave_one_running_at_most_one_queued_and_the_last_depl
         })
         .count();
     let succeeded = list.iter().filter(|d| d["status"] == "succeeded").count();
-    assert_eq!(superseded + succeeded, list.len(), "{list:#?}");
+    assert_eq!(superseded + succeeded, 10, "{list:#?}");
+    assert!(
+        superseded >= 1,
+        "pushes during a build supersede each other"
+    );
+    assert_eq!(list[0]["commit"]["sha"], last.as_str());
+    assert_eq!(list[0]["status"], "succeeded");
     assert!(server.site("development").await.unwrap().contains(&last));
 }

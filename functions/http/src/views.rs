@@ -14,45 +14,97 @@ pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
 }
 
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
-#[serde(tag = "provider", rename_all = "lowercase", deny_unknown_fields)]
-pub enum RepositoryView {
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Provider {
     /// A git repository on the machine running Trellis (local mode).
-    Local { path: String },
+    Local,
     /// A GitHub repository reached through the Trellis GitHub App.
-    #[serde(rename_all = "camelCase")]
-    Github {
-        full_name: String,
-        installation_id: u64,
-    },
+    Github,
+}
+
+/// `{"provider":"local","path":...}` or
+/// `{"provider":"github","fullName":"owner/repo","installationId":N}`. A plain struct rather
+/// than a tagged enum so that a wrong field is named precisely in errors.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RepositoryView {
+    pub provider: Provider,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub installation_id: Option<u64>,
 }
 
 impl From<Repository> for RepositoryView {
     fn from(r: Repository) -> Self {
         match r {
-            Repository::Local { path } => RepositoryView::Local { path },
+            Repository::Local { path } => RepositoryView {
+                provider: Provider::Local,
+                path: Some(path),
+                full_name: None,
+                installation_id: None,
+            },
             Repository::Github {
                 full_name,
                 installation_id,
-            } => RepositoryView::Github {
-                full_name,
-                installation_id,
+            } => RepositoryView {
+                provider: Provider::Github,
+                path: None,
+                full_name: Some(full_name),
+                installation_id: Some(installation_id),
             },
         }
     }
 }
 
-impl From<RepositoryView> for Repository {
-    fn from(r: RepositoryView) -> Self {
-        match r {
-            RepositoryView::Local { path } => Repository::Local { path },
-            RepositoryView::Github {
-                full_name,
-                installation_id,
-            } => Repository::Github {
-                full_name,
-                installation_id,
-            },
+impl TryFrom<RepositoryView> for Repository {
+    type Error = crate::error::ApiError;
+
+    fn try_from(r: RepositoryView) -> Result<Self, Self::Error> {
+        use crate::error::ApiError;
+        let stray = |field: &str, provider: &str| {
+            ApiError::invalid(
+                format!("repository.{field}"),
+                format!("{field} does not apply to provider {provider}"),
+            )
+        };
+        match r.provider {
+            Provider::Local => {
+                if r.full_name.is_some() {
+                    return Err(stray("fullName", "local"));
+                }
+                if r.installation_id.is_some() {
+                    return Err(stray("installationId", "local"));
+                }
+                let path = r.path.ok_or_else(|| {
+                    ApiError::invalid("repository.path", "a local repository needs its path")
+                })?;
+                Ok(Repository::Local { path })
+            }
+            Provider::Github => {
+                if r.path.is_some() {
+                    return Err(stray("path", "github"));
+                }
+                let full_name = r.full_name.ok_or_else(|| {
+                    ApiError::invalid(
+                        "repository.fullName",
+                        "a GitHub repository needs its fullName (owner/repo)",
+                    )
+                })?;
+                let installation_id = r.installation_id.ok_or_else(|| {
+                    ApiError::invalid(
+                        "repository.installationId",
+                        "a GitHub repository needs the GitHub App installationId",
+                    )
+                })?;
+                Ok(Repository::Github {
+                    full_name,
+                    installation_id,
+                })
+            }
         }
     }
 }

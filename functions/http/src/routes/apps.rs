@@ -30,7 +30,7 @@ pub async fn create_app(
         .pipeline
         .create_app(NewApp {
             name: req.name,
-            repository: req.repository.into(),
+            repository: req.repository.try_into()?,
             settings: req.settings.into(),
             environments: req.environments.map(|envs| {
                 envs.into_iter()
