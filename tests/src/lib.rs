@@ -325,7 +325,7 @@ impl Live {
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
         tokio::spawn(async move {
             while let Some(text) = rx.recv().await {
-                if sink.send(Message::Text(text.into())).await.is_err() {
+                if sink.send(Message::Text(text)).await.is_err() {
                     break;
                 }
             }
@@ -333,11 +333,11 @@ impl Live {
         let (m, a) = (messages.clone(), arrived.clone());
         tokio::spawn(async move {
             while let Some(Ok(msg)) = stream.next().await {
-                if let Message::Text(text) = msg {
-                    if let Ok(v) = serde_json::from_str::<Value>(text.as_str()) {
-                        m.lock().unwrap().push(v);
-                        a.notify_waiters();
-                    }
+                if let Message::Text(text) = msg
+                    && let Ok(v) = serde_json::from_str::<Value>(text.as_str())
+                {
+                    m.lock().unwrap().push(v);
+                    a.notify_waiters();
                 }
             }
         });

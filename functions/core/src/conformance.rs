@@ -4,7 +4,7 @@
 //! An adapter's test file calls the macro with an async expression that yields a fresh, empty
 //! store (anything that derefs to a type implementing the port):
 //!
-//! ```ignore
+//! ```text
 //! trellis_core::store_conformance_tests!(async { fresh_store().await });
 //! ```
 //!
