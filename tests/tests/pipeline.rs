@@ -299,3 +299,53 @@ async fn ten_quick_pushes_leave_one_running_at_most_one_queued_and_the_last_depl
     assert_eq!(list[0]["status"], "succeeded");
     assert!(server.site("development").await.unwrap().contains(&last));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cancelling_a_running_deployment_stops_its_build() {
+    let server = Server::start().await;
+    server.register_sample().await;
+    let live = server.live().await;
+    live.subscribe(json!({"app": "sample"})).await;
+    server
+        .patch(
+            "/api/apps/sample/environments/development",
+            json!({"testsEnabled": false, "settings": {"deployCommand": "echo build-is-busy && sleep 600"}}),
+        )
+        .await;
+    let (_, d) = server
+        .post(
+            "/api/apps/sample/environments/development/deploy",
+            json!({}),
+        )
+        .await;
+    let id = d["id"].as_str().unwrap().to_string();
+    live.wait_for(DEPLOY_TIMEOUT, |_| {
+        live.log_lines(&id)
+            .iter()
+            .any(|l| l["text"] == "build-is-busy")
+            .then_some(())
+    })
+    .await;
+    let (status, c) = server
+        .post(&format!("/api/deployments/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 200, "{c}");
+    assert_eq!(c["cancelRequested"], true);
+    let done = live.finished(&id).await;
+    assert_eq!(done["status"], "cancelled", "{done}");
+    let (lines, complete) = server.logs(&id).await;
+    assert!(complete);
+    assert!(
+        lines
+            .iter()
+            .any(|l| l["text"].as_str().is_some_and(|t| t.contains("cancelled"))),
+        "the log says the build was cancelled"
+    );
+    let env = server.environment("development").await;
+    assert_eq!(env["state"], "empty");
+    assert_eq!(env["runningDeployment"], Value::Null);
+    let (status, _) = server
+        .post(&format!("/api/deployments/{id}/cancel"), json!({}))
+        .await;
+    assert_eq!(status, 409, "an ended deployment cannot be cancelled");
+}
