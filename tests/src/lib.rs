@@ -280,6 +280,32 @@ impl Server {
         }
     }
 
+    /// Starts a manual development deploy whose deploy step prints `marker` and then hangs,
+    /// and waits until the marker arrives: the build is then mid-way. Returns its id.
+    pub async fn start_hanging_deploy(&self, live: &Live, marker: &str) -> String {
+        self.patch(
+            "/api/apps/sample/environments/development",
+            json!({"testsEnabled": false, "settings": {"deployCommand": format!("echo {marker} && sleep 600")}}),
+        )
+        .await;
+        let (status, d) = self
+            .post(
+                "/api/apps/sample/environments/development/deploy",
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 202, "{d}");
+        let id = d["id"].as_str().unwrap().to_string();
+        live.wait_for(DEPLOY_TIMEOUT, |_| {
+            live.log_lines(&id)
+                .iter()
+                .any(|l| l["text"] == marker)
+                .then_some(())
+        })
+        .await;
+        id
+    }
+
     pub async fn live(&self) -> Live {
         Live::connect(&self.base).await
     }

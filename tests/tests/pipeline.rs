@@ -158,28 +158,9 @@ async fn a_killed_runner_fails_its_deployment_within_five_seconds() {
     server.register_sample().await;
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
-    server
-        .patch(
-            "/api/apps/sample/environments/development",
-            json!({"testsEnabled": false, "settings": {"deployCommand": "echo deploy-is-waiting && sleep 600"}}),
-        )
+    let id = server
+        .start_hanging_deploy(&live, "deploy-is-waiting")
         .await;
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    let id = d["id"].as_str().unwrap().to_string();
-    // Mid-build: the deploy step has printed its line.
-    live.wait_for(DEPLOY_TIMEOUT, |_| {
-        live.log_lines(&id)
-            .iter()
-            .any(|l| l["text"] == "deploy-is-waiting")
-            .then_some(())
-    })
-    .await;
     let runner = server.deployment(&id).await["runner"]
         .as_str()
         .expect("the runner handle is recorded")
@@ -306,26 +287,7 @@ async fn cancelling_a_running_deployment_stops_its_build() {
     server.register_sample().await;
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
-    server
-        .patch(
-            "/api/apps/sample/environments/development",
-            json!({"testsEnabled": false, "settings": {"deployCommand": "echo build-is-busy && sleep 600"}}),
-        )
-        .await;
-    let (_, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    let id = d["id"].as_str().unwrap().to_string();
-    live.wait_for(DEPLOY_TIMEOUT, |_| {
-        live.log_lines(&id)
-            .iter()
-            .any(|l| l["text"] == "build-is-busy")
-            .then_some(())
-    })
-    .await;
+    let id = server.start_hanging_deploy(&live, "build-is-busy").await;
     let (status, c) = server
         .post(&format!("/api/deployments/{id}/cancel"), json!({}))
         .await;

@@ -122,8 +122,9 @@ impl ProcessLauncher {
     }
 }
 
-/// Job files hold secrets: readable by the owner only, from the moment they exist.
-fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
+/// Writes a file readable by its owner only, from the moment it exists (job files hold
+/// secrets; token files are secrets).
+pub fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     use std::os::unix::fs::OpenOptionsExt;
     let mut f = std::fs::OpenOptions::new()

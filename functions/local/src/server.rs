@@ -25,7 +25,9 @@ use trellis_http::{ApiError, AppState};
 
 use crate::git::GitSource;
 use crate::hub::LocalHub;
-use crate::launcher::{ProcessLauncher, is_runner_process, kill_session, parse_runner};
+use crate::launcher::{
+    ProcessLauncher, is_runner_process, kill_session, parse_runner, write_private,
+};
 use crate::sqlite::{SqliteSecretStore, SqliteStore};
 
 #[derive(Debug, Clone)]
@@ -68,18 +70,6 @@ fn load_or_create_secret(env: &str, path: &Path) -> Result<(String, String), Ser
     write_private(path, value.as_bytes())
         .map_err(|e| ServeError::Setup(format!("cannot write {}: {e}", path.display())))?;
     Ok((value, format!("{} (new)", path.display())))
-}
-
-fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let mut f = std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)?;
-    f.write_all(body)
 }
 
 fn default_runner_bin() -> PathBuf {
