@@ -449,6 +449,23 @@ pub async fn active_deployments_and_runner_lookup(store: &dyn DeploymentStore) {
         store.find_deployment_by_runner("task-zzz").await.unwrap(),
         None
     );
+    let mut on_ecs = deployment("shop", "prod", 5, DeploymentStatus::Running);
+    on_ecs.runner = Some("arn:aws:ecs:eu-west-1:123456789012:task/trellis/0f1e2d3c4b5a".into());
+    store
+        .commit(vec![Write::PutDeployment(on_ecs.clone(), Expect::Absent)])
+        .await
+        .unwrap();
+    for handle in [
+        "0f1e2d3c4b5a",
+        "arn:aws:ecs:eu-west-1:123456789012:task/trellis/0f1e2d3c4b5a",
+    ] {
+        let found = store.find_deployment_by_runner(handle).await.unwrap();
+        assert_eq!(
+            found.map(|d| d.id),
+            Some(on_ecs.id.clone()),
+            "a task is found by its ARN or its id ({handle})"
+        );
+    }
 
     // Ending a deployment takes it off the active list.
     let done = versioned(&running, |d| d.status = DeploymentStatus::Succeeded);
@@ -456,7 +473,7 @@ pub async fn active_deployments_and_runner_lookup(store: &dyn DeploymentStore) {
         .commit(vec![Write::PutDeployment(done, Expect::Version(1))])
         .await
         .unwrap();
-    assert_eq!(store.list_active_deployments().await.unwrap().len(), 1);
+    assert_eq!(store.list_active_deployments().await.unwrap().len(), 2);
 }
 
 pub async fn deliveries_are_recorded_once(store: &dyn DeploymentStore) {

@@ -239,6 +239,12 @@ impl Deployment {
     }
 }
 
+/// What a runner handle is looked up by: the task id of an ECS task ARN (the awslogs stream
+/// names the task by it), otherwise the handle itself.
+pub fn runner_key(runner: &str) -> &str {
+    runner.rsplit('/').next().unwrap_or(runner)
+}
+
 /// One stored log line. `seq` starts at 1 and has no gaps within a deployment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogLine {

@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use trellis_core::StoreError;
 use trellis_core::logs::{CHUNK_MAX_BYTES, CHUNK_MAX_LINES, clamp_line};
 use trellis_core::model::{
-    App, Connection, Deployment, Environment, LogLine, NewLogLine, Timestamp, Topic,
+    App, Connection, Deployment, Environment, LogLine, NewLogLine, Timestamp, Topic, runner_key,
 };
 use trellis_core::ports::{DeploymentStore, Expect, Write};
 
@@ -110,7 +110,7 @@ fn apply(tx: &Transaction<'_>, write: Write) -> Result<(), StoreError> {
                     dep.app,
                     dep.environment,
                     status_str(&dep),
-                    dep.runner,
+                    dep.runner.as_deref().map(runner_key),
                     dep.version as i64,
                     to_json(&dep)?
                 ],
@@ -294,7 +294,7 @@ impl DeploymentStore for SqliteStore {
         &self,
         runner: &str,
     ) -> Result<Option<Deployment>, StoreError> {
-        let runner = runner.to_string();
+        let runner = runner_key(runner).to_string();
         self.db
             .run(move |c| {
                 query_body(

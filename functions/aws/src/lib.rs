@@ -1,0 +1,13 @@
+//! Trellis on AWS: adapters for the domain's ports. DynamoDB holds the state, ECS Fargate runs
+//! the build runners, Secrets Manager keeps secret values, and API Gateway's management API
+//! pushes live updates to WebSocket clients.
+
+pub mod dynamo;
+pub mod ecs;
+pub mod notifier;
+pub mod secrets;
+
+pub use dynamo::DynamoStore;
+pub use ecs::{EcsConfig, EcsLauncher};
+pub use notifier::ApiGatewayNotifier;
+pub use secrets::SecretsManagerStore;
