@@ -218,7 +218,6 @@ fn transaction_error<R: std::fmt::Debug>(
                 StoreError::Unavailable(format!("transaction cancelled: {c:?}"))
             }
         }
-        Some(E::TransactionConflictException(_)) => StoreError::Conflict,
         _ => unavailable(e),
     }
 }
