@@ -92,3 +92,37 @@ pub fn unique(prefix: &str) -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// Ids of moto's default VPC (subnets, security groups), read with a plain EC2 query so that
+/// the tests need no EC2 SDK. moto routes the request by the credential scope's service.
+pub async fn default_network() -> (Vec<String>, Vec<String>) {
+    let http = reqwest::Client::new();
+    let call = |action: &'static str| {
+        http.post(endpoint())
+            .header(
+                "authorization",
+                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, \
+                 SignedHeaders=host, Signature=0",
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("Action={action}&Version=2016-11-15"))
+            .send()
+    };
+    let ids = |xml: &str, tag: &str| -> Vec<String> {
+        let open = format!("<{tag}>");
+        let close = format!("</{tag}>");
+        xml.split(&open)
+            .skip(1)
+            .filter_map(|rest| rest.split(&close).next())
+            .map(str::to_string)
+            .collect()
+    };
+    let subnets = call("DescribeSubnets").await.unwrap().text().await.unwrap();
+    let groups = call("DescribeSecurityGroups").await.unwrap().text().await.unwrap();
+    let mut subnet_ids = ids(&subnets, "subnetId");
+    subnet_ids.dedup();
+    let mut group_ids = ids(&groups, "groupId");
+    group_ids.dedup();
+    assert!(!subnet_ids.is_empty(), "moto has default subnets: {subnets}");
+    (subnet_ids, group_ids)
+}

@@ -1,0 +1,54 @@
+//! The Secrets Manager adapter against moto.
+
+mod support;
+
+use std::collections::BTreeMap;
+
+use trellis_aws::SecretsManagerStore;
+use trellis_core::ports::SecretStore;
+
+fn changes(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.map(str::to_string)))
+        .collect()
+}
+
+#[tokio::test]
+async fn secrets_are_created_updated_read_and_deleted_per_environment() {
+    let config = support::sdk_config().await;
+    let client = aws_sdk_secretsmanager::Client::new(&config);
+    let prefix = support::unique("trellis");
+    let store = SecretsManagerStore::new(client.clone(), prefix.clone());
+
+    assert!(store.get("shop", "staging").await.unwrap().is_empty(), "none yet");
+    let names = store
+        .update("shop", "staging", changes(&[("B", Some("2")), ("A", Some("1"))]))
+        .await
+        .unwrap();
+    assert_eq!(names, ["A", "B"]);
+    let names = store
+        .update("shop", "staging", changes(&[("A", None), ("C", Some("3"))]))
+        .await
+        .unwrap();
+    assert_eq!(names, ["B", "C"]);
+    assert_eq!(
+        store.get("shop", "staging").await.unwrap(),
+        BTreeMap::from([("B".into(), "2".into()), ("C".into(), "3".into())])
+    );
+    assert!(store.get("shop", "production").await.unwrap().is_empty());
+
+    // One secret per environment, under the prefix.
+    let raw = client
+        .get_secret_value()
+        .secret_id(format!("{prefix}/shop/staging/variables"))
+        .send()
+        .await
+        .unwrap();
+    let stored: serde_json::Value = serde_json::from_str(raw.secret_string().unwrap()).unwrap();
+    assert_eq!(stored, serde_json::json!({"B": "2", "C": "3"}));
+
+    store.delete_all("shop", "staging").await.unwrap();
+    assert!(store.get("shop", "staging").await.unwrap().is_empty());
+    store.delete_all("shop", "staging").await.unwrap();
+}
