@@ -196,10 +196,7 @@ fn op(write: Write) -> Result<Op, StoreError> {
 }
 
 fn is_conflict_code(code: Option<&str>) -> bool {
-    matches!(
-        code,
-        Some("ConditionalCheckFailed" | "TransactionConflict")
-    )
+    matches!(code, Some("ConditionalCheckFailed" | "TransactionConflict"))
 }
 
 /// Maps a failed transaction: a failed condition or a concurrent transaction is a conflict.
@@ -258,20 +255,23 @@ impl DynamoStore {
                     .map_err(unavailable)?,
             ])
         };
-        let index = |name: &str, hash: &str, range: &str| -> Result<GlobalSecondaryIndex, StoreError> {
-            GlobalSecondaryIndex::builder()
-                .index_name(name)
-                .set_key_schema(Some(key_schema(hash, range)?))
-                .projection(
-                    Projection::builder()
-                        .projection_type(ProjectionType::All)
-                        .build(),
-                )
-                .build()
-                .map_err(unavailable)
-        };
+        let index =
+            |name: &str, hash: &str, range: &str| -> Result<GlobalSecondaryIndex, StoreError> {
+                GlobalSecondaryIndex::builder()
+                    .index_name(name)
+                    .set_key_schema(Some(key_schema(hash, range)?))
+                    .projection(
+                        Projection::builder()
+                            .projection_type(ProjectionType::All)
+                            .build(),
+                    )
+                    .build()
+                    .map_err(unavailable)
+            };
         let mut attributes = Vec::new();
-        for a in ["pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"] {
+        for a in [
+            "pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk",
+        ] {
             attributes.push(attr(a)?);
         }
         client
@@ -499,7 +499,11 @@ impl DeploymentStore for DynamoStore {
     }
 
     async fn get_app(&self, name: &str) -> Result<Option<App>, StoreError> {
-        self.get(app_key(name)).await?.as_ref().map(body).transpose()
+        self.get(app_key(name))
+            .await?
+            .as_ref()
+            .map(body)
+            .transpose()
     }
 
     async fn list_apps(&self) -> Result<Vec<App>, StoreError> {
@@ -553,10 +557,8 @@ impl DeploymentStore for DynamoStore {
         limit: usize,
         before: Option<&str>,
     ) -> Result<Vec<Deployment>, StoreError> {
-        let mut values = HashMap::from([(
-            ":pk".to_string(),
-            s(format!("HISTORY#{app}#{environment}")),
-        )]);
+        let mut values =
+            HashMap::from([(":pk".to_string(), s(format!("HISTORY#{app}#{environment}")))]);
         let condition = match before {
             Some(b) => {
                 values.insert(":before".into(), s(b));
@@ -598,10 +600,7 @@ impl DeploymentStore for DynamoStore {
             .bodies(
                 Some(GSI_RUNNER),
                 "gsi3pk = :pk",
-                HashMap::from([(
-                    ":pk".into(),
-                    s(format!("RUNNER#{}", runner_key(runner))),
-                )]),
+                HashMap::from([(":pk".into(), s(format!("RUNNER#{}", runner_key(runner))))]),
                 false,
                 Some(1),
             )

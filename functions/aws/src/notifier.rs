@@ -45,7 +45,7 @@ impl Notifier for ApiGatewayNotifier {
                 match sent {
                     Ok(_) => {}
                     // 410: the client is gone; forget it and carry on with the others.
-                    Err(e) if e.as_service_error().is_some_and(|s| s.is_gone_exception()) => {
+                    Err(e) if is_gone(&e) => {
                         if let Err(e) = self.store.delete_connection(&id).await {
                             tracing::warn!(connection = %id, "removing a gone connection: {e}");
                         }
@@ -59,4 +59,15 @@ impl Notifier for ApiGatewayNotifier {
             }
         }
     }
+}
+
+/// 410 Gone, whether or not the error body names `GoneException`.
+fn is_gone(
+    e: &aws_sdk_apigatewaymanagement::error::SdkError<
+        aws_sdk_apigatewaymanagement::operation::post_to_connection::PostToConnectionError,
+        aws_sdk_apigatewaymanagement::config::http::HttpResponse,
+    >,
+) -> bool {
+    e.as_service_error().is_some_and(|s| s.is_gone_exception())
+        || e.raw_response().is_some_and(|r| r.status().as_u16() == 410)
 }

@@ -30,9 +30,9 @@ impl SecretsManagerStore {
         match self.client.get_secret_value().secret_id(name).send().await {
             Ok(out) => {
                 let text = out.secret_string().unwrap_or("{}");
-                serde_json::from_str(text)
-                    .map(Some)
-                    .map_err(|_| SecretError(format!("secret {name} is not a JSON object of strings")))
+                serde_json::from_str(text).map(Some).map_err(|_| {
+                    SecretError(format!("secret {name} is not a JSON object of strings"))
+                })
             }
             Err(e)
                 if e.as_service_error()

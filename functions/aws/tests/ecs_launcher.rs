@@ -4,7 +4,7 @@ mod support;
 
 use std::collections::BTreeMap;
 
-use aws_sdk_ecs::types::{ContainerDefinition, Compatibility, NetworkMode};
+use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use trellis_aws::{EcsConfig, EcsLauncher};
 use trellis_core::job::RunnerJob;
 use trellis_core::model::{ConfigSnapshot, DeploymentKind, Repository};
@@ -42,7 +42,12 @@ async fn run_task_carries_the_configuration_and_no_secret() {
     let config = support::sdk_config().await;
     let client = aws_sdk_ecs::Client::new(&config);
     let cluster = support::unique("trellis-runners");
-    client.create_cluster().cluster_name(&cluster).send().await.unwrap();
+    client
+        .create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .unwrap();
     let family = support::unique("trellis-build-runner");
     client
         .register_task_definition()
@@ -103,7 +108,10 @@ async fn run_task_carries_the_configuration_and_no_secret() {
         everything.contains(&subnets[0]),
         "the task is attached to the configured subnet"
     );
-    assert!(!everything.contains("sk_live_do_not_leak"), "no secret in the task");
+    assert!(
+        !everything.contains("sk_live_do_not_leak"),
+        "no secret in the task"
+    );
     assert!(!env.contains_key("STRIPE_KEY"));
 
     launcher.stop(&arn).await.expect("StopTask succeeds");

@@ -21,9 +21,16 @@ async fn secrets_are_created_updated_read_and_deleted_per_environment() {
     let prefix = support::unique("trellis");
     let store = SecretsManagerStore::new(client.clone(), prefix.clone());
 
-    assert!(store.get("shop", "staging").await.unwrap().is_empty(), "none yet");
+    assert!(
+        store.get("shop", "staging").await.unwrap().is_empty(),
+        "none yet"
+    );
     let names = store
-        .update("shop", "staging", changes(&[("B", Some("2")), ("A", Some("1"))]))
+        .update(
+            "shop",
+            "staging",
+            changes(&[("B", Some("2")), ("A", Some("1"))]),
+        )
         .await
         .unwrap();
     assert_eq!(names, ["A", "B"]);

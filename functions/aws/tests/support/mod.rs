@@ -68,9 +68,8 @@ fn start_moto() -> String {
 
 pub fn endpoint() -> &'static str {
     static ENDPOINT: OnceLock<String> = OnceLock::new();
-    ENDPOINT.get_or_init(|| {
-        std::env::var("TRELLIS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| start_moto())
-    })
+    ENDPOINT
+        .get_or_init(|| std::env::var("TRELLIS_TEST_AWS_ENDPOINT").unwrap_or_else(|_| start_moto()))
 }
 
 pub async fn sdk_config() -> SdkConfig {
@@ -118,11 +117,19 @@ pub async fn default_network() -> (Vec<String>, Vec<String>) {
             .collect()
     };
     let subnets = call("DescribeSubnets").await.unwrap().text().await.unwrap();
-    let groups = call("DescribeSecurityGroups").await.unwrap().text().await.unwrap();
+    let groups = call("DescribeSecurityGroups")
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let mut subnet_ids = ids(&subnets, "subnetId");
     subnet_ids.dedup();
     let mut group_ids = ids(&groups, "groupId");
     group_ids.dedup();
-    assert!(!subnet_ids.is_empty(), "moto has default subnets: {subnets}");
+    assert!(
+        !subnet_ids.is_empty(),
+        "moto has default subnets: {subnets}"
+    );
     (subnet_ids, group_ids)
 }
