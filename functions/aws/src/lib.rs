@@ -4,10 +4,12 @@
 
 pub mod dynamo;
 pub mod ecs;
+pub mod github;
 pub mod notifier;
 pub mod secrets;
 
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher};
+pub use github::GithubSource;
 pub use notifier::ApiGatewayNotifier;
 pub use secrets::SecretsManagerStore;

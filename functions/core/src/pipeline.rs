@@ -872,6 +872,18 @@ impl Pipeline {
         Err(DomainError::Busy("deployment"))
     }
 
+    /// Gives up on a deployment whose runner stopped reporting: its runner is asked to stop
+    /// and the deployment fails with `reason`.
+    pub async fn abandon(&self, id: &str, reason: String) -> Result<(), DomainError> {
+        let dep = self.require_deployment(id).await?;
+        if let Some(runner) = &dep.runner
+            && let Err(e) = self.launcher.stop(runner).await
+        {
+            tracing::warn!(deployment = %id, "stopping an abandoned runner failed: {e}");
+        }
+        self.finish(id, RunnerOutcome::Failed { reason }).await
+    }
+
     /// After a restart of a process-bound launcher: every running deployment whose runner is
     /// not alive is failed, and queued ones are started.
     pub async fn recover(

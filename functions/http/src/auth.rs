@@ -12,19 +12,28 @@ use crate::state::AppState;
 /// The admin token. Only its digest is kept, so comparisons take the same time whatever the
 /// presented token's length or content.
 pub struct ApiToken {
-    digest: [u8; 32],
+    /// `None`: a function that serves no authenticated route refuses every token.
+    digest: Option<[u8; 32]>,
 }
 
 impl ApiToken {
     pub fn new(token: &str) -> Self {
         ApiToken {
-            digest: Sha256::digest(token.as_bytes()).into(),
+            digest: Some(Sha256::digest(token.as_bytes()).into()),
         }
     }
 
+    /// A token nothing matches (functions that serve no authenticated route).
+    pub fn unusable() -> Self {
+        ApiToken { digest: None }
+    }
+
     pub fn verify(&self, presented: &str) -> bool {
+        let Some(expected) = &self.digest else {
+            return false;
+        };
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        bool::from(digest.ct_eq(&self.digest))
+        bool::from(digest.ct_eq(expected))
     }
 }
 
@@ -74,5 +83,7 @@ mod tests {
         assert!(!t.verify("s3cret-toke"));
         assert!(!t.verify(""));
         assert_eq!(format!("{t:?}"), "ApiToken(***)");
+        assert!(!ApiToken::unusable().verify(""));
+        assert!(!ApiToken::unusable().verify("s3cret-token"));
     }
 }

@@ -11,6 +11,7 @@ pub mod routes;
 pub mod state;
 pub mod views;
 pub mod webhook;
+pub mod websocket;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -79,6 +80,31 @@ pub fn router(state: AppState) -> Router {
         // Unknown API paths answer in JSON; everything else is left to the host (dashboard).
         .route("/api", axum::routing::any(not_found))
         .route("/api/{*rest}", axum::routing::any(not_found))
+        .with_state(state)
+}
+
+/// One route as its own service: what a per-route Lambda serves. Authenticated routes get the
+/// token check; every route gets the body limit and JSON errors for anything else.
+pub fn single_route(
+    state: AppState,
+    path: &str,
+    route: axum::routing::MethodRouter<AppState>,
+    authenticated: bool,
+) -> Router {
+    let route = if authenticated {
+        route.route_layer(from_fn_with_state(state.clone(), auth::require_token))
+    } else {
+        route
+    };
+    let limit = if path == "/api/webhooks/github" {
+        webhook::MAX_WEBHOOK_BYTES
+    } else {
+        extract::MAX_BODY_BYTES
+    };
+    Router::new()
+        .route(path, route)
+        .layer(DefaultBodyLimit::max(limit))
+        .fallback(not_found)
         .with_state(state)
 }
 

@@ -19,11 +19,16 @@ use crate::state::AppState;
 /// GitHub caps webhook payloads at 25 MB; a push with many commits can exceed 1 MiB.
 pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
 
-pub struct WebhookSecret(Vec<u8>);
+/// `None`: a function that does not receive webhooks refuses every delivery.
+pub struct WebhookSecret(Option<Vec<u8>>);
 
 impl WebhookSecret {
     pub fn new(secret: &str) -> Self {
-        WebhookSecret(secret.as_bytes().to_vec())
+        WebhookSecret(Some(secret.as_bytes().to_vec()))
+    }
+
+    pub fn unusable() -> Self {
+        WebhookSecret(None)
     }
 
     /// Checks `X-Hub-Signature-256` (`sha256=<hex HMAC-SHA256 of the raw body>`) in constant
@@ -37,7 +42,11 @@ impl WebhookSecret {
             .ok_or_else(|| ApiError::unauthorized("X-Hub-Signature-256 must start with sha256="))?;
         let sig = hex::decode(hex_sig)
             .map_err(|_| ApiError::unauthorized("X-Hub-Signature-256 is not hexadecimal"))?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0)
+        let key = self
+            .0
+            .as_deref()
+            .ok_or_else(|| ApiError::unauthorized("this function does not accept webhooks"))?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(key)
             .map_err(|_| ApiError::unauthorized("webhook secret unusable"))?;
         mac.update(body);
         mac.verify_slice(&sig)
@@ -45,7 +54,8 @@ impl WebhookSecret {
     }
 
     pub fn sign(&self, body: &[u8]) -> String {
-        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        let key = self.0.as_deref().unwrap_or_default();
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes any key length");
         mac.update(body);
         format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
     }
@@ -237,6 +247,11 @@ mod tests {
         assert!(s.verify(body, None).is_err());
         assert!(s.verify(body, Some("sha1=abc")).is_err());
         assert!(s.verify(body, Some("sha256=zz")).is_err());
+        assert!(
+            WebhookSecret::unusable()
+                .verify(body, Some(expected))
+                .is_err()
+        );
     }
 
     #[test]

@@ -1,0 +1,103 @@
+//! The WebSocket routes as API Gateway calls them (`$connect`, `$disconnect`, `$default`),
+//! over the store's connection registry. Transport-free: the Lambdas pass event fields in.
+
+use trellis_core::model::{Connection, Timestamp, Topic};
+use trellis_core::ports::DeploymentStore;
+
+use crate::auth::ApiToken;
+use crate::error::ApiError;
+use crate::live::{ClientMessage, ServerMessage};
+
+/// API Gateway closes a WebSocket after two hours at the most.
+const MAX_CONNECTION: time::Duration = time::Duration::hours(2);
+
+/// `$connect`: the token comes in the query string (browsers cannot set headers on a
+/// WebSocket); a wrong one refuses the connection.
+pub async fn on_connect(
+    store: &dyn DeploymentStore,
+    token: &ApiToken,
+    connection_id: &str,
+    query_token: Option<&str>,
+    now: Timestamp,
+) -> Result<(), ApiError> {
+    match query_token {
+        Some(t) if token.verify(t) => {}
+        _ => {
+            return Err(ApiError::unauthorized(
+                "missing or invalid ?token= on the WebSocket URL",
+            ));
+        }
+    }
+    store
+        .put_connection(&Connection {
+            id: connection_id.to_string(),
+            connected_at: now,
+            expires_at: now + MAX_CONNECTION,
+        })
+        .await
+        .map_err(trellis_core::DomainError::from)?;
+    Ok(())
+}
+
+/// `$disconnect`: forgets the connection and its subscriptions.
+pub async fn on_disconnect(
+    store: &dyn DeploymentStore,
+    connection_id: &str,
+) -> Result<(), ApiError> {
+    store
+        .delete_connection(connection_id)
+        .await
+        .map_err(trellis_core::DomainError::from)?;
+    Ok(())
+}
+
+/// `$default`: a client message; the reply goes back to the client.
+pub async fn on_message(
+    store: &dyn DeploymentStore,
+    connection_id: &str,
+    body: &str,
+) -> ServerMessage {
+    let message = match ClientMessage::parse(body) {
+        Ok(m) => m,
+        Err(e) => return ServerMessage::Error { message: e },
+    };
+    let topics = match message.topics() {
+        Ok(t) => t,
+        Err(e) => return ServerMessage::Error { message: e },
+    };
+    match message {
+        ClientMessage::Ping => ServerMessage::Pong,
+        // The store keeps subscriptions until the connection goes; unsubscribing is local.
+        ClientMessage::Unsubscribe { .. } => ServerMessage::Unsubscribed { topics },
+        ClientMessage::Subscribe { .. } => {
+            for topic in &topics {
+                let exists = match topic {
+                    Topic::Deployment(d) => store.get_deployment(d).await.map(|d| d.is_some()),
+                    Topic::App(a) => store.get_app(a).await.map(|a| a.is_some()),
+                };
+                match exists {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        return ServerMessage::Error {
+                            message: format!(
+                                "nothing to subscribe to: {} does not exist",
+                                topic.key()
+                            ),
+                        };
+                    }
+                    Err(e) => {
+                        return ServerMessage::Error {
+                            message: format!("subscription failed: {e}"),
+                        };
+                    }
+                }
+                if let Err(e) = store.subscribe(connection_id, topic).await {
+                    return ServerMessage::Error {
+                        message: format!("subscription failed: {e}"),
+                    };
+                }
+            }
+            ServerMessage::Subscribed { topics }
+        }
+    }
+}

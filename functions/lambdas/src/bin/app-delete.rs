@@ -1,0 +1,10 @@
+//! `DELETE /api/apps/{app}`
+
+use axum::routing::delete;
+use trellis_http::routes::apps;
+
+#[tokio::main]
+async fn main() -> Result<(), trellis_lambdas::Error> {
+    let route = delete(apps::delete_app);
+    trellis_lambdas::serve_route("/api/apps/{app}", route, true, trellis_lambdas::Needs::READ).await
+}

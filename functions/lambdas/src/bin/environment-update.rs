@@ -1,0 +1,16 @@
+//! `PATCH /api/apps/{app}/environments/{env}`
+
+use axum::routing::patch;
+use trellis_http::routes::environments;
+
+#[tokio::main]
+async fn main() -> Result<(), trellis_lambdas::Error> {
+    let route = patch(environments::update_environment);
+    trellis_lambdas::serve_route(
+        "/api/apps/{app}/environments/{env}",
+        route,
+        true,
+        trellis_lambdas::Needs::READ,
+    )
+    .await
+}

@@ -1,0 +1,250 @@
+//! The event-source handlers: WebSocket routes, CloudWatch Logs subscription, ECS task state
+//! changes and the stuck-deployment sweeper. Plain functions over [`Services`], so tests call
+//! them with recorded event JSON and no Lambda runtime.
+
+use std::collections::HashMap;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::cloudwatch_logs::LogsEvent;
+use aws_lambda_events::encodings::Body;
+use serde::Deserialize;
+use trellis_core::model::DeploymentStatus;
+use trellis_core::ports::DeploymentStore;
+use trellis_core::requests::RunnerOutcome;
+use trellis_http::forwarder::ForwardSummary;
+use trellis_http::websocket;
+
+use crate::services::Services;
+
+fn response(status: i64, body: String) -> ApiGatewayProxyResponse {
+    let mut r = ApiGatewayProxyResponse::default();
+    r.status_code = status;
+    r.body = Some(Body::Text(body));
+    r
+}
+
+fn error_response(e: trellis_http::ApiError) -> ApiGatewayProxyResponse {
+    let body = serde_json::json!({"error": {"code": e.code, "message": e.message}});
+    response(i64::from(e.status.as_u16()), body.to_string())
+}
+
+fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Option<&str> {
+    event.request_context.connection_id.as_deref()
+}
+
+/// `$connect`
+pub async fn ws_connect(
+    services: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let Some(id) = connection_id(&event) else {
+        return response(
+            400,
+            "{\"error\":{\"code\":\"bad_request\",\"message\":\"no connection id\"}}".into(),
+        );
+    };
+    let token = event.query_string_parameters.first("token");
+    match websocket::on_connect(
+        services.store.as_ref(),
+        &services.token,
+        id,
+        token,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    {
+        Ok(()) => response(200, String::new()),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `$disconnect`
+pub async fn ws_disconnect(
+    services: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let Some(id) = connection_id(&event) else {
+        return response(200, String::new());
+    };
+    match websocket::on_disconnect(services.store.as_ref(), id).await {
+        Ok(()) => response(200, String::new()),
+        Err(e) => error_response(e),
+    }
+}
+
+/// `$default`: the reply is the route response the client receives.
+pub async fn ws_default(
+    services: &Services,
+    event: ApiGatewayWebsocketProxyRequest,
+) -> ApiGatewayProxyResponse {
+    let Some(id) = connection_id(&event) else {
+        return response(400, String::new());
+    };
+    let reply = websocket::on_message(
+        services.store.as_ref(),
+        id,
+        event.body.as_deref().unwrap_or(""),
+    )
+    .await;
+    response(200, reply.to_json())
+}
+
+/// The CloudWatch Logs subscription.
+pub async fn forward_logs(
+    services: &Services,
+    event: LogsEvent,
+) -> Result<ForwardSummary, crate::Error> {
+    Ok(services.state.forwarder.handle(event).await?)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskDetail {
+    task_arn: String,
+    last_status: String,
+    stopped_reason: Option<String>,
+    stop_code: Option<String>,
+    #[serde(default)]
+    containers: Vec<ContainerDetail>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ContainerDetail {
+    name: Option<String>,
+    exit_code: Option<i64>,
+    reason: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct TaskStateChange {
+    #[serde(rename = "detail-type")]
+    detail_type: String,
+    detail: TaskDetail,
+}
+
+/// What a task state change did.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TaskStateOutcome {
+    Ignored(String),
+    Failed { deployment: String, reason: String },
+}
+
+/// EventBridge "ECS Task State Change": a runner task that stopped while its deployment
+/// still runs died without reporting; the deployment fails with the stop reason.
+pub async fn task_state_change(
+    services: &Services,
+    event: serde_json::Value,
+) -> Result<TaskStateOutcome, crate::Error> {
+    let event: TaskStateChange = serde_json::from_value(event)?;
+    if event.detail_type != "ECS Task State Change" {
+        return Ok(TaskStateOutcome::Ignored(format!(
+            "{} events are not handled",
+            event.detail_type
+        )));
+    }
+    let d = event.detail;
+    if d.last_status != "STOPPED" {
+        return Ok(TaskStateOutcome::Ignored(format!(
+            "task is {}",
+            d.last_status
+        )));
+    }
+    let Some(deployment) = services
+        .store
+        .find_deployment_by_runner(&d.task_arn)
+        .await?
+    else {
+        return Ok(TaskStateOutcome::Ignored(
+            "the task is not a Trellis runner".into(),
+        ));
+    };
+    if deployment.status != DeploymentStatus::Running {
+        return Ok(TaskStateOutcome::Ignored(format!(
+            "deployment {} has already {}",
+            deployment.id,
+            deployment.status.as_str()
+        )));
+    }
+    let exit = d.containers.iter().find_map(|c| {
+        c.exit_code
+            .map(|code| (c.name.clone(), code, c.reason.clone()))
+    });
+    let mut reason = format!(
+        "the runner task stopped before reporting: {}",
+        d.stopped_reason
+            .or(d.stop_code)
+            .unwrap_or_else(|| "no reason given".into())
+    );
+    if let Some((name, code, why)) = exit {
+        reason.push_str(&format!(
+            " (container {} exited with code {code}{})",
+            name.unwrap_or_default(),
+            why.map(|w| format!(": {w}")).unwrap_or_default()
+        ));
+    }
+    services
+        .pipeline
+        .finish(
+            &deployment.id,
+            RunnerOutcome::Failed {
+                reason: reason.clone(),
+            },
+        )
+        .await?;
+    Ok(TaskStateOutcome::Failed {
+        deployment: deployment.id,
+        reason,
+    })
+}
+
+/// How long past its timeout a running deployment may go before the sweeper ends it (the
+/// runner enforces the timeout itself; this is the backstop).
+pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(10);
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepSummary {
+    pub failed: Vec<String>,
+    pub dispatched: usize,
+}
+
+/// The scheduled sweeper: fails deployments stuck past their timeout and starts queued ones
+/// whose environment is free.
+pub async fn sweep(
+    services: &Services,
+    now: time::OffsetDateTime,
+) -> Result<SweepSummary, crate::Error> {
+    let mut summary = SweepSummary::default();
+    let mut queued_envs: HashMap<(String, String), ()> = HashMap::new();
+    for d in services.store.list_active_deployments().await? {
+        match d.status {
+            DeploymentStatus::Running => {
+                let limit = time::Duration::minutes(i64::from(d.config.timeout_minutes));
+                let started = d.started_at.unwrap_or(d.created_at);
+                if now - started <= limit + SWEEP_GRACE {
+                    continue;
+                }
+                services
+                    .pipeline
+                    .abandon(
+                        &d.id,
+                        format!(
+                            "timed out: the runner did not report within {} min",
+                            d.config.timeout_minutes
+                        ),
+                    )
+                    .await?;
+                summary.failed.push(d.id);
+            }
+            DeploymentStatus::Queued => {
+                queued_envs.insert((d.app, d.environment), ());
+            }
+            _ => {}
+        }
+    }
+    for (app, env) in queued_envs.into_keys() {
+        services.pipeline.dispatch(&app, &env).await?;
+        summary.dispatched += 1;
+    }
+    Ok(summary)
+}

@@ -1,0 +1,181 @@
+//! Builds every client once per cold start and composes them into the shared handlers' state.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_config::SdkConfig;
+use thiserror::Error;
+use trellis_aws::{
+    ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubSource, SecretsManagerStore,
+};
+use trellis_core::job::RunnerJob;
+use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SystemClock};
+use trellis_core::{LaunchError, Pipeline, Ports};
+use trellis_http::AppState;
+use trellis_http::auth::ApiToken;
+use trellis_http::forwarder::LogForwarder;
+use trellis_http::webhook::WebhookSecret;
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("environment variable {0} is not set")]
+    Missing(&'static str),
+    #[error("reading secret {0}: {1}")]
+    Secret(String, String),
+    #[error("runner configuration: {0}")]
+    Runner(String),
+}
+
+/// What a function needs beyond the store: each gets only the clients (and so the IAM
+/// permissions) its route uses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Needs {
+    /// Starts or stops runner tasks (ECS RunTask/StopTask, iam:PassRole).
+    pub launcher: bool,
+    /// Pushes live updates (execute-api:ManageConnections).
+    pub notifier: bool,
+    /// Verifies GitHub deliveries (the webhook secret).
+    pub webhook: bool,
+    /// Authenticates API calls (the API token).
+    pub token: bool,
+}
+
+pub struct Services {
+    pub state: AppState,
+    pub store: Arc<DynamoStore>,
+    pub pipeline: Arc<trellis_core::Pipeline>,
+    pub token: Arc<ApiToken>,
+}
+
+fn var(name: &'static str) -> Result<String, ConfigError> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .ok_or(ConfigError::Missing(name))
+}
+
+/// Stands in where a function must never start or stop runners; reaching it is a bug, and it
+/// says so instead of failing silently.
+struct NoLauncher;
+
+#[async_trait]
+impl RunnerLauncher for NoLauncher {
+    async fn launch(&self, _job: RunnerJob) -> Result<String, LaunchError> {
+        Err(LaunchError(
+            "this function is not allowed to start runners".into(),
+        ))
+    }
+    async fn stop(&self, _runner: &str) -> Result<(), LaunchError> {
+        Err(LaunchError(
+            "this function is not allowed to stop runners".into(),
+        ))
+    }
+}
+
+/// Where a function publishes nothing (read-only routes).
+struct NoNotifier;
+
+#[async_trait]
+impl Notifier for NoNotifier {
+    async fn publish(&self, _event: LiveEvent) {}
+}
+
+async fn read_secret(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+) -> Result<String, ConfigError> {
+    let out = client
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .map_err(|e| {
+            let code = e
+                .as_service_error()
+                .and_then(|s| aws_sdk_secretsmanager::error::ProvideErrorMetadata::code(s))
+                .unwrap_or("request failed")
+                .to_string();
+            ConfigError::Secret(id.to_string(), code)
+        })?;
+    out.secret_string()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| ConfigError::Secret(id.to_string(), "the secret is empty".into()))
+}
+
+impl Services {
+    /// From the Lambda's environment (`AWS_*` as the runtime sets them, `TRELLIS_*` from the
+    /// stack).
+    pub async fn load(needs: Needs) -> Result<Services, ConfigError> {
+        let config = aws_config::load_from_env().await;
+        Services::from_config(&config, needs).await
+    }
+
+    pub async fn from_config(config: &SdkConfig, needs: Needs) -> Result<Services, ConfigError> {
+        let store = Arc::new(DynamoStore::new(
+            aws_sdk_dynamodb::Client::new(config),
+            var("TRELLIS_TABLE")?,
+        ));
+        let secrets_client = aws_sdk_secretsmanager::Client::new(config);
+        let prefix = std::env::var("TRELLIS_SECRETS_PREFIX").unwrap_or_else(|_| "trellis".into());
+        let secrets = Arc::new(SecretsManagerStore::new(secrets_client.clone(), prefix));
+        let token = if needs.token {
+            read_secret(&secrets_client, &var("TRELLIS_API_TOKEN_SECRET")?).await?
+        } else {
+            String::new()
+        };
+        // A function without the token refuses every bearer token (its digest matches none).
+        let token = Arc::new(if needs.token {
+            ApiToken::new(&token)
+        } else {
+            ApiToken::unusable()
+        });
+        let webhook_secret = if needs.webhook {
+            read_secret(&secrets_client, &var("TRELLIS_WEBHOOK_SECRET_ID")?).await?
+        } else {
+            String::new()
+        };
+        let launcher: Arc<dyn RunnerLauncher> = if needs.launcher {
+            Arc::new(EcsLauncher::new(
+                aws_sdk_ecs::Client::new(config),
+                EcsConfig::from_env().map_err(ConfigError::Runner)?,
+            ))
+        } else {
+            Arc::new(NoLauncher)
+        };
+        let notifier: Arc<dyn Notifier> = if needs.notifier {
+            let management = aws_sdk_apigatewaymanagement::Client::from_conf(
+                aws_sdk_apigatewaymanagement::config::Builder::from(config)
+                    .endpoint_url(var("TRELLIS_WS_ENDPOINT")?)
+                    .build(),
+            );
+            Arc::new(ApiGatewayNotifier::new(management, store.clone()))
+        } else {
+            Arc::new(NoNotifier)
+        };
+        let pipeline = Arc::new(Pipeline::new(Ports {
+            store: store.clone(),
+            secrets,
+            launcher,
+            notifier: notifier.clone(),
+            source: Arc::new(GithubSource),
+            clock: Arc::new(SystemClock),
+        }));
+        let state = AppState {
+            pipeline: pipeline.clone(),
+            token: token.clone(),
+            webhook_secret: Arc::new(if needs.webhook {
+                WebhookSecret::new(&webhook_secret)
+            } else {
+                WebhookSecret::unusable()
+            }),
+            forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
+        };
+        Ok(Services {
+            state,
+            store,
+            pipeline,
+            token,
+        })
+    }
+}
