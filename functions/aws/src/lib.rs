@@ -7,6 +7,8 @@ pub mod ecs;
 pub mod github;
 pub mod notifier;
 pub mod secrets;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher};

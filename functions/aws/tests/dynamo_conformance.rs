@@ -1,13 +1,11 @@
 //! The store conformance suite, unchanged, on DynamoDB (moto): one fresh table per test.
 
-mod support;
-
 use trellis_aws::DynamoStore;
 
 async fn fresh() -> Box<DynamoStore> {
-    let config = support::sdk_config().await;
+    let config = trellis_aws::testing::sdk_config().await;
     let client = aws_sdk_dynamodb::Client::new(&config);
-    let table = support::unique("trellis-conformance");
+    let table = trellis_aws::testing::unique("trellis-conformance");
     DynamoStore::create_table(&client, &table)
         .await
         .expect("table created on moto");

@@ -1,7 +1,5 @@
 //! The ECS launcher against moto: what RunTask is asked for, read back with DescribeTasks.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
@@ -39,16 +37,16 @@ fn job() -> RunnerJob {
 
 #[tokio::test]
 async fn run_task_carries_the_configuration_and_no_secret() {
-    let config = support::sdk_config().await;
+    let config = trellis_aws::testing::sdk_config().await;
     let client = aws_sdk_ecs::Client::new(&config);
-    let cluster = support::unique("trellis-runners");
+    let cluster = trellis_aws::testing::unique("trellis-runners");
     client
         .create_cluster()
         .cluster_name(&cluster)
         .send()
         .await
         .unwrap();
-    let family = support::unique("trellis-build-runner");
+    let family = trellis_aws::testing::unique("trellis-build-runner");
     client
         .register_task_definition()
         .family(&family)
@@ -67,7 +65,7 @@ async fn run_task_carries_the_configuration_and_no_secret() {
         .send()
         .await
         .unwrap();
-    let (subnets, groups) = support::default_network().await;
+    let (subnets, groups) = trellis_aws::testing::default_network().await;
     let ecs_config = EcsConfig {
         cluster: cluster.clone(),
         task_definition: family.clone(),
@@ -127,7 +125,7 @@ async fn run_task_carries_the_configuration_and_no_secret() {
 
 #[tokio::test]
 async fn a_missing_cluster_is_a_clear_launch_error() {
-    let config = support::sdk_config().await;
+    let config = trellis_aws::testing::sdk_config().await;
     let launcher = EcsLauncher::new(
         aws_sdk_ecs::Client::new(&config),
         EcsConfig {

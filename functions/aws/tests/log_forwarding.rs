@@ -2,8 +2,6 @@
 //! the store, and a small recording HTTP server standing in for API Gateway's `@connections`
 //! endpoint (it answers 410 Gone for a connection that has left).
 
-mod support;
-
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
@@ -44,9 +42,9 @@ async fn setup() -> Setup {
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let config = support::sdk_config().await;
+    let config = trellis_aws::testing::sdk_config().await;
     let dynamo = aws_sdk_dynamodb::Client::new(&config);
-    let table = support::unique("trellis-forwarder");
+    let table = trellis_aws::testing::unique("trellis-forwarder");
     DynamoStore::create_table(&dynamo, &table).await.unwrap();
     let store = Arc::new(DynamoStore::new(dynamo, table));
     let deployment =

@@ -1,7 +1,5 @@
 //! The Secrets Manager adapter against moto.
 
-mod support;
-
 use std::collections::BTreeMap;
 
 use trellis_aws::SecretsManagerStore;
@@ -16,9 +14,9 @@ fn changes(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
 
 #[tokio::test]
 async fn secrets_are_created_updated_read_and_deleted_per_environment() {
-    let config = support::sdk_config().await;
+    let config = trellis_aws::testing::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
-    let prefix = support::unique("trellis");
+    let prefix = trellis_aws::testing::unique("trellis");
     let store = SecretsManagerStore::new(client.clone(), prefix.clone());
 
     assert!(

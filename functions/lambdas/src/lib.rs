@@ -7,7 +7,7 @@ pub mod services;
 use axum::routing::MethodRouter;
 use trellis_http::AppState;
 
-pub use services::{ConfigError, Needs, Services};
+pub use services::{ConfigError, Needs, Services, Settings};
 
 pub type Error = lambda_runtime::Error;
 

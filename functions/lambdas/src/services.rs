@@ -47,11 +47,46 @@ pub struct Services {
     pub token: Arc<ApiToken>,
 }
 
-fn var(name: &'static str) -> Result<String, ConfigError> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.is_empty())
-        .ok_or(ConfigError::Missing(name))
+/// A function's configuration, from its environment (set by the stack).
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `TRELLIS_TABLE`
+    pub table: Option<String>,
+    /// `TRELLIS_SECRETS_PREFIX` (default `trellis`)
+    pub secrets_prefix: Option<String>,
+    /// `TRELLIS_API_TOKEN_SECRET`: id of the secret holding the API token.
+    pub api_token_secret: Option<String>,
+    /// `TRELLIS_WEBHOOK_SECRET_ID`: id of the secret holding the GitHub webhook secret.
+    pub webhook_secret_id: Option<String>,
+    /// `TRELLIS_WS_ENDPOINT`: the WebSocket API's management endpoint.
+    pub ws_endpoint: Option<String>,
+    /// `TRELLIS_ECS_*`
+    pub ecs: Option<EcsConfig>,
+    /// Why `ecs` is missing, when it is.
+    pub ecs_problem: Option<String>,
+}
+
+impl Settings {
+    pub fn from_env() -> Settings {
+        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+        let (ecs, ecs_problem) = match EcsConfig::from_env() {
+            Ok(c) => (Some(c), None),
+            Err(e) => (None, Some(e)),
+        };
+        Settings {
+            table: var("TRELLIS_TABLE"),
+            secrets_prefix: var("TRELLIS_SECRETS_PREFIX"),
+            api_token_secret: var("TRELLIS_API_TOKEN_SECRET"),
+            webhook_secret_id: var("TRELLIS_WEBHOOK_SECRET_ID"),
+            ws_endpoint: var("TRELLIS_WS_ENDPOINT"),
+            ecs,
+            ecs_problem,
+        }
+    }
+}
+
+fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
+    value.as_deref().ok_or(ConfigError::Missing(name))
 }
 
 /// Stands in where a function must never start or stop runners; reaching it is a bug, and it
@@ -108,19 +143,30 @@ impl Services {
     /// stack).
     pub async fn load(needs: Needs) -> Result<Services, ConfigError> {
         let config = aws_config::load_from_env().await;
-        Services::from_config(&config, needs).await
+        Services::from_config(&config, &Settings::from_env(), needs).await
     }
 
-    pub async fn from_config(config: &SdkConfig, needs: Needs) -> Result<Services, ConfigError> {
+    pub async fn from_config(
+        config: &SdkConfig,
+        settings: &Settings,
+        needs: Needs,
+    ) -> Result<Services, ConfigError> {
         let store = Arc::new(DynamoStore::new(
             aws_sdk_dynamodb::Client::new(config),
-            var("TRELLIS_TABLE")?,
+            required(&settings.table, "TRELLIS_TABLE")?,
         ));
         let secrets_client = aws_sdk_secretsmanager::Client::new(config);
-        let prefix = std::env::var("TRELLIS_SECRETS_PREFIX").unwrap_or_else(|_| "trellis".into());
+        let prefix = settings
+            .secrets_prefix
+            .clone()
+            .unwrap_or_else(|| "trellis".into());
         let secrets = Arc::new(SecretsManagerStore::new(secrets_client.clone(), prefix));
         let token = if needs.token {
-            read_secret(&secrets_client, &var("TRELLIS_API_TOKEN_SECRET")?).await?
+            read_secret(
+                &secrets_client,
+                required(&settings.api_token_secret, "TRELLIS_API_TOKEN_SECRET")?,
+            )
+            .await?
         } else {
             String::new()
         };
@@ -131,14 +177,25 @@ impl Services {
             ApiToken::unusable()
         });
         let webhook_secret = if needs.webhook {
-            read_secret(&secrets_client, &var("TRELLIS_WEBHOOK_SECRET_ID")?).await?
+            read_secret(
+                &secrets_client,
+                required(&settings.webhook_secret_id, "TRELLIS_WEBHOOK_SECRET_ID")?,
+            )
+            .await?
         } else {
             String::new()
         };
         let launcher: Arc<dyn RunnerLauncher> = if needs.launcher {
             Arc::new(EcsLauncher::new(
                 aws_sdk_ecs::Client::new(config),
-                EcsConfig::from_env().map_err(ConfigError::Runner)?,
+                settings.ecs.clone().ok_or_else(|| {
+                    ConfigError::Runner(
+                        settings
+                            .ecs_problem
+                            .clone()
+                            .unwrap_or_else(|| "not configured".into()),
+                    )
+                })?,
             ))
         } else {
             Arc::new(NoLauncher)
@@ -146,7 +203,7 @@ impl Services {
         let notifier: Arc<dyn Notifier> = if needs.notifier {
             let management = aws_sdk_apigatewaymanagement::Client::from_conf(
                 aws_sdk_apigatewaymanagement::config::Builder::from(config)
-                    .endpoint_url(var("TRELLIS_WS_ENDPOINT")?)
+                    .endpoint_url(required(&settings.ws_endpoint, "TRELLIS_WS_ENDPOINT")?)
                     .build(),
             );
             Arc::new(ApiGatewayNotifier::new(management, store.clone()))

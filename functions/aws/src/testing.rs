@@ -1,7 +1,7 @@
 //! A moto server (the AWS emulator) for the AWS adapter tests: real AWS wire protocol through
 //! the real SDK clients, on 127.0.0.1 only. `TRELLIS_TEST_AWS_ENDPOINT` points at a running
-//! one; otherwise one is started for this test binary and dies with it.
-#![allow(dead_code)]
+//! one; otherwise one is started for this test binary and dies with it. Test support only
+//! (feature `testing`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;

@@ -1,0 +1,472 @@
+//! Every kind of Lambda handler invoked with recorded AWS event JSON (API Gateway HTTP API v2,
+//! WebSocket, ECS task state change) against the AWS composition on moto.
+
+use std::path::PathBuf;
+
+use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::encodings::Body;
+use axum::routing::{get, post};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use trellis_aws::{DynamoStore, EcsConfig, testing};
+use trellis_core::model::{DeploymentStatus, Topic};
+use trellis_core::ports::{DeploymentStore, Expect, Write};
+use trellis_http::routes::{apps, meta};
+use trellis_lambdas::events::{self, TaskStateOutcome};
+use trellis_lambdas::{Needs, Services, Settings};
+
+const TOKEN: &str = "lambda-test-token";
+const WEBHOOK_SECRET: &str = "lambda-webhook-secret";
+
+fn fixture(path: &str) -> Value {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../../shared/fixtures")
+        .join(path);
+    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
+        .unwrap()
+}
+
+/// A fresh table and secrets on moto, and the settings a function would get from the stack.
+async fn settings() -> Settings {
+    let config = testing::sdk_config().await;
+    let table = testing::unique("trellis-lambda");
+    DynamoStore::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
+        .await
+        .unwrap();
+    let secrets = aws_sdk_secretsmanager::Client::new(&config);
+    let prefix = testing::unique("trellis");
+    for (name, value) in [("api-token", TOKEN), ("webhook", WEBHOOK_SECRET)] {
+        secrets
+            .create_secret()
+            .name(format!("{prefix}/{name}"))
+            .secret_string(value)
+            .send()
+            .await
+            .unwrap();
+    }
+    Settings {
+        table: Some(table),
+        secrets_prefix: Some(prefix.clone()),
+        api_token_secret: Some(format!("{prefix}/api-token")),
+        webhook_secret_id: Some(format!("{prefix}/webhook")),
+        // Nobody subscribes in these tests: nothing is posted here.
+        ws_endpoint: Some("http://127.0.0.1:9".into()),
+        ecs: Some(EcsConfig {
+            cluster: "trellis".into(),
+            task_definition: "trellis-runner".into(),
+            container_name: "runner".into(),
+            subnets: vec!["subnet-1".into()],
+            security_groups: vec![],
+            assign_public_ip: false,
+        }),
+        ecs_problem: None,
+    }
+}
+
+async fn services(settings: &Settings, needs: Needs) -> Services {
+    Services::from_config(&testing::sdk_config().await, settings, needs)
+        .await
+        .expect("services compose")
+}
+
+/// The recorded HTTP API v2 event, aimed at another route.
+fn http_event(method: &str, path: &str, body: Option<&str>, auth: bool) -> String {
+    let mut e = fixture(if body.is_some() {
+        "aws/apigw-v2-http-post.json"
+    } else {
+        "aws/apigw-v2-http-get.json"
+    });
+    e["rawPath"] = json!(path);
+    e["rawQueryString"] = json!("");
+    e["routeKey"] = json!("$default");
+    e["requestContext"]["http"]["method"] = json!(method);
+    e["requestContext"]["http"]["path"] = json!(path);
+    e["headers"]["content-type"] = json!("application/json");
+    if auth {
+        e["headers"]["authorization"] = json!(format!("Bearer {TOKEN}"));
+    } else if let Some(h) = e["headers"].as_object_mut() {
+        h.remove("authorization");
+    }
+    if let Some(b) = body {
+        e["body"] = json!(b);
+        e["isBase64Encoded"] = json!(false);
+    }
+    e.to_string()
+}
+
+async fn invoke(router: axum::Router, event: String) -> (u16, Value) {
+    let request = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
+    let response = router.oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
+        .await
+        .unwrap();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+async fn http_routes_answer_recorded_api_gateway_events() {
+    let settings = settings().await;
+    let health = services(&settings, Needs::NONE).await;
+    let router = trellis_http::single_route(health.state, "/api/health", get(meta::health), false);
+    let (status, body) = invoke(router, http_event("GET", "/api/health", None, false)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+
+    let read = services(&settings, Needs::READ).await;
+    let list =
+        || trellis_http::single_route(read.state.clone(), "/api/apps", get(apps::list_apps), true);
+    let (status, body) = invoke(list(), http_event("GET", "/api/apps", None, false)).await;
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = invoke(list(), http_event("GET", "/api/apps", None, true)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body, json!([]));
+
+    let create = || {
+        trellis_http::single_route(
+            read.state.clone(),
+            "/api/apps",
+            post(apps::create_app),
+            true,
+        )
+    };
+    // The recorded POST's own body is not an app: the unknown field is named.
+    let recorded = fixture("aws/apigw-v2-http-post.json")["body"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (status, body) = invoke(
+        create(),
+        http_event("POST", "/api/apps", Some(&recorded), true),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["field"], "message");
+    let app = json!({"name": "shop", "repository": {"provider": "github", "fullName": "acme/shop", "installationId": 7}});
+    let (status, body) = invoke(
+        create(),
+        http_event("POST", "/api/apps", Some(&app.to_string()), true),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["environments"].as_array().unwrap().len(), 3);
+    let local = json!({"name": "mine", "repository": {"provider": "local", "path": "/srv/x"}});
+    let (status, body) = invoke(
+        create(),
+        http_event("POST", "/api/apps", Some(&local.to_string()), true),
+    )
+    .await;
+    assert_eq!(
+        status, 422,
+        "local repositories exist only in local mode: {body}"
+    );
+    let (status, body) = invoke(list(), http_event("GET", "/api/apps", None, true)).await;
+    assert_eq!(status, 200);
+    assert_eq!(body[0]["name"], "shop");
+}
+
+#[tokio::test]
+async fn the_webhook_function_queues_a_deployment_per_signed_push() {
+    let settings = settings().await;
+    let read = services(&settings, Needs::READ).await;
+    read.pipeline
+        .create_app(trellis_core::requests::NewApp {
+            name: "hello".into(),
+            repository: trellis_core::model::Repository::Github {
+                full_name: fixture("github/push-new-branch.json")["repository"]["full_name"]
+                    .as_str()
+                    .unwrap()
+                    .into(),
+                installation_id: 1,
+            },
+            settings: Default::default(),
+            environments: Some(vec![trellis_core::requests::NewEnvironment {
+                name: "development".into(),
+                branch: Some("master".into()),
+                ..Default::default()
+            }]),
+        })
+        .await
+        .unwrap();
+    // A launcher that cannot reach ECS fails the deployment; the webhook still answers 202.
+    let hook = services(&settings, Needs::WEBHOOK).await;
+    let body = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/fixtures/github/push-new-branch.json"),
+    )
+    .unwrap();
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+    mac.update(&body);
+    let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));
+    let mut event: Value = serde_json::from_str(&http_event(
+        "POST",
+        "/api/webhooks/github",
+        Some(std::str::from_utf8(&body).unwrap()),
+        false,
+    ))
+    .unwrap();
+    event["headers"]["x-github-event"] = json!("push");
+    event["headers"]["x-github-delivery"] = json!("delivery-1");
+    event["headers"]["x-hub-signature-256"] = json!(signature);
+    let router = || {
+        trellis_http::single_route(
+            hook.state.clone(),
+            "/api/webhooks/github",
+            post(trellis_http::webhook::github_webhook),
+            false,
+        )
+    };
+    let (status, reply) = invoke(router(), event.to_string()).await;
+    assert_eq!(status, 202, "{reply}");
+    assert_eq!(reply["deployments"].as_array().unwrap().len(), 1);
+    let (status, reply) = invoke(router(), event.to_string()).await;
+    assert_eq!(status, 200, "a redelivery creates nothing: {reply}");
+    event["headers"]["x-hub-signature-256"] = json!("sha256=00");
+    let (status, _) = invoke(router(), event.to_string()).await;
+    assert_eq!(status, 401);
+}
+
+fn ws_event(
+    fixture_path: &str,
+    connection: &str,
+    edit: impl FnOnce(&mut Value),
+) -> ApiGatewayWebsocketProxyRequest {
+    let mut e = fixture(fixture_path);
+    e["requestContext"]["connectionId"] = json!(connection);
+    edit(&mut e);
+    serde_json::from_value(e).expect("a WebSocket event")
+}
+
+fn text(r: &ApiGatewayProxyResponse) -> String {
+    match &r.body {
+        Some(Body::Text(t)) => t.clone(),
+        _ => String::new(),
+    }
+}
+
+#[tokio::test]
+async fn websocket_functions_authenticate_subscribe_and_forget() {
+    let settings = settings().await;
+    let s = services(
+        &settings,
+        Needs {
+            token: true,
+            ..Needs::NONE
+        },
+    )
+    .await;
+    s.store
+        .commit(vec![Write::PutApp(
+            trellis_core::conformance::app("shop"),
+            Expect::Absent,
+        )])
+        .await
+        .unwrap();
+
+    let refused = events::ws_connect(
+        &s,
+        ws_event("aws/apigw-websocket-connect.json", "c-1", |_| {}),
+    )
+    .await;
+    assert_eq!(refused.status_code, 401, "{}", text(&refused));
+    let wrong = events::ws_connect(
+        &s,
+        ws_event("aws/apigw-websocket-connect.json", "c-1", |e| {
+            e["queryStringParameters"] = json!({"token": "nope"});
+        }),
+    )
+    .await;
+    assert_eq!(wrong.status_code, 401);
+    let ok = events::ws_connect(
+        &s,
+        ws_event("aws/apigw-websocket-connect.json", "c-1", |e| {
+            e["queryStringParameters"] = json!({"token": TOKEN});
+        }),
+    )
+    .await;
+    assert_eq!(ok.status_code, 200, "{}", text(&ok));
+
+    // The recorded message is a chat action: answered with an error, not a crash.
+    let chat = events::ws_default(
+        &s,
+        ws_event("aws/apigw-websocket-message.json", "c-1", |_| {}),
+    )
+    .await;
+    assert_eq!(chat.status_code, 200);
+    assert!(
+        text(&chat).contains("\"type\":\"error\""),
+        "{}",
+        text(&chat)
+    );
+    let sub = events::ws_default(
+        &s,
+        ws_event("aws/apigw-websocket-message.json", "c-1", |e| {
+            e["body"] = json!(r#"{"action":"subscribe","app":"shop"}"#);
+        }),
+    )
+    .await;
+    assert!(
+        text(&sub).contains("\"type\":\"subscribed\""),
+        "{}",
+        text(&sub)
+    );
+    let missing = events::ws_default(
+        &s,
+        ws_event("aws/apigw-websocket-message.json", "c-1", |e| {
+            e["body"] = json!(r#"{"action":"subscribe","deploymentId":"01JNOPE"}"#);
+        }),
+    )
+    .await;
+    assert!(
+        text(&missing).contains("does not exist"),
+        "{}",
+        text(&missing)
+    );
+    assert_eq!(
+        s.store
+            .subscribers(&Topic::App("shop".into()))
+            .await
+            .unwrap(),
+        ["c-1"]
+    );
+
+    let gone = events::ws_disconnect(
+        &s,
+        ws_event("aws/apigw-websocket-disconnect.json", "c-1", |_| {}),
+    )
+    .await;
+    assert_eq!(gone.status_code, 200);
+    assert!(
+        s.store
+            .subscribers(&Topic::App("shop".into()))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_runner_task_fails_its_running_deployment() {
+    let settings = settings().await;
+    let s = services(&settings, Needs::EVENTS).await;
+    let stopped = fixture("aws/ecs-task-state-change-stopped.json");
+    let task_arn = stopped["detail"]["taskArn"].as_str().unwrap().to_string();
+    let env = trellis_core::conformance::environment("shop", "dev", 0);
+    let mut running =
+        trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Running);
+    running.runner = Some(task_arn.clone());
+    let mut env = env;
+    env.running_deployment = Some(running.id.clone());
+    s.store
+        .commit(vec![
+            Write::PutApp(trellis_core::conformance::app("shop"), Expect::Absent),
+            Write::PutEnvironment(env, Expect::Absent),
+            Write::PutDeployment(running.clone(), Expect::Absent),
+        ])
+        .await
+        .unwrap();
+
+    let still_running = events::task_state_change(&s, fixture("aws/ecs-task-state-change.json"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(still_running, TaskStateOutcome::Ignored(ref r) if r.contains("RUNNING")),
+        "{still_running:?}"
+    );
+
+    match events::task_state_change(&s, stopped.clone())
+        .await
+        .unwrap()
+    {
+        TaskStateOutcome::Failed { deployment, reason } => {
+            assert_eq!(deployment, running.id);
+            assert!(
+                reason.contains("Essential container in task exited"),
+                "{reason}"
+            );
+            assert!(reason.contains("exited with code 1"), "{reason}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let failed = s.store.get_deployment(&running.id).await.unwrap().unwrap();
+    assert_eq!(failed.status, DeploymentStatus::Failed);
+    let env = s
+        .store
+        .get_environment("shop", "dev")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        env.running_deployment, None,
+        "the environment is free again"
+    );
+    let again = events::task_state_change(&s, stopped).await.unwrap();
+    assert!(
+        matches!(again, TaskStateOutcome::Ignored(_)),
+        "a repeated event changes nothing"
+    );
+}
+
+#[tokio::test]
+async fn the_sweeper_fails_deployments_stuck_past_their_timeout() {
+    let settings = settings().await;
+    let s = services(&settings, Needs::EVENTS).await;
+    let now = time::OffsetDateTime::now_utc();
+    let mut stuck =
+        trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Running);
+    stuck.started_at = Some(now - time::Duration::hours(3));
+    let mut fresh =
+        trellis_core::conformance::deployment("shop", "prod", 2, DeploymentStatus::Running);
+    fresh.started_at = Some(now - time::Duration::minutes(5));
+    let mut dev = trellis_core::conformance::environment("shop", "dev", 0);
+    dev.running_deployment = Some(stuck.id.clone());
+    let mut prod = trellis_core::conformance::environment("shop", "prod", 1);
+    prod.running_deployment = Some(fresh.id.clone());
+    s.store
+        .commit(vec![
+            Write::PutApp(trellis_core::conformance::app("shop"), Expect::Absent),
+            Write::PutEnvironment(dev, Expect::Absent),
+            Write::PutEnvironment(prod, Expect::Absent),
+            Write::PutDeployment(stuck.clone(), Expect::Absent),
+            Write::PutDeployment(fresh.clone(), Expect::Absent),
+        ])
+        .await
+        .unwrap();
+    let summary = events::sweep(&s, now).await.unwrap();
+    assert_eq!(summary.failed, [stuck.id.clone()]);
+    let stuck = s.store.get_deployment(&stuck.id).await.unwrap().unwrap();
+    assert_eq!(stuck.status, DeploymentStatus::Failed);
+    assert!(stuck.error.unwrap().contains("timed out"));
+    assert_eq!(
+        s.store
+            .get_deployment(&fresh.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .status,
+        DeploymentStatus::Running
+    );
+}
+
+#[tokio::test]
+async fn a_function_missing_its_configuration_names_what_is_missing() {
+    let mut settings = settings().await;
+    settings.table = None;
+    let err = Services::from_config(&testing::sdk_config().await, &settings, Needs::NONE)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("TRELLIS_TABLE"), "{err}");
+    let mut settings = self::settings().await;
+    settings.ecs = None;
+    settings.ecs_problem = Some("TRELLIS_ECS_CLUSTER is not set".into());
+    let err = Services::from_config(&testing::sdk_config().await, &settings, Needs::DEPLOY)
+        .await
+        .err()
+        .expect("refused");
+    assert!(err.to_string().contains("TRELLIS_ECS_CLUSTER"), "{err}");
+}
