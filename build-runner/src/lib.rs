@@ -2,12 +2,16 @@
 //! commit, install, optional tests, deploy (or remove). It runs as a Fargate task on AWS and as
 //! a child process locally.
 //!
-//! Contract with its launcher: `build-runner --job <job.json> --result <result.json>`. The job
+//! AWS mode: with no arguments and `TRELLIS_DEPLOYMENT_ID` set, the job comes from the store
+//! (see [`aws`]).
+//!
+//! Local contract with its launcher: `build-runner --job <job.json> --result <result.json>`. The job
 //! file (a `RunnerJob`, with secret values) is deleted as soon as it is read. The result file
 //! gets a `RunnerResult`. Exit codes: 0 succeeded, 1 a step failed or timed out, 2 unusable
 //! job or arguments, 143 cancelled (SIGTERM). Success is decided by exit codes only: nothing a
 //! build prints can change it. Every secret value is masked as `***` in all output.
 
+pub mod aws;
 pub mod detect;
 pub mod mask;
 pub mod outputs;

@@ -43,6 +43,7 @@ pub struct Needs {
 pub struct Services {
     pub state: AppState,
     pub store: Arc<DynamoStore>,
+    pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
     pub token: Arc<ApiToken>,
 }
@@ -212,7 +213,7 @@ impl Services {
         };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
-            secrets,
+            secrets: secrets.clone(),
             launcher,
             notifier: notifier.clone(),
             source: Arc::new(GithubSource),
@@ -231,6 +232,7 @@ impl Services {
         Ok(Services {
             state,
             store,
+            secrets,
             pipeline,
             token,
         })

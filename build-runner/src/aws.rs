@@ -1,0 +1,74 @@
+//! AWS mode: the runner was started as a Fargate task with only `TRELLIS_DEPLOYMENT_ID` in its
+//! overrides. It loads the job from the store and the secrets from Secrets Manager, performs
+//! the deployment, and records the end itself (the task's exit alone would lose the outputs).
+
+use std::time::Duration;
+
+use trellis_core::job::RunnerJob;
+use trellis_core::ports::{DeploymentStore, SecretStore};
+use trellis_core::requests::RunnerOutcome;
+use trellis_lambdas::{Needs, Services};
+
+use crate::{EXIT_BAD_JOB, EXIT_FAILED};
+
+/// Runs deployment `id`; returns the process exit code.
+pub async fn run(id: &str) -> i32 {
+    let services = match Services::load(Needs::EVENTS).await {
+        Ok(s) => s,
+        Err(e) => {
+            println!("==> deployment failed: the runner is misconfigured: {e}");
+            return EXIT_BAD_JOB;
+        }
+    };
+    let job = match load_job(&services, id).await {
+        Ok(j) => j,
+        Err(e) => {
+            println!("==> deployment failed: {e}");
+            let _ = services
+                .pipeline
+                .finish(id, RunnerOutcome::Failed { reason: e })
+                .await;
+            return EXIT_BAD_JOB;
+        }
+    };
+    let timeout = Duration::from_secs(u64::from(job.config.timeout_minutes) * 60);
+    let (result, code) = crate::deploy(&job, timeout).await;
+    let outcome = if result.succeeded && code == 0 {
+        RunnerOutcome::Succeeded {
+            outputs: result.outputs,
+        }
+    } else {
+        RunnerOutcome::Failed {
+            reason: result
+                .error
+                .unwrap_or_else(|| format!("the runner exited with code {code}")),
+        }
+    };
+    if let Err(e) = services.pipeline.finish(id, outcome).await {
+        println!("==> could not record the deployment's end: {e}");
+        return EXIT_FAILED;
+    }
+    code
+}
+
+async fn load_job(services: &Services, id: &str) -> Result<RunnerJob, String> {
+    let deployment = services
+        .store
+        .get_deployment(id)
+        .await
+        .map_err(|e| format!("reading deployment {id}: {e}"))?
+        .ok_or_else(|| format!("deployment {id} does not exist"))?;
+    let app = services
+        .store
+        .get_app(&deployment.app)
+        .await
+        .map_err(|e| format!("reading app {}: {e}", deployment.app))?
+        .ok_or_else(|| format!("app {} does not exist", deployment.app))?;
+    let mut job = RunnerJob::for_deployment(&deployment, &app.repository);
+    job.secrets = services
+        .secrets
+        .get(&deployment.app, &deployment.environment)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(job)
+}
