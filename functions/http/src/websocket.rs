@@ -70,27 +70,10 @@ pub async fn on_message(
         // The store keeps subscriptions until the connection goes; unsubscribing is local.
         ClientMessage::Unsubscribe { .. } => ServerMessage::Unsubscribed { topics },
         ClientMessage::Subscribe { .. } => {
+            if let Err(message) = check_topics(store, &topics).await {
+                return ServerMessage::Error { message };
+            }
             for topic in &topics {
-                let exists = match topic {
-                    Topic::Deployment(d) => store.get_deployment(d).await.map(|d| d.is_some()),
-                    Topic::App(a) => store.get_app(a).await.map(|a| a.is_some()),
-                };
-                match exists {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        return ServerMessage::Error {
-                            message: format!(
-                                "nothing to subscribe to: {} does not exist",
-                                topic.key()
-                            ),
-                        };
-                    }
-                    Err(e) => {
-                        return ServerMessage::Error {
-                            message: format!("subscription failed: {e}"),
-                        };
-                    }
-                }
                 if let Err(e) = store.subscribe(connection_id, topic).await {
                     return ServerMessage::Error {
                         message: format!("subscription failed: {e}"),
@@ -100,4 +83,25 @@ pub async fn on_message(
             ServerMessage::Subscribed { topics }
         }
     }
+}
+
+/// Every topic names a deployment or app that exists; otherwise says which does not.
+pub async fn check_topics(store: &dyn DeploymentStore, topics: &[Topic]) -> Result<(), String> {
+    for topic in topics {
+        let exists = match topic {
+            Topic::Deployment(d) => store.get_deployment(d).await.map(|d| d.is_some()),
+            Topic::App(a) => store.get_app(a).await.map(|a| a.is_some()),
+        };
+        match exists {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(format!(
+                    "nothing to subscribe to: {} does not exist",
+                    topic.key()
+                ));
+            }
+            Err(e) => return Err(format!("subscription failed: {e}")),
+        }
+    }
+    Ok(())
 }

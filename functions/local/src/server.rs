@@ -308,31 +308,10 @@ async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMe
             ServerMessage::Unsubscribed { topics }
         }
         ClientMessage::Subscribe { .. } => {
-            for topic in &topics {
-                let exists = match topic {
-                    trellis_core::model::Topic::Deployment(d) => {
-                        state.store.get_deployment(d).await.map(|d| d.is_some())
-                    }
-                    trellis_core::model::Topic::App(a) => {
-                        state.store.get_app(a).await.map(|a| a.is_some())
-                    }
-                };
-                match exists {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        return ServerMessage::Error {
-                            message: format!(
-                                "nothing to subscribe to: {} does not exist",
-                                topic.key()
-                            ),
-                        };
-                    }
-                    Err(e) => {
-                        return ServerMessage::Error {
-                            message: format!("subscription failed: {e}"),
-                        };
-                    }
-                }
+            if let Err(message) =
+                trellis_http::websocket::check_topics(state.store.as_ref(), &topics).await
+            {
+                return ServerMessage::Error { message };
             }
             state.hub.subscribe(id, &topics);
             ServerMessage::Subscribed { topics }
