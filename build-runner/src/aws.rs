@@ -70,5 +70,53 @@ async fn load_job(services: &Services, id: &str) -> Result<RunnerJob, String> {
         .get(&deployment.app, &deployment.environment)
         .await
         .map_err(|e| e.to_string())?;
+    if let Some(role) = &job.config.deploy_role_arn {
+        // Credentials are secrets: masked in every line, never in the job record.
+        job.secrets.extend(assume_deploy_role(role, &job).await?);
+    }
     Ok(job)
+}
+
+/// Temporary credentials of the environment's deploy role, for as long as the deployment may
+/// run (STS allows 15 min to 12 h; the role's own maximum may be lower).
+async fn assume_deploy_role(role: &str, job: &RunnerJob) -> Result<Vec<(String, String)>, String> {
+    let config = aws_config::load_from_env().await;
+    let seconds = (i64::from(job.config.timeout_minutes) * 60 + 300).clamp(900, 43_200);
+    let session: String = format!("trellis-{}-{}", job.environment, job.deployment_id)
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || "=,.@-_".contains(*c))
+        .take(64)
+        .collect();
+    let out = aws_sdk_sts::Client::new(&config)
+        .assume_role()
+        .role_arn(role)
+        .role_session_name(session)
+        .duration_seconds(seconds as i32)
+        .send()
+        .await
+        .map_err(|e| {
+            let code = e
+                .as_service_error()
+                .and_then(aws_sdk_sts::error::ProvideErrorMetadata::code)
+                .unwrap_or("request failed")
+                .to_string();
+            format!("cannot assume the deploy role {role}: {code}")
+        })?;
+    let creds = out
+        .credentials()
+        .ok_or_else(|| format!("assuming {role} returned no credentials"))?;
+    Ok(vec![
+        (
+            "AWS_ACCESS_KEY_ID".into(),
+            creds.access_key_id().to_string(),
+        ),
+        (
+            "AWS_SECRET_ACCESS_KEY".into(),
+            creds.secret_access_key().to_string(),
+        ),
+        (
+            "AWS_SESSION_TOKEN".into(),
+            creds.session_token().to_string(),
+        ),
+    ])
 }

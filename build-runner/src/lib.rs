@@ -119,11 +119,24 @@ fn clone_url(repository: &Repository) -> String {
     }
 }
 
+/// The runner's own AWS identity (its task role, or the keys it was started with) must never
+/// reach a build: builds get the environment's deploy role or its own stored keys instead.
+fn runner_credential(name: &str) -> bool {
+    name.starts_with("AWS_CONTAINER_")
+        || matches!(
+            name,
+            "AWS_ACCESS_KEY_ID"
+                | "AWS_SECRET_ACCESS_KEY"
+                | "AWS_SESSION_TOKEN"
+                | "AWS_ENDPOINT_URL"
+        )
+}
+
 /// The environment every step sees: the runner's own (less Trellis's internals), then the
 /// environment's variables and secrets, then what Trellis tells the build.
 fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = std::env::vars()
-        .filter(|(k, _)| !k.starts_with("TRELLIS_"))
+        .filter(|(k, _)| !k.starts_with("TRELLIS_") && !runner_credential(k))
         .collect();
     env.extend(job.config.variables.clone());
     env.extend(job.secrets.clone());

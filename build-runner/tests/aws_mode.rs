@@ -52,9 +52,16 @@ async fn the_runner_loads_its_job_from_the_store_and_records_the_end() {
     };
     let mut dep = deployment("shop", "dev", 1, DeploymentStatus::Running);
     dep.commit.sha = sha.clone();
-    dep.config.deploy_command =
-        r#"echo "key=$API_KEY" && echo '{"url":"https://dev.example"}' > "$TRELLIS_OUTPUTS_FILE""#
-            .into();
+    dep.config.deploy_command = [
+        r#"echo "key=$API_KEY""#,
+        // The deploy role's credentials, not the runner's own, reach the build, masked.
+        r#"test -n "$AWS_SESSION_TOKEN" && test "$AWS_ACCESS_KEY_ID" != testing"#,
+        r#"echo "deploying as $AWS_ACCESS_KEY_ID""#,
+        r#"test -z "$AWS_ENDPOINT_URL""#,
+        r#"echo '{"url":"https://dev.example"}' > "$TRELLIS_OUTPUTS_FILE""#,
+    ]
+    .join(" && ");
+    dep.config.deploy_role_arn = Some("arn:aws:iam::123456789012:role/trellis-deploy-dev".into());
     let mut env = environment("shop", "dev", 0);
     env.running_deployment = Some(dep.id.clone());
     env.state = EnvState::Deploying;
@@ -91,6 +98,7 @@ async fn the_runner_loads_its_job_from_the_store_and_records_the_end() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(stdout.contains("key=***"), "{stdout}");
+    assert!(stdout.contains("deploying as ***"), "{stdout}");
     assert!(!stdout.contains("very-secret-value"));
 
     let ended = store.get_deployment(&dep.id).await.unwrap().unwrap();

@@ -63,6 +63,7 @@ fn job(repo: &Path, sha: &str, deploy: &str) -> RunnerJob {
             deploy_command: deploy.into(),
             remove_command: "echo removing $TRELLIS_STAGE".into(),
             timeout_minutes: 60,
+            deploy_role_arn: None,
             variables: BTreeMap::new(),
             secret_names: Vec::new(),
         },

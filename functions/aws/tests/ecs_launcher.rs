@@ -27,6 +27,7 @@ fn job() -> RunnerJob {
             deploy_command: "npx sst deploy --stage \"$TRELLIS_STAGE\"".into(),
             remove_command: "npx sst remove --stage \"$TRELLIS_STAGE\"".into(),
             timeout_minutes: 60,
+            deploy_role_arn: Some("arn:aws:iam::123456789012:role/trellis-deploy-staging".into()),
             variables: BTreeMap::from([("REGION".into(), "eu-west-1".into())]),
             secret_names: vec!["STRIPE_KEY".into()],
         },

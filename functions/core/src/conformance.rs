@@ -124,6 +124,7 @@ pub fn deployment(app: &str, env: &str, n: u32, status: DeploymentStatus) -> Dep
             deploy_command: "npm run deploy".into(),
             remove_command: "npm run remove".into(),
             timeout_minutes: 60,
+            deploy_role_arn: None,
             variables: BTreeMap::new(),
             secret_names: Vec::new(),
         },

@@ -49,6 +49,10 @@ pub struct Settings {
     pub remove_command: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<u32>,
+    /// An IAM role the runner assumes for the deploy (AWS mode); its temporary credentials
+    /// reach the build as `AWS_*` variables and are masked like secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deploy_role_arn: Option<String>,
 }
 
 impl Settings {
@@ -72,6 +76,10 @@ impl Settings {
                 .clone()
                 .or_else(|| fallback.remove_command.clone()),
             timeout_minutes: self.timeout_minutes.or(fallback.timeout_minutes),
+            deploy_role_arn: self
+                .deploy_role_arn
+                .clone()
+                .or_else(|| fallback.deploy_role_arn.clone()),
         }
     }
 }
@@ -202,6 +210,8 @@ pub struct ConfigSnapshot {
     pub deploy_command: String,
     pub remove_command: String,
     pub timeout_minutes: u32,
+    #[serde(default)]
+    pub deploy_role_arn: Option<String>,
     pub variables: BTreeMap<String, String>,
     pub secret_names: Vec<String>,
 }

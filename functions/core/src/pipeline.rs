@@ -1012,6 +1012,7 @@ pub fn snapshot(app: &App, env: &Environment) -> ConfigSnapshot {
             .remove_command
             .unwrap_or_else(|| DEFAULT_REMOVE_COMMAND.into()),
         timeout_minutes: s.timeout_minutes.unwrap_or(DEFAULT_TIMEOUT_MINUTES),
+        deploy_role_arn: s.deploy_role_arn,
         variables: env.variables.clone(),
         secret_names: env.secret_names.clone(),
     }
@@ -1063,6 +1064,9 @@ fn validate_settings(field: &str, s: &Settings) -> Result<(), DomainError> {
     if let Some(t) = s.timeout_minutes {
         validate::timeout_minutes(&format!("{field}.timeoutMinutes"), t)?;
     }
+    if let Some(arn) = &s.deploy_role_arn {
+        validate::role_arn(&format!("{field}.deployRoleArn"), arn)?;
+    }
     Ok(())
 }
 
@@ -1083,5 +1087,6 @@ fn apply_settings_patch(s: &Settings, p: &SettingsPatch) -> Settings {
         deploy_command: pick(&s.deploy_command, &p.deploy_command),
         remove_command: pick(&s.remove_command, &p.remove_command),
         timeout_minutes: pick(&s.timeout_minutes, &p.timeout_minutes),
+        deploy_role_arn: pick(&s.deploy_role_arn, &p.deploy_role_arn),
     }
 }

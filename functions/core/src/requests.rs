@@ -30,6 +30,7 @@ pub struct SettingsPatch {
     pub deploy_command: Option<Option<String>>,
     pub remove_command: Option<Option<String>>,
     pub timeout_minutes: Option<Option<u32>>,
+    pub deploy_role_arn: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, Default)]

@@ -123,6 +123,32 @@ pub fn timeout_minutes(field: &str, value: u32) -> Result<(), DomainError> {
     }
 }
 
+/// An IAM role ARN: `arn:<partition>:iam::<12-digit account>:role/<path and name>`.
+pub fn role_arn(field: &str, value: &str) -> Result<(), DomainError> {
+    let parts: Vec<&str> = value.splitn(6, ':').collect();
+    let ok = parts.len() == 6
+        && parts[0] == "arn"
+        && parts[1].starts_with("aws")
+        && parts[2] == "iam"
+        && parts[3].is_empty()
+        && parts[4].len() == 12
+        && parts[4].chars().all(|c| c.is_ascii_digit())
+        && parts[5].strip_prefix("role/").is_some_and(|n| {
+            !n.is_empty()
+                && n.len() <= 512
+                && n.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-/".contains(c))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!("{value:?} is not an IAM role ARN (arn:aws:iam::<account>:role/<name>)"),
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +200,9 @@ mod tests {
         assert!(command("c", "npm run deploy").is_ok());
         assert!(timeout_minutes("t", 0).is_err());
         assert!(timeout_minutes("t", 60).is_ok());
+        assert!(role_arn("r", "arn:aws:iam::123456789012:role/deploy/staging").is_ok());
+        assert!(role_arn("r", "arn:aws:iam::123:role/x").is_err());
+        assert!(role_arn("r", "arn:aws:s3:::bucket").is_err());
+        assert!(role_arn("r", "arn:aws:iam::123456789012:user/x").is_err());
     }
 }

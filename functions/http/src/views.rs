@@ -123,6 +123,9 @@ pub struct SettingsView {
     pub remove_command: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<u32>,
+    /// AWS mode: an IAM role the runner assumes for this environment's deploys.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deploy_role_arn: Option<String>,
 }
 
 impl From<Settings> for SettingsView {
@@ -133,6 +136,7 @@ impl From<Settings> for SettingsView {
             deploy_command: s.deploy_command,
             remove_command: s.remove_command,
             timeout_minutes: s.timeout_minutes,
+            deploy_role_arn: s.deploy_role_arn,
         }
     }
 }
@@ -145,6 +149,7 @@ impl From<SettingsView> for Settings {
             deploy_command: s.deploy_command,
             remove_command: s.remove_command,
             timeout_minutes: s.timeout_minutes,
+            deploy_role_arn: s.deploy_role_arn,
         }
     }
 }
@@ -240,6 +245,7 @@ pub struct ConfigView {
     pub deploy_command: String,
     pub remove_command: String,
     pub timeout_minutes: u32,
+    pub deploy_role_arn: Option<String>,
     pub variables: BTreeMap<String, String>,
     pub secret_names: Vec<String>,
 }
@@ -254,6 +260,7 @@ impl From<ConfigSnapshot> for ConfigView {
             deploy_command: c.deploy_command,
             remove_command: c.remove_command,
             timeout_minutes: c.timeout_minutes,
+            deploy_role_arn: c.deploy_role_arn,
             variables: c.variables,
             secret_names: c.secret_names,
         }
@@ -388,6 +395,9 @@ pub struct SettingsPatchRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<u32>)]
     pub timeout_minutes: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub deploy_role_arn: Option<Option<String>>,
 }
 
 impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
@@ -398,6 +408,7 @@ impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
             deploy_command: s.deploy_command,
             remove_command: s.remove_command,
             timeout_minutes: s.timeout_minutes,
+            deploy_role_arn: s.deploy_role_arn,
         }
     }
 }

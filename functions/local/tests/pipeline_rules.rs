@@ -672,3 +672,21 @@ async fn every_status_change_is_published() {
         ]
     );
 }
+
+#[tokio::test]
+async fn a_deploy_role_is_validated_and_snapshotted() {
+    let h = harness();
+    let mut req = new_app("shop");
+    req.settings.deploy_role_arn = Some("arn:aws:iam::123:role/short-account".into());
+    assert_eq!(
+        invalid_field(h.pipeline.create_app(req.clone()).await.unwrap_err()),
+        "settings.deployRoleArn"
+    );
+    req.settings.deploy_role_arn = Some("arn:aws:iam::123456789012:role/trellis-deploy".into());
+    h.pipeline.create_app(req).await.unwrap();
+    let d = h.pipeline.handle_push(push("c1")).await.unwrap().remove(0);
+    assert_eq!(
+        d.config.deploy_role_arn.as_deref(),
+        Some("arn:aws:iam::123456789012:role/trellis-deploy")
+    );
+}
