@@ -23,6 +23,16 @@ impl ApiToken {
         }
     }
 
+    /// From the token's SHA-256 digest (hex): a function can check tokens without ever
+    /// holding one. `None` if the text is not 64 hex digits.
+    pub fn from_sha256_hex(hex_digest: &str) -> Option<Self> {
+        let bytes = hex::decode(hex_digest.trim()).ok()?;
+        let digest: [u8; 32] = bytes.try_into().ok()?;
+        Some(ApiToken {
+            digest: Some(digest),
+        })
+    }
+
     /// A token nothing matches (functions that serve no authenticated route).
     pub fn unusable() -> Self {
         ApiToken { digest: None }
@@ -84,6 +94,11 @@ mod tests {
         assert!(!t.verify(""));
         assert_eq!(format!("{t:?}"), "ApiToken(***)");
         assert!(!ApiToken::unusable().verify(""));
+        let by_digest = ApiToken::from_sha256_hex(&hex::encode(Sha256::digest(b"s3cret-token")))
+            .expect("64 hex digits");
+        assert!(by_digest.verify("s3cret-token"));
+        assert!(!by_digest.verify("other"));
+        assert!(ApiToken::from_sha256_hex("abc").is_none());
         assert!(!ApiToken::unusable().verify("s3cret-token"));
     }
 }

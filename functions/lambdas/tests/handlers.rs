@@ -49,6 +49,7 @@ async fn settings() -> Settings {
         table: Some(table),
         secrets_prefix: Some(prefix.clone()),
         api_token_secret: Some(format!("{prefix}/api-token")),
+        api_token_sha256: None,
         webhook_secret_id: Some(format!("{prefix}/webhook")),
         // Nobody subscribes in these tests: nothing is posted here.
         ws_endpoint: Some("http://127.0.0.1:9".into()),
@@ -469,4 +470,31 @@ async fn a_function_missing_its_configuration_names_what_is_missing() {
         .err()
         .expect("refused");
     assert!(err.to_string().contains("TRELLIS_ECS_CLUSTER"), "{err}");
+}
+
+#[tokio::test]
+async fn a_function_given_the_token_digest_reads_no_secret() {
+    use sha2::Digest;
+    let mut settings = settings().await;
+    settings.api_token_secret = Some("no-such-secret".into());
+    settings.api_token_sha256 = Some(hex::encode(sha2::Sha256::digest(TOKEN.as_bytes())));
+    let read = services(&settings, Needs::READ).await;
+    let list =
+        || trellis_http::single_route(read.state.clone(), "/api/apps", get(apps::list_apps), true);
+    let (status, _) = invoke(list(), http_event("GET", "/api/apps", None, true)).await;
+    assert_eq!(status, 200);
+    let mut wrong: Value =
+        serde_json::from_str(&http_event("GET", "/api/apps", None, true)).unwrap();
+    wrong["headers"]["authorization"] = json!("Bearer not-it");
+    let (status, _) = invoke(list(), wrong.to_string()).await;
+    assert_eq!(status, 401);
+    settings.api_token_sha256 = Some("short".into());
+    let err = Services::from_config(&testing::sdk_config().await, &settings, Needs::READ)
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        err.to_string().contains("TRELLIS_API_TOKEN_SHA256"),
+        "{err}"
+    );
 }
