@@ -16,7 +16,7 @@ use aws_sdk_dynamodb::types::{
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use trellis_core::StoreError;
-use trellis_core::logs::{CHUNK_MAX_BYTES, CHUNK_MAX_LINES, clamp_line};
+use trellis_core::logs::{CHUNK_MAX_LINES, chunks, clamp_line};
 use trellis_core::model::{
     App, Connection, Deployment, DeploymentStatus, Environment, LogLine, NewLogLine, Timestamp,
     Topic, runner_key,
@@ -458,27 +458,6 @@ impl DynamoStore {
             .map(|_| ())
             .map_err(transaction_error)
     }
-}
-
-/// Cuts numbered lines into chunks bounded in line count and bytes (well under the 400 KB
-/// item limit).
-fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut bytes = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let size = line.text.len() * 2 + 48;
-        if i > start && (i - start >= CHUNK_MAX_LINES || bytes + size > CHUNK_MAX_BYTES) {
-            out.push(&lines[start..i]);
-            start = i;
-            bytes = 0;
-        }
-        bytes += size;
-    }
-    if start < lines.len() {
-        out.push(&lines[start..]);
-    }
-    out
 }
 
 #[async_trait]

@@ -20,6 +20,27 @@ pub fn clamp_line(text: &str) -> String {
     format!("{}… [line cut at {MAX_LINE_BYTES} bytes]", &text[..cut])
 }
 
+/// Cuts numbered lines into stored chunks bounded by [`CHUNK_MAX_LINES`] and
+/// [`CHUNK_MAX_BYTES`] (JSON escaping can double a line's size, so that is what is counted).
+pub fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut bytes = 0;
+    for (i, line) in lines.iter().enumerate() {
+        let size = line.text.len() * 2 + 48;
+        if i > start && (i - start >= CHUNK_MAX_LINES || bytes + size > CHUNK_MAX_BYTES) {
+            out.push(&lines[start..i]);
+            start = i;
+            bytes = 0;
+        }
+        bytes += size;
+    }
+    if start < lines.len() {
+        out.push(&lines[start..]);
+    }
+    out
+}
+
 /// Splits numbered lines into groups whose serialized size stays under `max_bytes`
 /// (API Gateway refuses WebSocket messages over 128 KB).
 pub fn split_for_messages(lines: &[LogLine], max_bytes: usize) -> Vec<Vec<LogLine>> {
@@ -61,6 +82,20 @@ mod tests {
         assert!(clamped.len() < MAX_LINE_BYTES + 64);
         assert!(clamped.ends_with("[line cut at 8192 bytes]"));
         assert_eq!(clamp_line("short\r\n"), "short");
+    }
+
+    #[test]
+    fn chunks_are_bounded_in_lines_and_bytes() {
+        let lines: Vec<LogLine> = (1..=1000)
+            .map(|seq| line(seq, if seq % 10 == 0 { MAX_LINE_BYTES } else { 10 }))
+            .collect();
+        let cs = chunks(&lines);
+        assert_eq!(cs.iter().map(|c| c.len()).sum::<usize>(), 1000);
+        for c in cs {
+            assert!(c.len() <= CHUNK_MAX_LINES);
+            let json = serde_json::to_string(c).unwrap();
+            assert!(json.len() <= CHUNK_MAX_BYTES, "{}", json.len());
+        }
     }
 
     #[test]

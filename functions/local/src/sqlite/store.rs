@@ -5,7 +5,7 @@ use rusqlite::{OptionalExtension, Transaction, TransactionBehavior, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use trellis_core::StoreError;
-use trellis_core::logs::{CHUNK_MAX_BYTES, CHUNK_MAX_LINES, clamp_line};
+use trellis_core::logs::{chunks, clamp_line};
 use trellis_core::model::{
     App, Connection, Deployment, Environment, LogLine, NewLogLine, Timestamp, Topic, runner_key,
 };
@@ -166,26 +166,6 @@ fn query_body<T: DeserializeOwned>(
     args: &[&dyn rusqlite::ToSql],
 ) -> Result<Option<T>, StoreError> {
     Ok(query_bodies(conn, sql, args)?.into_iter().next())
-}
-
-/// Cuts numbered lines into chunks bounded in line count and bytes.
-fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut bytes = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let size = line.text.len() + 48;
-        if i > start && (i - start >= CHUNK_MAX_LINES || bytes + size > CHUNK_MAX_BYTES) {
-            out.push(&lines[start..i]);
-            start = i;
-            bytes = 0;
-        }
-        bytes += size;
-    }
-    if start < lines.len() {
-        out.push(&lines[start..]);
-    }
-    out
 }
 
 #[async_trait]
@@ -470,29 +450,5 @@ impl DeploymentStore for SqliteStore {
                 rows.collect::<Result<Vec<_>, _>>().map_err(unavailable)
             })
             .await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn chunks_are_bounded_in_lines_and_bytes() {
-        let lines: Vec<LogLine> = (1..=1000)
-            .map(|seq| LogLine {
-                seq,
-                timestamp: 0,
-                text: "x".repeat(if seq % 10 == 0 { 8000 } else { 10 }),
-            })
-            .collect();
-        let cs = chunks(&lines);
-        let total: usize = cs.iter().map(|c| c.len()).sum();
-        assert_eq!(total, 1000);
-        for c in cs {
-            assert!(c.len() <= CHUNK_MAX_LINES);
-            let bytes: usize = c.iter().map(|l| l.text.len() + 48).sum();
-            assert!(bytes <= CHUNK_MAX_BYTES || c.len() == 1);
-        }
     }
 }
