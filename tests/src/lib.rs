@@ -26,7 +26,8 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-/// The binaries under test; `cargo build --workspace --bins` makes them (the test command
+/// The binaries under test; `cargo build -p trellis-local -p trellis-build-runner --bins` makes
+/// them (the test command
 /// does so before it runs the tests).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
@@ -35,7 +36,7 @@ pub fn binary(name: &str) -> PathBuf {
     let path = target.join("debug").join(name);
     assert!(
         path.exists(),
-        "{} is missing: run `cargo build --workspace --bins` before the end-to-end tests",
+        "{} is missing: run `cargo build -p trellis-local -p trellis-build-runner --bins` before the end-to-end tests",
         path.display()
     );
     path
