@@ -27,8 +27,7 @@ pub fn workspace_root() -> PathBuf {
 }
 
 /// The binaries under test; `cargo build -p trellis-local -p trellis-build-runner --bins` makes
-/// them (the test command
-/// does so before it runs the tests).
+/// them (the test command does so before it runs the tests).
 pub fn binary(name: &str) -> PathBuf {
     let target = std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
