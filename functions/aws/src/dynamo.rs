@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_dynamodb::Client;
-use aws_sdk_dynamodb::error::SdkError;
+use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
@@ -193,6 +193,15 @@ fn op(write: Write) -> Result<Op, StoreError> {
         condition,
         values,
     })
+}
+
+/// A failed condition is a lost race (`Conflict`); anything else is the store's trouble.
+fn conditional<E: std::fmt::Debug>(condition_failed: bool, e: E) -> StoreError {
+    if condition_failed {
+        StoreError::Conflict
+    } else {
+        unavailable(e)
+    }
 }
 
 fn is_conflict_code(code: Option<&str>) -> bool {
@@ -388,13 +397,10 @@ impl DynamoStore {
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception())
-                    {
-                        StoreError::Conflict
-                    } else {
-                        unavailable(e)
-                    }
+                    let failed = e
+                        .as_service_error()
+                        .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"));
+                    conditional(failed, e)
                 }),
             Op::Delete { key, version } => self
                 .client
@@ -407,13 +413,10 @@ impl DynamoStore {
                 .await
                 .map(|_| ())
                 .map_err(|e| {
-                    if e.as_service_error()
-                        .is_some_and(|s| s.is_conditional_check_failed_exception())
-                    {
-                        StoreError::Conflict
-                    } else {
-                        unavailable(e)
-                    }
+                    let failed = e
+                        .as_service_error()
+                        .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"));
+                    conditional(failed, e)
                 }),
         }
     }
