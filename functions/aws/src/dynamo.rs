@@ -613,6 +613,18 @@ impl DeploymentStore for DynamoStore {
         }
     }
 
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.table)
+            .key("pk", s(format!("DELIVERY#{id}")))
+            .key("sk", s("DELIVERY"))
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(unavailable)
+    }
+
     async fn append_logs(
         &self,
         deployment: &str,

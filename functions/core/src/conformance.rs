@@ -484,6 +484,12 @@ pub async fn deliveries_are_recorded_once(store: &dyn DeploymentStore) {
         "a redelivery"
     );
     assert!(store.record_delivery("d-2", at(3)).await.unwrap());
+    store.forget_delivery("d-1").await.unwrap();
+    assert!(
+        store.record_delivery("d-1", at(4)).await.unwrap(),
+        "a forgotten delivery is new again"
+    );
+    store.forget_delivery("never-seen").await.unwrap();
 }
 
 fn lines(range: std::ops::Range<usize>) -> Vec<NewLogLine> {

@@ -76,6 +76,8 @@ pub trait DeploymentStore: Send + Sync {
 
     /// Records a webhook delivery id; `false` if it was recorded before (a redelivery).
     async fn record_delivery(&self, id: &str, at: Timestamp) -> Result<bool, StoreError>;
+    /// Forgets a delivery whose processing failed, so that GitHub's redelivery is processed.
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError>;
 
     /// Appends lines to a deployment's log in bounded chunks, numbering them from the last
     /// stored line; returns them with their `seq`.

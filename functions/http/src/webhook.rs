@@ -209,7 +209,16 @@ pub async fn github_webhook(
     {
         return ignored(format!("delivery {delivery} was already processed"));
     }
-    let deployments = state.pipeline.handle_push(push).await?;
+    let deployments = match state.pipeline.handle_push(push).await {
+        Ok(d) => d,
+        Err(e) => {
+            // Not processed: GitHub's redelivery must be, so the delivery is forgotten.
+            if let Err(forget) = state.pipeline.store().forget_delivery(&delivery).await {
+                tracing::error!(%delivery, "forgetting a failed delivery: {forget}");
+            }
+            return Err(e.into());
+        }
+    };
     if deployments.is_empty() {
         return ignored("no auto-deploy environment tracks this branch".into());
     }

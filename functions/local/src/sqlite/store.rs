@@ -303,6 +303,17 @@ impl DeploymentStore for SqliteStore {
             .await
     }
 
+    async fn forget_delivery(&self, id: &str) -> Result<(), StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |c| {
+                c.execute("DELETE FROM deliveries WHERE id = ?1", params![id])
+                    .map(|_| ())
+                    .map_err(unavailable)
+            })
+            .await
+    }
+
     async fn append_logs(
         &self,
         deployment: &str,

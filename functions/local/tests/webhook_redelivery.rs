@@ -1,0 +1,101 @@
+//! A delivery whose processing failed must be processed when GitHub redelivers it: it is
+//! not left recorded as done.
+
+mod common;
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::Request;
+use common::*;
+use hmac::{Hmac, Mac};
+use tower::ServiceExt;
+use trellis_core::model::Repository;
+use trellis_core::requests::{NewApp, NewEnvironment};
+use trellis_http::AppState;
+use trellis_http::auth::ApiToken;
+use trellis_http::forwarder::LogForwarder;
+use trellis_http::webhook::WebhookSecret;
+
+const SECRET: &str = "redelivery-secret";
+
+fn push_body() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/github/push-new-branch.json"
+    ))
+    .unwrap()
+}
+
+fn delivery(body: &[u8]) -> Request<Body> {
+    let mut mac = Hmac::<sha2::Sha256>::new_from_slice(SECRET.as_bytes()).unwrap();
+    mac.update(body);
+    Request::post("/api/webhooks/github")
+        .header("content-type", "application/json")
+        .header("x-github-event", "push")
+        .header("x-github-delivery", "delivery-42")
+        .header(
+            "x-hub-signature-256",
+            format!("sha256={}", hex::encode(mac.finalize().into_bytes())),
+        )
+        .body(Body::from(body.to_vec()))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_delivery_that_failed_is_processed_when_redelivered() {
+    let h = harness();
+    let body = push_body();
+    let payload: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    h.pipeline
+        .create_app(NewApp {
+            name: "hello".into(),
+            repository: Repository::Github {
+                full_name: payload["repository"]["full_name"].as_str().unwrap().into(),
+                installation_id: 1,
+            },
+            settings: Default::default(),
+            environments: Some(vec![NewEnvironment {
+                name: "development".into(),
+                branch: Some("master".into()),
+                ..Default::default()
+            }]),
+        })
+        .await
+        .unwrap();
+    let router = || {
+        trellis_http::router(AppState {
+            pipeline: h.pipeline.clone(),
+            token: Arc::new(ApiToken::new("unused")),
+            webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
+            forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
+        })
+    };
+
+    // A record the store cannot read makes processing fail.
+    let db = rusqlite::Connection::open(h._dir.path().join("t.db")).unwrap();
+    db.execute(
+        "INSERT INTO apps (name, version, body) VALUES ('zz-broken', 1, 'not json')",
+        [],
+    )
+    .unwrap();
+    let failed = router().oneshot(delivery(&body)).await.unwrap();
+    assert_eq!(failed.status().as_u16(), 500);
+    assert_eq!(h.launches(), 0);
+
+    db.execute("DELETE FROM apps WHERE name = 'zz-broken'", [])
+        .unwrap();
+    let redelivered = router().oneshot(delivery(&body)).await.unwrap();
+    assert_eq!(
+        redelivered.status().as_u16(),
+        202,
+        "the redelivery is processed, not ignored as already done"
+    );
+    assert_eq!(h.launches(), 1);
+    let again = router().oneshot(delivery(&body)).await.unwrap();
+    assert_eq!(
+        again.status().as_u16(),
+        200,
+        "a processed delivery stays deduplicated"
+    );
+}
