@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use trellis_core::job::RunnerJob;
+use trellis_core::model::Repository;
 use trellis_core::ports::{DeploymentStore, SecretStore};
 use trellis_core::requests::RunnerOutcome;
 use trellis_lambdas::{Needs, Services};
@@ -70,6 +71,19 @@ async fn load_job(services: &Services, id: &str) -> Result<RunnerJob, String> {
         .get(&deployment.app, &deployment.environment)
         .await
         .map_err(|e| e.to_string())?;
+    if let (
+        Some(app),
+        Repository::Github {
+            installation_id, ..
+        },
+    ) = (&services.github, &job.repository)
+    {
+        job.git_token = Some(
+            app.installation_token(*installation_id)
+                .await
+                .map_err(|e| format!("cannot get a token to clone the repository: {e}"))?,
+        );
+    }
     if let Some(role) = &job.config.deploy_role_arn {
         // Credentials are secrets: masked in every line, never in the job record.
         job.secrets.extend(assume_deploy_role(role, &job).await?);

@@ -112,6 +112,16 @@ fn describe(step: &str, e: &StepError, timeout: Duration) -> String {
     }
 }
 
+/// The HTTP header value git sends for a GitHub App installation token.
+pub fn git_auth_header(token: &str) -> String {
+    use base64::Engine;
+    let pair = format!("x-access-token:{token}");
+    format!(
+        "basic {}",
+        base64::engine::general_purpose::STANDARD.encode(pair)
+    )
+}
+
 fn clone_url(repository: &Repository) -> String {
     match repository {
         Repository::Local { path } => format!("file://{path}"),
@@ -160,7 +170,13 @@ fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String, String> {
 
 pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
     let started = Instant::now();
-    let masker = Masker::new(job.secrets.values());
+    let auth_header = job.git_token.as_deref().map(git_auth_header);
+    let masker = Masker::new(
+        job.secrets
+            .values()
+            .chain(job.git_token.iter())
+            .chain(auth_header.iter()),
+    );
     let failed = |error: String, code: i32| {
         say(&masker, &format!("==> deployment failed: {error}"));
         (
@@ -233,24 +249,16 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
     }
     ctx.dir = &checkout;
     let fetch = format!("fetching {} from {url}", &sha[..sha.len().min(12)]);
-    if let Err(e) = step::run(
-        &mut ctx,
-        "clone",
-        &fetch,
-        "git",
-        &[
-            "-c",
-            "advice.detachedHead=false",
-            "fetch",
-            "-q",
-            "--depth",
-            "1",
-            &url,
-            sha,
-        ],
-    )
-    .await
-    {
+    let auth_config = auth_header
+        .as_ref()
+        .map(|h| format!("http.extraheader=AUTHORIZATION: {h}"));
+    let mut fetch_args: Vec<&str> = Vec::new();
+    if let Some(c) = &auth_config {
+        // Per command, never written to the checkout's config.
+        fetch_args.extend(["-c", c.as_str()]);
+    }
+    fetch_args.extend(["fetch", "-q", "--depth", "1", &url, sha]);
+    if let Err(e) = step::run(&mut ctx, "clone", &fetch, "git", &fetch_args).await {
         return end("clone", e);
     }
     if let Err(e) = step::run(

@@ -68,6 +68,7 @@ fn job(repo: &Path, sha: &str, deploy: &str) -> RunnerJob {
             secret_names: Vec::new(),
         },
         secrets: BTreeMap::new(),
+        git_token: None,
         extra_env: BTreeMap::new(),
     }
 }
@@ -281,4 +282,30 @@ fn an_unreadable_job_exits_2_with_a_result() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn a_clone_token_is_masked_and_kept_from_the_build() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, sha) = repo(dir.path(), &[("x", "")]);
+    let mut j = job(
+        &path,
+        &sha,
+        r#"echo "printed ghs_clone_token_123"; test -z "$TRELLIS_GIT_TOKEN"; env | grep -c ghs_clone_token_123 || true"#,
+    );
+    // A local clone ignores the header; the token must still never show.
+    j.git_token = Some("ghs_clone_token_123".into());
+    let r = run(dir.path(), &j, &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert!(r.stdout.contains("printed ***"), "{}", r.stdout);
+    assert!(!r.stdout.contains("ghs_clone_token_123"));
+    assert!(
+        r.stdout.lines().any(|l| l.trim() == "0"),
+        "not in the build's environment: {}",
+        r.stdout
+    );
+    assert_eq!(
+        trellis_build_runner::git_auth_header("abc"),
+        "basic eC1hY2Nlc3MtdG9rZW46YWJj"
+    );
 }

@@ -1,37 +1,261 @@
-//! GitHub repositories as a source. Pushes arrive by webhook; reading refs needs the GitHub
-//! App's installation token, which is not wired yet, so those calls say so plainly.
+//! GitHub repositories through the Trellis GitHub App: an app token (a JWT signed RS256 with
+//! the app's private key) is exchanged for an installation token, which reads refs and
+//! branches through the REST API and lets the runner clone private repositories.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use serde::Deserialize;
 use trellis_core::SourceError;
 use trellis_core::model::{Commit, Repository};
 use trellis_core::ports::SourceRepository;
 
-pub struct GithubSource;
+pub const GITHUB_API: &str = "https://api.github.com";
 
-fn unsupported(what: &str) -> SourceError {
-    SourceError::Unsupported(format!(
-        "{what} needs the GitHub App's API access, which this deployment does not have yet; \
-         push to the branch instead"
-    ))
+/// The GitHub App's identity: its id and private key (from Secrets Manager).
+pub struct GithubApp {
+    app_id: u64,
+    key: RsaKeyPair,
+    api: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for GithubApp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "GithubApp({}, key ***)", self.app_id)
+    }
+}
+
+/// How the app's credentials are stored: `{"appId": N, "privateKey": "-----BEGIN ..."}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubAppCredentials {
+    pub app_id: u64,
+    pub private_key: String,
+}
+
+fn failed(what: &str, e: impl std::fmt::Display) -> SourceError {
+    SourceError::Failed(format!("GitHub {what}: {e}"))
+}
+
+impl GithubApp {
+    /// `pem`: the PKCS#1 (`BEGIN RSA PRIVATE KEY`, as GitHub issues them) or PKCS#8 key.
+    pub fn new(app_id: u64, pem: &str, api: &str) -> Result<Self, SourceError> {
+        let body: String = pem
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .map(str::trim)
+            .collect();
+        let der = STANDARD
+            .decode(body)
+            .map_err(|_| SourceError::Failed("the GitHub App private key is not PEM".into()))?;
+        let key = RsaKeyPair::from_der(&der)
+            .or_else(|_| RsaKeyPair::from_pkcs8(&der))
+            .map_err(|_| {
+                SourceError::Failed("the GitHub App private key is not an RSA key".into())
+            })?;
+        // TLS for the API goes through aws-lc, as the AWS SDK's does.
+        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+        let http = reqwest::Client::builder()
+            .user_agent("trellis")
+            .timeout(std::time::Duration::from_secs(20))
+            .build()
+            .map_err(|e| failed("client", e))?;
+        Ok(GithubApp {
+            app_id,
+            key,
+            api: api.trim_end_matches('/').to_string(),
+            http,
+        })
+    }
+
+    /// The app token: valid ten minutes at the most, issued a minute in the past against
+    /// clock drift, as GitHub recommends.
+    pub fn app_jwt(&self, now_unix: i64) -> Result<String, SourceError> {
+        let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","typ":"JWT"}"#);
+        let claims = URL_SAFE_NO_PAD.encode(
+            serde_json::json!({"iat": now_unix - 60, "exp": now_unix + 540, "iss": self.app_id.to_string()})
+                .to_string(),
+        );
+        let message = format!("{header}.{claims}");
+        let mut signature = vec![0; self.key.public_modulus_len()];
+        self.key
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &SystemRandom::new(),
+                message.as_bytes(),
+                &mut signature,
+            )
+            .map_err(|_| SourceError::Failed("signing the GitHub App token failed".into()))?;
+        Ok(format!("{message}.{}", URL_SAFE_NO_PAD.encode(signature)))
+    }
+
+    /// An installation token (valid one hour) for the repositories of one installation.
+    pub async fn installation_token(&self, installation_id: u64) -> Result<String, SourceError> {
+        #[derive(Deserialize)]
+        struct Token {
+            token: String,
+        }
+        let jwt = self.app_jwt(time::OffsetDateTime::now_utc().unix_timestamp())?;
+        let response = self
+            .http
+            .post(format!(
+                "{}/app/installations/{installation_id}/access_tokens",
+                self.api
+            ))
+            .bearer_auth(jwt)
+            .header("accept", "application/vnd.github+json")
+            .send()
+            .await
+            .map_err(|e| failed("installation token", e))?;
+        if !response.status().is_success() {
+            return Err(failed(
+                "installation token",
+                format!(
+                    "HTTP {} for installation {installation_id}",
+                    response.status()
+                ),
+            ));
+        }
+        let token: Token = response
+            .json()
+            .await
+            .map_err(|e| failed("installation token", e))?;
+        Ok(token.token)
+    }
+
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        installation_id: u64,
+        path: &str,
+    ) -> Result<T, SourceError> {
+        let token = self.installation_token(installation_id).await?;
+        let response = self
+            .http
+            .get(format!("{}{path}", self.api))
+            .bearer_auth(token)
+            .header("accept", "application/vnd.github+json")
+            .send()
+            .await
+            .map_err(|e| failed("request", e))?;
+        match response.status().as_u16() {
+            200 => response.json().await.map_err(|e| failed("response", e)),
+            404 | 422 => Err(SourceError::NotFound(format!("GitHub has no {path}"))),
+            status => Err(failed("request", format!("HTTP {status} for {path}"))),
+        }
+    }
+}
+
+/// GitHub repositories as a source; without app credentials, reading refs says so plainly
+/// (pushes still arrive by webhook).
+pub struct GithubSource {
+    app: Option<Arc<GithubApp>>,
+}
+
+impl GithubSource {
+    pub fn new(app: Option<Arc<GithubApp>>) -> Self {
+        GithubSource { app }
+    }
+
+    fn parts<'a>(
+        &'a self,
+        repository: &'a Repository,
+        what: &str,
+    ) -> Result<(&'a GithubApp, &'a str, u64), SourceError> {
+        let Repository::Github {
+            full_name,
+            installation_id,
+        } = repository
+        else {
+            return Err(SourceError::Unsupported(
+                "local repositories exist only in local mode".into(),
+            ));
+        };
+        let app = self.app.as_deref().ok_or_else(|| {
+            SourceError::Unsupported(format!(
+                "{what} needs the GitHub App's credentials (TRELLIS_GITHUB_APP_SECRET), which \
+                 this deployment does not have; push to the branch instead"
+            ))
+        })?;
+        Ok((app, full_name, *installation_id))
+    }
+}
+
+#[derive(Deserialize)]
+struct CommitResponse {
+    sha: String,
+    commit: CommitBody,
+}
+
+#[derive(Deserialize)]
+struct CommitBody {
+    message: String,
+    author: Option<CommitAuthor>,
+}
+
+#[derive(Deserialize)]
+struct CommitAuthor {
+    name: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Branch {
+    name: String,
+    commit: BranchCommit,
+}
+
+#[derive(Deserialize)]
+struct BranchCommit {
+    sha: String,
 }
 
 #[async_trait]
 impl SourceRepository for GithubSource {
     async fn branch_heads(
         &self,
-        _repository: &Repository,
+        repository: &Repository,
     ) -> Result<BTreeMap<String, String>, SourceError> {
-        Err(unsupported("listing branches"))
+        let (app, full_name, installation) = self.parts(repository, "listing branches")?;
+        let branches: Vec<Branch> = app
+            .get(
+                installation,
+                &format!("/repos/{full_name}/branches?per_page=100"),
+            )
+            .await?;
+        Ok(branches
+            .into_iter()
+            .map(|b| (b.name, b.commit.sha))
+            .collect())
     }
 
     async fn resolve(
         &self,
-        _repository: &Repository,
-        _reference: &str,
+        repository: &Repository,
+        reference: &str,
     ) -> Result<Commit, SourceError> {
-        Err(unsupported("resolving a branch or ref"))
+        let (app, full_name, installation) = self.parts(repository, "resolving a branch or ref")?;
+        let c: CommitResponse = app
+            .get(
+                installation,
+                &format!("/repos/{full_name}/commits/{reference}"),
+            )
+            .await
+            .map_err(|e| match e {
+                SourceError::NotFound(_) => SourceError::NotFound(format!(
+                    "{reference:?} is not a commit, branch or tag of {full_name}"
+                )),
+                other => other,
+            })?;
+        Ok(Commit {
+            sha: c.sha,
+            message: c.commit.message,
+            author: c.commit.author.and_then(|a| a.name).unwrap_or_default(),
+        })
     }
 
     async fn check(&self, repository: &Repository) -> Result<(), SourceError> {

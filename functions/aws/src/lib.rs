@@ -12,6 +12,6 @@ pub mod testing;
 
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher};
-pub use github::GithubSource;
+pub use github::{GithubApp, GithubAppCredentials, GithubSource};
 pub use notifier::ApiGatewayNotifier;
 pub use secrets::SecretsManagerStore;

@@ -32,6 +32,7 @@ fn job() -> RunnerJob {
             secret_names: vec!["STRIPE_KEY".into()],
         },
         secrets: BTreeMap::from([("STRIPE_KEY".into(), "sk_live_do_not_leak".into())]),
+        git_token: None,
         extra_env: BTreeMap::new(),
     }
 }

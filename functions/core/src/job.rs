@@ -20,6 +20,10 @@ pub struct RunnerJob {
     /// Secret values, filled in by the launcher that owns the secret store (never logged).
     #[serde(default)]
     pub secrets: BTreeMap<String, String>,
+    /// A short-lived token for cloning a private repository (GitHub App installation token);
+    /// masked in all output, never passed to build steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub git_token: Option<String>,
     /// Extra non-secret environment the launcher adds (e.g. where local mode publishes sites).
     #[serde(default)]
     pub extra_env: BTreeMap<String, String>,
@@ -36,6 +40,7 @@ impl RunnerJob {
             commit_sha: deployment.commit.sha.clone(),
             config: deployment.config.clone(),
             secrets: BTreeMap::new(),
+            git_token: None,
             extra_env: BTreeMap::new(),
         }
     }

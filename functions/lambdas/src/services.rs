@@ -5,8 +5,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use thiserror::Error;
+use trellis_aws::github::GITHUB_API;
 use trellis_aws::{
-    ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubSource, SecretsManagerStore,
+    ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubApp, GithubAppCredentials,
+    GithubSource, SecretsManagerStore,
 };
 use trellis_core::job::RunnerJob;
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SystemClock};
@@ -42,6 +44,8 @@ pub struct Needs {
 
 pub struct Services {
     pub state: AppState,
+    /// The GitHub App, for functions that read refs or clone (when configured).
+    pub github: Option<Arc<GithubApp>>,
     pub store: Arc<DynamoStore>,
     pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
@@ -65,6 +69,11 @@ pub struct Settings {
     pub webhook_secret_id: Option<String>,
     /// `TRELLIS_WS_ENDPOINT`: the WebSocket API's management endpoint.
     pub ws_endpoint: Option<String>,
+    /// `TRELLIS_GITHUB_APP_SECRET`: id of the secret holding the GitHub App's
+    /// `{"appId", "privateKey"}`.
+    pub github_app_secret: Option<String>,
+    /// `TRELLIS_GITHUB_API` (default `https://api.github.com`; GitHub Enterprise differs).
+    pub github_api: Option<String>,
     /// `TRELLIS_ECS_*`
     pub ecs: Option<EcsConfig>,
     /// Why `ecs` is missing, when it is.
@@ -85,6 +94,8 @@ impl Settings {
             api_token_sha256: var("TRELLIS_API_TOKEN_SHA256"),
             webhook_secret_id: var("TRELLIS_WEBHOOK_SECRET_ID"),
             ws_endpoint: var("TRELLIS_WS_ENDPOINT"),
+            github_app_secret: var("TRELLIS_GITHUB_APP_SECRET"),
+            github_api: var("TRELLIS_GITHUB_API"),
             ecs,
             ecs_problem,
         }
@@ -218,12 +229,30 @@ impl Services {
         } else {
             Arc::new(NoNotifier)
         };
+        // Only functions that start deployments read refs (manual deploy of a branch head).
+        let github = match (&settings.github_app_secret, needs.launcher) {
+            (Some(id), true) => {
+                let raw = read_secret(&secrets_client, id).await?;
+                let creds: GithubAppCredentials = serde_json::from_str(&raw).map_err(|_| {
+                    ConfigError::Secret(
+                        id.clone(),
+                        "not a JSON object with appId and privateKey".into(),
+                    )
+                })?;
+                let api = settings.github_api.as_deref().unwrap_or(GITHUB_API);
+                Some(Arc::new(
+                    GithubApp::new(creds.app_id, &creds.private_key, api)
+                        .map_err(|e| ConfigError::Secret(id.clone(), e.to_string()))?,
+                ))
+            }
+            _ => None,
+        };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
             secrets: secrets.clone(),
             launcher,
             notifier: notifier.clone(),
-            source: Arc::new(GithubSource),
+            source: Arc::new(GithubSource::new(github.clone())),
             clock: Arc::new(SystemClock),
         }));
         let state = AppState {
@@ -238,6 +267,7 @@ impl Services {
         };
         Ok(Services {
             state,
+            github,
             store,
             secrets,
             pipeline,

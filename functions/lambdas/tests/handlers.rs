@@ -53,6 +53,8 @@ async fn settings() -> Settings {
         webhook_secret_id: Some(format!("{prefix}/webhook")),
         // Nobody subscribes in these tests: nothing is posted here.
         ws_endpoint: Some("http://127.0.0.1:9".into()),
+        github_app_secret: None,
+        github_api: None,
         ecs: Some(EcsConfig {
             cluster: "trellis".into(),
             task_definition: "trellis-runner".into(),
