@@ -15,6 +15,10 @@ use trellis_core::SourceError;
 use trellis_core::model::{Commit, Repository};
 use trellis_core::ports::SourceRepository;
 
+use http::{Method, StatusCode};
+
+use crate::https::{HttpsClient, HttpsError};
+
 pub const GITHUB_API: &str = "https://api.github.com";
 
 /// The GitHub App's identity: its id and private key (from Secrets Manager).
@@ -22,7 +26,7 @@ pub struct GithubApp {
     app_id: u64,
     key: RsaKeyPair,
     api: String,
-    http: reqwest::Client,
+    http: HttpsClient,
 }
 
 impl std::fmt::Debug for GithubApp {
@@ -59,12 +63,7 @@ impl GithubApp {
             .map_err(|_| {
                 SourceError::Failed("the GitHub App private key is not an RSA key".into())
             })?;
-        // TLS for the API goes through aws-lc, as the AWS SDK's does.
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let http = reqwest::Client::builder()
-            .user_agent("trellis")
-            .timeout(std::time::Duration::from_secs(20))
-            .build()
+        let http = HttpsClient::new("trellis", std::time::Duration::from_secs(20))
             .map_err(|e| failed("client", e))?;
         Ok(GithubApp {
             app_id,
@@ -102,31 +101,40 @@ impl GithubApp {
             token: String,
         }
         let jwt = self.app_jwt(time::OffsetDateTime::now_utc().unix_timestamp())?;
-        let response = self
-            .http
-            .post(format!(
-                "{}/app/installations/{installation_id}/access_tokens",
-                self.api
-            ))
-            .bearer_auth(jwt)
-            .header("accept", "application/vnd.github+json")
-            .send()
+        let url = format!(
+            "{}/app/installations/{installation_id}/access_tokens",
+            self.api
+        );
+        let (status, body) = self
+            .call(Method::POST, &url, &jwt)
             .await
             .map_err(|e| failed("installation token", e))?;
-        if !response.status().is_success() {
+        if !status.is_success() {
             return Err(failed(
                 "installation token",
-                format!(
-                    "HTTP {} for installation {installation_id}",
-                    response.status()
-                ),
+                format!("HTTP {status} for installation {installation_id}"),
             ));
         }
-        let token: Token = response
-            .json()
-            .await
-            .map_err(|e| failed("installation token", e))?;
+        let token: Token =
+            serde_json::from_slice(&body).map_err(|e| failed("installation token", e))?;
         Ok(token.token)
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: &str,
+    ) -> Result<(StatusCode, bytes::Bytes), HttpsError> {
+        let authorization = format!("Bearer {bearer}");
+        let headers = [
+            ("authorization", authorization.as_str()),
+            ("accept", "application/vnd.github+json"),
+            ("x-github-api-version", "2022-11-28"),
+        ];
+        self.http
+            .send(method, url, &headers, bytes::Bytes::new())
+            .await
     }
 
     async fn get<T: serde::de::DeserializeOwned>(
@@ -135,16 +143,13 @@ impl GithubApp {
         path: &str,
     ) -> Result<T, SourceError> {
         let token = self.installation_token(installation_id).await?;
-        let response = self
-            .http
-            .get(format!("{}{path}", self.api))
-            .bearer_auth(token)
-            .header("accept", "application/vnd.github+json")
-            .send()
+        let url = format!("{}{path}", self.api);
+        let (status, body) = self
+            .call(Method::GET, &url, &token)
             .await
             .map_err(|e| failed("request", e))?;
-        match response.status().as_u16() {
-            200 => response.json().await.map_err(|e| failed("response", e)),
+        match status.as_u16() {
+            200 => serde_json::from_slice(&body).map_err(|e| failed("response", e)),
             404 | 422 => Err(SourceError::NotFound(format!("GitHub has no {path}"))),
             status => Err(failed("request", format!("HTTP {status} for {path}"))),
         }

@@ -5,6 +5,7 @@
 pub mod dynamo;
 pub mod ecs;
 pub mod github;
+pub mod https;
 pub mod notifier;
 pub mod secrets;
 #[cfg(feature = "testing")]

@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::sync::OnceLock;
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
@@ -95,17 +96,29 @@ pub fn unique(prefix: &str) -> String {
 /// Ids of moto's default VPC (subnets, security groups), read with a plain EC2 query so that
 /// the tests need no EC2 SDK. moto routes the request by the credential scope's service.
 pub async fn default_network() -> (Vec<String>, Vec<String>) {
-    let http = reqwest::Client::new();
+    let http = crate::https::HttpsClient::new("trellis-tests", Duration::from_secs(10))
+        .expect("an HTTP client");
     let call = |action: &'static str| {
-        http.post(endpoint())
-            .header(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/aws4_request, \
-                 SignedHeaders=host, Signature=0",
-            )
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(format!("Action={action}&Version=2016-11-15"))
-            .send()
+        let http = http.clone();
+        async move {
+            let (_, body) = http
+                .send(
+                    http::Method::POST,
+                    endpoint(),
+                    &[
+                        (
+                            "authorization",
+                            "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/ec2/\
+                             aws4_request, SignedHeaders=host, Signature=0",
+                        ),
+                        ("content-type", "application/x-www-form-urlencoded"),
+                    ],
+                    format!("Action={action}&Version=2016-11-15").into(),
+                )
+                .await
+                .expect("moto answers EC2 queries");
+            String::from_utf8_lossy(&body).into_owned()
+        }
     };
     let ids = |xml: &str, tag: &str| -> Vec<String> {
         let open = format!("<{tag}>");
@@ -116,13 +129,8 @@ pub async fn default_network() -> (Vec<String>, Vec<String>) {
             .map(str::to_string)
             .collect()
     };
-    let subnets = call("DescribeSubnets").await.unwrap().text().await.unwrap();
-    let groups = call("DescribeSecurityGroups")
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let subnets = call("DescribeSubnets").await;
+    let groups = call("DescribeSecurityGroups").await;
     let mut subnet_ids = ids(&subnets, "subnetId");
     subnet_ids.dedup();
     let mut group_ids = ids(&groups, "groupId");
