@@ -31,3 +31,29 @@ impl Modify for BearerAuth {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The dashboard's API types are generated from a copy of this document
+    /// (`dashboard/src/api/openapi.json`); the copy must not drift from the handlers.
+    /// `TRELLIS_WRITE_OPENAPI=1 cargo test -p trellis-http openapi` rewrites it.
+    #[test]
+    fn the_dashboard_copy_of_the_document_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../dashboard/src/api/openapi.json");
+        let current = ApiDoc::openapi().to_pretty_json().expect("the document serializes") + "\n";
+        if std::env::var_os("TRELLIS_WRITE_OPENAPI").is_some() {
+            std::fs::write(&path, &current).expect("the copy is writable");
+        }
+        let copy = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            copy == current,
+            "{} differs from the API's OpenAPI document: run \
+             `TRELLIS_WRITE_OPENAPI=1 cargo test -p trellis-http openapi`, then \
+             `npm run api:types` in dashboard/",
+            path.display()
+        );
+    }
+}

@@ -180,7 +180,7 @@ pub struct EnvironmentView {
     pub auto_deploy: bool,
     pub protected: bool,
     pub tests_enabled: bool,
-    /// `empty | deploying | deployed | failed | removing | removed`
+    #[schema(value_type = EnvironmentState)]
     pub state: String,
     pub current_deployment: Option<String>,
     pub current_commit: Option<CommitView>,
@@ -273,12 +273,12 @@ pub struct DeploymentView {
     pub id: String,
     pub app: String,
     pub environment: String,
-    /// `deploy | teardown`
+    #[schema(value_type = DeploymentKind)]
     pub kind: String,
-    /// `push | manual | promote | rollback`
+    #[schema(value_type = Trigger)]
     pub trigger: String,
     pub commit: CommitView,
-    /// `queued | running | succeeded | failed | cancelled`
+    #[schema(value_type = DeploymentStatus)]
     pub status: String,
     pub created_at: String,
     pub started_at: Option<String>,
@@ -351,6 +351,51 @@ pub struct LogsView {
     pub lines: Vec<LogLineView>,
     /// True once the deployment has ended and every line is stored: nothing more will come.
     pub complete: bool,
+}
+
+// ----- closed sets of words, for the schema ---------------------------------------------------
+// The views carry the domain's own words as strings; these give clients (the dashboard's
+// generated types) the closed set. Only the schema uses them, hence never constructed.
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum EnvironmentState {
+    Empty,
+    Deploying,
+    Deployed,
+    Failed,
+    Removing,
+    Removed,
+}
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DeploymentKind {
+    Deploy,
+    Teardown,
+}
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum Trigger {
+    Push,
+    Manual,
+    Promote,
+    Rollback,
+}
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum DeploymentStatus {
+    Queued,
+    Running,
+    Succeeded,
+    Failed,
+    Cancelled,
 }
 
 // ----- requests ------------------------------------------------------------------------------
@@ -428,10 +473,8 @@ pub struct UpdateEnvironmentRequest {
     pub auto_deploy: Option<bool>,
     pub tests_enabled: Option<bool>,
     /// `{NAME: value}` sets, `{NAME: null}` removes.
-    #[schema(value_type = Option<Object>)]
     pub variables: Option<BTreeMap<String, Option<String>>>,
     /// Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned.
-    #[schema(value_type = Option<Object>)]
     pub secrets: Option<BTreeMap<String, Option<String>>>,
     pub settings: Option<SettingsPatchRequest>,
 }

@@ -1,0 +1,124 @@
+import createClient, { type Middleware } from 'openapi-fetch';
+
+import { ApiError, toApiError } from './errors';
+import type { paths } from './schema';
+import type {
+  App,
+  CreateAppRequest,
+  Deployment,
+  Environment,
+  Logs,
+  SettingsPatch,
+  UpdateEnvironmentRequest,
+} from './types';
+
+/** What openapi-fetch hands back: the typed body on success, the error body otherwise. */
+interface Outcome<T> {
+  data?: T;
+  error?: unknown;
+  response: Response;
+}
+
+async function settle<T>(call: Promise<Outcome<T>>): Promise<T> {
+  let outcome: Outcome<T>;
+  try {
+    outcome = await call;
+  } catch (cause) {
+    throw ApiError.network(cause);
+  }
+  const { data, error, response } = outcome;
+  if (!response.ok) throw toApiError(response.status, error);
+  // 204 No Content has no body; callers of such routes expect nothing.
+  return data as T;
+}
+
+/** The Trellis API, typed from its OpenAPI document (`src/api/schema.d.ts`). Every method
+ * resolves to the response body or throws an {@link ApiError}. */
+export class TrellisApi {
+  private readonly client: ReturnType<typeof createClient<paths>>;
+
+  constructor(baseUrl: string, token: string, fetchImpl?: typeof fetch) {
+    const auth: Middleware = {
+      onRequest({ request }) {
+        request.headers.set('Authorization', `Bearer ${token}`);
+        return request;
+      },
+    };
+    this.client = createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
+    this.client.use(auth);
+  }
+
+  listApps(): Promise<App[]> {
+    return settle(this.client.GET('/api/apps'));
+  }
+
+  getApp(app: string): Promise<App> {
+    return settle(this.client.GET('/api/apps/{app}', { params: { path: { app } } }));
+  }
+
+  createApp(request: CreateAppRequest): Promise<App> {
+    return settle(this.client.POST('/api/apps', { body: request }));
+  }
+
+  updateAppSettings(app: string, settings: SettingsPatch): Promise<App> {
+    return settle(this.client.PATCH('/api/apps/{app}', { params: { path: { app } }, body: { settings } }));
+  }
+
+  getEnvironment(app: string, env: string): Promise<Environment> {
+    return settle(this.client.GET('/api/apps/{app}/environments/{env}', { params: { path: { app, env } } }));
+  }
+
+  updateEnvironment(app: string, env: string, change: UpdateEnvironmentRequest): Promise<Environment> {
+    return settle(
+      this.client.PATCH('/api/apps/{app}/environments/{env}', { params: { path: { app, env } }, body: change }),
+    );
+  }
+
+  listDeployments(app: string, env: string, limit = 50): Promise<Deployment[]> {
+    return settle(
+      this.client.GET('/api/apps/{app}/environments/{env}/deployments', {
+        params: { path: { app, env }, query: { limit } },
+      }),
+    );
+  }
+
+  deploy(app: string, env: string, ref?: string): Promise<Deployment> {
+    return settle(
+      this.client.POST('/api/apps/{app}/environments/{env}/deploy', {
+        params: { path: { app, env } },
+        body: ref ? { ref } : {},
+      }),
+    );
+  }
+
+  /** Promotes `env`'s current deployment to the next environment. */
+  promote(app: string, env: string): Promise<Deployment> {
+    return settle(this.client.POST('/api/apps/{app}/environments/{env}/promote', { params: { path: { app, env } } }));
+  }
+
+  rollback(app: string, env: string, deploymentId: string): Promise<Deployment> {
+    return settle(
+      this.client.POST('/api/apps/{app}/environments/{env}/rollback', {
+        params: { path: { app, env } },
+        body: { deploymentId },
+      }),
+    );
+  }
+
+  teardown(app: string, env: string): Promise<Deployment> {
+    return settle(this.client.POST('/api/apps/{app}/environments/{env}/teardown', { params: { path: { app, env } } }));
+  }
+
+  getDeployment(id: string): Promise<Deployment> {
+    return settle(this.client.GET('/api/deployments/{id}', { params: { path: { id } } }));
+  }
+
+  cancel(id: string): Promise<Deployment> {
+    return settle(this.client.POST('/api/deployments/{id}/cancel', { params: { path: { id } } }));
+  }
+
+  /** Lines with `seq > after`, at most `limit` (the API allows up to 5000). */
+  logs(id: string, after: number, limit = 5000): Promise<Logs> {
+    return settle(this.client.GET('/api/deployments/{id}/logs', { params: { path: { id }, query: { after, limit } } }));
+  }
+}

@@ -1,0 +1,29 @@
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+
+export type App = Schemas['AppView'];
+export type Environment = Schemas['EnvironmentView'];
+export type Deployment = Schemas['DeploymentView'];
+export type Commit = Schemas['CommitView'];
+export type LogLine = Schemas['LogLineView'];
+export type Logs = Schemas['LogsView'];
+export type Repository = Schemas['RepositoryView'];
+export type Settings = Schemas['SettingsView'];
+export type SettingsPatch = Schemas['SettingsPatchRequest'];
+export type CreateAppRequest = Schemas['CreateAppRequest'];
+export type UpdateEnvironmentRequest = Schemas['UpdateEnvironmentRequest'];
+export type EnvironmentState = Schemas['EnvironmentState'];
+export type DeploymentStatus = Schemas['DeploymentStatus'];
+export type Trigger = Schemas['Trigger'];
+export type ErrorDetail = Schemas['ErrorDetail'];
+
+export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
+
+export function isTerminal(status: DeploymentStatus): boolean {
+  return TERMINAL_STATUSES.includes(status);
+}
+
+export function isActive(status: DeploymentStatus): boolean {
+  return status === 'queued' || status === 'running';
+}

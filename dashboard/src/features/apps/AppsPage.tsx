@@ -1,0 +1,52 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link } from 'react-router';
+
+import { queryKeys } from '../../api/queryKeys';
+import type { App } from '../../api/types';
+import { useApi } from '../../auth/SessionContext';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { StatusBadge } from '../../components/StatusBadge';
+import { shortSha } from '../../components/format';
+import { useLiveTopics } from '../../live/useLiveTopics';
+import { CreateAppForm } from './CreateAppForm';
+
+export function repositoryLabel(app: App): string {
+  const r = app.repository;
+  return r.provider === 'github' ? `github.com/${r.fullName ?? ''}` : (r.path ?? '');
+}
+
+export function AppsPage() {
+  const api = useApi();
+  const apps = useQuery({ queryKey: queryKeys.apps, queryFn: () => api.listApps() });
+  useLiveTopics((apps.data ?? []).map((a) => ({ kind: 'app', id: a.name })));
+
+  return (
+    <>
+      <h1>Apps</h1>
+      {apps.isPending ? <p>Loading apps…</p> : null}
+      <ErrorMessage error={apps.error} title="Apps could not be loaded" />
+      {apps.data && apps.data.length === 0 ? <p>No apps yet: create the first one below.</p> : null}
+      {apps.data && apps.data.length > 0 ? (
+        <ul className="app-list" aria-label="Apps">
+          {apps.data.map((app) => (
+            <li key={app.name} className="card">
+              <h2>
+                <Link to={`/apps/${app.name}`}>{app.name}</Link>
+              </h2>
+              <p className="muted">{repositoryLabel(app)}</p>
+              <ul className="env-summary" aria-label={`${app.name} environments`}>
+                {app.environments.map((env) => (
+                  <li key={env.name}>
+                    <span className="env-name">{env.name}</span> <StatusBadge status={env.state} />
+                    {env.currentCommit ? <code> {shortSha(env.currentCommit.sha)}</code> : null}
+                  </li>
+                ))}
+              </ul>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <CreateAppForm />
+    </>
+  );
+}

@@ -1,0 +1,123 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useState } from 'react';
+import { Link, useParams } from 'react-router';
+
+import { queryKeys } from '../../api/queryKeys';
+import { isActive, isTerminal } from '../../api/types';
+import { useApi } from '../../auth/SessionContext';
+import { ActionButton } from '../../components/ActionButton';
+import { CommitSummary } from '../../components/CommitSummary';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { StatusBadge } from '../../components/StatusBadge';
+import { formatDuration, formatTimestamp, isUrl } from '../../components/format';
+import { LogView } from './LogView';
+import { StepList } from './StepList';
+import { useDeploymentLogs } from './useDeploymentLogs';
+
+/** One deployment: its status, commit, steps and live log. */
+export function DeploymentPage() {
+  const { id = '' } = useParams();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const deployment = useQuery({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
+  const d = deployment.data;
+  const app = useQuery({
+    queryKey: queryKeys.app(d?.app ?? ''),
+    queryFn: () => api.getApp(d?.app ?? ''),
+    enabled: Boolean(d),
+  });
+  const logs = useDeploymentLogs(id, d?.status);
+  const [jumpTo, setJumpTo] = useState<{ index: number; nonce: number }>();
+  const cancel = useMutation({
+    mutationFn: () => api.cancel(id),
+    onSuccess: (updated) => queryClient.setQueryData(queryKeys.deployment(id), updated),
+  });
+
+  if (deployment.isPending) return <p>Loading the deployment…</p>;
+  if (!d) return <ErrorMessage error={deployment.error} title="The deployment could not be loaded" />;
+  const outputs = Object.entries(d.outputs);
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Apps</Link> / <Link to={`/apps/${d.app}`}>{d.app}</Link> /{' '}
+        <Link to={`/apps/${d.app}/environments/${d.environment}`}>{d.environment}</Link> /{' '}
+        <span aria-current="page">{d.id}</span>
+      </nav>
+      <header className="deployment-header">
+        <h1>
+          {d.kind === 'teardown' ? 'Teardown of' : 'Deployment to'} {d.environment}
+        </h1>
+        <StatusBadge status={d.status} />
+      </header>
+      <dl className="facts">
+        <div>
+          <dt>Commit</dt>
+          <dd>{app.data ? <CommitSummary commit={d.commit} repository={app.data.repository} /> : <code>{d.commit.sha}</code>}</dd>
+        </div>
+        <div>
+          <dt>Trigger</dt>
+          <dd>
+            {d.trigger}
+            {d.promotedFrom ? (
+              <>
+                {' '}
+                of <Link to={`/deployments/${d.promotedFrom}`}>{d.promotedFrom}</Link>
+              </>
+            ) : null}
+            {d.rollbackOf ? (
+              <>
+                {' '}
+                to <Link to={`/deployments/${d.rollbackOf}`}>{d.rollbackOf}</Link>
+              </>
+            ) : null}
+          </dd>
+        </div>
+        <div>
+          <dt>Started</dt>
+          <dd>{d.startedAt ? formatTimestamp(d.startedAt) : 'not yet'}</dd>
+        </div>
+        <div>
+          <dt>Duration</dt>
+          <dd>{formatDuration(d.durationMs)}</dd>
+        </div>
+      </dl>
+      {d.error ? (
+        <p role="alert" className="error">
+          <strong>{d.status === 'cancelled' ? 'Cancelled' : 'Failed'}: </strong>
+          {d.error}
+        </p>
+      ) : null}
+      {outputs.length > 0 ? (
+        <dl className="outputs" aria-label="Outputs">
+          {outputs.map(([key, value]) => (
+            <div key={key}>
+              <dt>{key}</dt>
+              <dd>{isUrl(value) ? <a href={value}>{value}</a> : <code>{JSON.stringify(value)}</code>}</dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+      {isActive(d.status) ? (
+        <ActionButton
+          className="button button-danger"
+          disabledReason={d.cancelRequested ? 'Cancellation requested; the runner is stopping.' : undefined}
+          onClick={() => cancel.mutate()}
+        >
+          Cancel deployment
+        </ActionButton>
+      ) : null}
+      <ErrorMessage error={cancel.error} title="Not cancelled" />
+      <StepList steps={logs.buffer.steps} version={logs.version} onSelect={(index) => setJumpTo({ index, nonce: Date.now() })} />
+      <ErrorMessage error={logs.error} title="The log could not be read" />
+      <LogView lines={logs.buffer.lines} version={logs.version} jumpTo={jumpTo} />
+      <p className="muted log-status" role="status">
+        {logs.complete && isTerminal(d.status)
+          ? `End of log · ${logs.buffer.lines.length} lines`
+          : d.status === 'queued'
+            ? 'Waiting for the environment to be free…'
+            : `Streaming · ${logs.buffer.lines.length} lines so far`}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,171 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type ReactNode, useState } from 'react';
+import { Link, useParams } from 'react-router';
+
+import { queryKeys } from '../../api/queryKeys';
+import { type Deployment, isActive } from '../../api/types';
+import { useApi } from '../../auth/SessionContext';
+import { ActionButton } from '../../components/ActionButton';
+import { CommitSummary } from '../../components/CommitSummary';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { StatusBadge } from '../../components/StatusBadge';
+import { formatDuration, formatRelative, formatTimestamp } from '../../components/format';
+import { useNow } from '../../components/useNow';
+import { useLiveTopic } from '../../live/LiveContext';
+
+interface Confirmation {
+  title: string;
+  body: ReactNode;
+  label: string;
+  run: () => Promise<Deployment>;
+}
+
+/** Every deployment of one environment, newest first, with rollback and cancel. */
+export function HistoryPage() {
+  const { app: appName = '', env: envName = '' } = useParams();
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const now = useNow();
+  const [confirmation, setConfirmation] = useState<Confirmation | undefined>();
+  useLiveTopic({ kind: 'app', id: appName });
+
+  const app = useQuery({ queryKey: queryKeys.app(appName), queryFn: () => api.getApp(appName) });
+  const history = useQuery({
+    queryKey: queryKeys.history(appName, envName),
+    queryFn: () => api.listDeployments(appName, envName),
+  });
+  const env = app.data?.environments.find((e) => e.name === envName);
+
+  const action = useMutation({
+    mutationFn: (run: () => Promise<Deployment>) => run(),
+    onSuccess: () => {
+      void queryClient.invalidateQueries({ queryKey: queryKeys.history(appName, envName) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.app(appName) });
+    },
+  });
+  const go = (run: () => Promise<Deployment>) => {
+    action.reset();
+    action.mutate(run);
+  };
+
+  function rollbackReason(d: Deployment): string | undefined {
+    if (d.id === env?.currentDeployment) return `${envName} runs this deployment now.`;
+    if (env && (env.runningDeployment || env.queuedDeployment)) return `A deployment is in progress in ${envName}.`;
+    return undefined;
+  }
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Apps</Link> / <Link to={`/apps/${appName}`}>{appName}</Link> /{' '}
+        <span aria-current="page">{envName}</span>
+      </nav>
+      <h1>
+        {envName} history <span className="muted">· {appName}</span>
+      </h1>
+      <ErrorMessage error={app.error ?? history.error} title="The history could not be loaded" />
+      <ErrorMessage error={action.error} title="Refused" />
+      {action.data ? (
+        <p role="status" className="notice">
+          {action.data.trigger === 'rollback' ? 'Rollback' : 'Deployment'} {action.data.status} ·{' '}
+          <Link to={`/deployments/${action.data.id}`}>follow it</Link>
+        </p>
+      ) : null}
+      {history.isPending ? <p>Loading deployments…</p> : null}
+      {history.data?.length === 0 ? <p>No deployments yet.</p> : null}
+      {history.data && history.data.length > 0 && app.data ? (
+        <table className="history">
+          <caption className="visually-hidden">Deployments of {envName}, newest first</caption>
+          <thead>
+            <tr>
+              <th scope="col">Status</th>
+              <th scope="col">Trigger</th>
+              <th scope="col">Commit</th>
+              <th scope="col">Started</th>
+              <th scope="col">Duration</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {history.data.map((d) => (
+              <tr key={d.id} data-deployment={d.id}>
+                <td>
+                  <StatusBadge status={d.status} />
+                  {d.id === env?.currentDeployment ? <span className="tag">current</span> : null}
+                </td>
+                <td>
+                  {d.kind === 'teardown' ? 'teardown' : d.trigger}
+                </td>
+                <td>
+                  <CommitSummary commit={d.commit} repository={app.data.repository} />
+                </td>
+                <td>
+                  <time dateTime={d.startedAt ?? d.createdAt} title={formatTimestamp(d.startedAt ?? d.createdAt)}>
+                    {formatRelative(d.startedAt ?? d.createdAt, now)}
+                  </time>
+                </td>
+                <td>{formatDuration(d.durationMs)}</td>
+                <td className="row-actions">
+                  <Link to={`/deployments/${d.id}`} aria-label={`Logs of deployment ${d.id}`}>
+                    Logs
+                  </Link>
+                  {isActive(d.status) ? (
+                    <ActionButton
+                      disabledReason={d.cancelRequested ? 'Cancellation requested.' : undefined}
+                      onClick={() => go(() => api.cancel(d.id))}
+                    >
+                      Cancel
+                    </ActionButton>
+                  ) : null}
+                  {d.kind === 'deploy' && d.status === 'succeeded' ? (
+                    <ActionButton
+                      disabledReason={rollbackReason(d)}
+                      onClick={() => {
+                        const run = () => api.rollback(appName, envName, d.id);
+                        if (env?.protected) {
+                          setConfirmation({
+                            title: `Roll ${envName} of ${appName} back?`,
+                            body: (
+                              <p>
+                                <strong>{envName}</strong> of <strong>{appName}</strong> is redeployed with commit{' '}
+                                <code>{d.commit.sha.slice(0, 7)}</code> and the configuration it had then.
+                              </p>
+                            ),
+                            label: `Roll ${envName} back`,
+                            run,
+                          });
+                        } else {
+                          go(run);
+                        }
+                      }}
+                    >
+                      Roll back to this
+                    </ActionButton>
+                  ) : null}
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      ) : null}
+      {confirmation ? (
+        <ConfirmDialog
+          title={confirmation.title}
+          confirmLabel={confirmation.label}
+          danger
+          onCancel={() => setConfirmation(undefined)}
+          onConfirm={() => {
+            const run = confirmation.run;
+            setConfirmation(undefined);
+            go(run);
+          }}
+        >
+          {confirmation.body}
+        </ConfirmDialog>
+      ) : null}
+    </>
+  );
+}

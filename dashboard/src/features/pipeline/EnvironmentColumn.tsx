@@ -1,0 +1,245 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type SubmitEvent, type ReactNode, useState } from 'react';
+import { Link } from 'react-router';
+
+import { queryKeys } from '../../api/queryKeys';
+import type { App, Deployment, Environment } from '../../api/types';
+import { useApi } from '../../auth/SessionContext';
+import { ActionButton } from '../../components/ActionButton';
+import { CommitSummary } from '../../components/CommitSummary';
+import { ConfirmDialog } from '../../components/ConfirmDialog';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { StatusBadge } from '../../components/StatusBadge';
+import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../components/format';
+import { useNow } from '../../components/useNow';
+import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
+
+interface Props {
+  app: App;
+  env: Environment;
+  next: Environment | undefined;
+}
+
+interface Confirmation {
+  title: string;
+  body: ReactNode;
+  label: string;
+  danger: boolean;
+  run: () => Promise<Deployment>;
+}
+
+export function EnvironmentColumn({ app, env, next }: Props) {
+  const api = useApi();
+  const queryClient = useQueryClient();
+  const now = useNow();
+  const [confirmation, setConfirmation] = useState<Confirmation | undefined>();
+  const [refFormOpen, setRefFormOpen] = useState(false);
+  const [ref, setRef] = useState('');
+
+  const current = useQuery({
+    queryKey: queryKeys.deployment(env.currentDeployment ?? ''),
+    queryFn: () => api.getDeployment(env.currentDeployment ?? ''),
+    enabled: Boolean(env.currentDeployment),
+  });
+
+  const action = useMutation({
+    mutationFn: (run: () => Promise<Deployment>) => run(),
+    onSuccess: (deployment) => {
+      queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
+      void queryClient.invalidateQueries({ queryKey: queryKeys.app(app.name) });
+      void queryClient.invalidateQueries({ queryKey: queryKeys.history(app.name, deployment.environment) });
+    },
+  });
+
+  const ask = (c: Confirmation) => {
+    action.reset();
+    setConfirmation(c);
+  };
+  const go = (run: () => Promise<Deployment>) => {
+    action.reset();
+    action.mutate(run);
+  };
+
+  const activeId = env.runningDeployment ?? env.queuedDeployment;
+  const deployReason = whyNoDeploy(env);
+  const promoteReason = whyNoPromote(env, next);
+  const teardownReason = whyNoTeardown(env);
+  const outputs = Object.entries(current.data?.outputs ?? {});
+  const headingId = `env-${env.name}`;
+
+  function deployRef(event: SubmitEvent) {
+    event.preventDefault();
+    const chosen = ref.trim();
+    if (!chosen) return;
+    go(() => api.deploy(app.name, env.name, chosen));
+    setRefFormOpen(false);
+    setRef('');
+  }
+
+  return (
+    <li className="environment card" aria-labelledby={headingId} data-environment={env.name}>
+      <header className="environment-header">
+        <h2 id={headingId}>{env.name}</h2>
+        <StatusBadge status={env.state} />
+        {env.protected ? <span className="tag">protected</span> : null}
+      </header>
+      <p className="muted">
+        {env.branch ? (
+          <>
+            tracks <code>{env.branch}</code>
+            {env.autoDeploy ? ' · deploys on push' : ' · manual'}
+          </>
+        ) : env.protected ? (
+          'takes promotions only'
+        ) : (
+          'tracks no branch'
+        )}
+      </p>
+
+      {env.currentCommit ? (
+        <div className="current">
+          <CommitSummary commit={env.currentCommit} repository={app.repository} />
+          {current.data ? (
+            <p className="muted">
+              {current.data.kind === 'teardown' ? 'Torn down' : 'Deployed'}{' '}
+              <time dateTime={current.data.finishedAt ?? undefined} title={formatTimestamp(current.data.finishedAt)}>
+                {formatRelative(current.data.finishedAt, now)}
+              </time>{' '}
+              in {formatDuration(current.data.durationMs)} · by {current.data.trigger} ·{' '}
+              <Link to={`/deployments/${current.data.id}`}>logs</Link>
+            </p>
+          ) : null}
+        </div>
+      ) : (
+        <p className="muted">Nothing deployed yet.</p>
+      )}
+
+      {outputs.length > 0 && env.state === 'deployed' ? (
+        <dl className="outputs" aria-label={`${env.name} outputs`}>
+          {outputs.map(([key, value]) => (
+            <div key={key}>
+              <dt>{key}</dt>
+              <dd>
+                {isUrl(value) ? (
+                  <a href={value} target="_blank" rel="noreferrer">
+                    {value}
+                  </a>
+                ) : (
+                  <code>{typeof value === 'string' ? value : JSON.stringify(value)}</code>
+                )}
+              </dd>
+            </div>
+          ))}
+        </dl>
+      ) : null}
+
+      {activeId ? (
+        <p className="in-progress" role="status">
+          {env.runningDeployment ? 'Deploying now' : 'Queued'} ·{' '}
+          <Link to={`/deployments/${activeId}`}>watch the logs</Link>
+        </p>
+      ) : null}
+
+      <div className="actions">
+        <ActionButton
+          className="button button-primary"
+          disabledReason={deployReason}
+          onClick={() => go(() => api.deploy(app.name, env.name))}
+        >
+          Deploy {env.branch ? `${env.branch} head` : 'branch head'}
+        </ActionButton>
+        {!env.protected ? (
+          <button type="button" className="button button-quiet" aria-expanded={refFormOpen} onClick={() => setRefFormOpen((o) => !o)}>
+            Deploy a ref…
+          </button>
+        ) : null}
+        {next ? (
+          <ActionButton
+            disabledReason={promoteReason}
+            onClick={() => {
+              const run = () => api.promote(app.name, env.name);
+              if (next.protected) {
+                ask({
+                  title: `Promote ${app.name} to ${next.name}?`,
+                  body: (
+                    <p>
+                      This deploys {env.currentCommit ? <code>{env.currentCommit.sha.slice(0, 7)}</code> : 'the current commit'}{' '}
+                      from {env.name} to <strong>{next.name}</strong> of <strong>{app.name}</strong>.
+                    </p>
+                  ),
+                  label: `Promote to ${next.name}`,
+                  danger: false,
+                  run,
+                });
+              } else {
+                go(run);
+              }
+            }}
+          >
+            Promote to {next.name}
+          </ActionButton>
+        ) : null}
+        <ActionButton
+          className="button button-danger"
+          disabledReason={teardownReason}
+          onClick={() =>
+            ask({
+              title: `Tear down ${env.name} of ${app.name}?`,
+              body: (
+                <p>
+                  This runs the remove command: what <strong>{env.name}</strong> of <strong>{app.name}</strong> has
+                  deployed is deleted from its AWS account.
+                </p>
+              ),
+              label: `Tear down ${env.name}`,
+              danger: true,
+              run: () => api.teardown(app.name, env.name),
+            })
+          }
+        >
+          Tear down
+        </ActionButton>
+        <Link className="button button-quiet" to={`/apps/${app.name}/environments/${env.name}`}>
+          History
+        </Link>
+        <Link className="button button-quiet" to={`/apps/${app.name}/environments/${env.name}/settings`}>
+          Settings
+        </Link>
+      </div>
+
+      {refFormOpen ? (
+        <form className="ref-form" onSubmit={deployRef}>
+          <label htmlFor={`${env.name}-ref`}>Branch, tag or commit</label>
+          <input id={`${env.name}-ref`} value={ref} onChange={(e) => setRef(e.target.value)} />
+          <ActionButton type="submit" disabledReason={whyNoDeploy(env, ref.trim() || 'x') ?? (ref.trim() ? undefined : 'Name a branch, tag or commit.')}>
+            Deploy ref
+          </ActionButton>
+        </form>
+      ) : null}
+
+      {action.data ? (
+        <p role="status" className="notice">
+          {action.data.trigger === 'promote' ? `Promotion to ${action.data.environment}` : `Deployment to ${action.data.environment}`}{' '}
+          {action.data.status} · <Link to={`/deployments/${action.data.id}`}>follow it</Link>
+        </p>
+      ) : null}
+      <ErrorMessage error={action.error} title="Refused" />
+
+      {confirmation ? (
+        <ConfirmDialog
+          title={confirmation.title}
+          confirmLabel={confirmation.label}
+          danger={confirmation.danger}
+          onCancel={() => setConfirmation(undefined)}
+          onConfirm={() => {
+            const run = confirmation.run;
+            setConfirmation(undefined);
+            go(run);
+          }}
+        >
+          {confirmation.body}
+        </ConfirmDialog>
+      ) : null}
+    </li>
+  );
+}

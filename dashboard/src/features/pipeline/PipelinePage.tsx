@@ -1,0 +1,37 @@
+import { useQuery } from '@tanstack/react-query';
+import { Link, useParams } from 'react-router';
+
+import { queryKeys } from '../../api/queryKeys';
+import { useApi } from '../../auth/SessionContext';
+import { ErrorMessage } from '../../components/ErrorMessage';
+import { useLiveTopic } from '../../live/LiveContext';
+import { repositoryLabel } from '../apps/AppsPage';
+import { EnvironmentColumn } from './EnvironmentColumn';
+
+/** One app's environments as columns, in pipeline order. */
+export function PipelinePage() {
+  const { app: name = '' } = useParams();
+  const api = useApi();
+  const app = useQuery({ queryKey: queryKeys.app(name), queryFn: () => api.getApp(name) });
+  useLiveTopic({ kind: 'app', id: name });
+
+  const environments = [...(app.data?.environments ?? [])].sort((a, b) => a.position - b.position);
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Apps</Link> / <span aria-current="page">{name}</span>
+      </nav>
+      <h1>{name}</h1>
+      {app.data ? <p className="muted">{repositoryLabel(app.data)}</p> : null}
+      {app.isPending ? <p>Loading the pipeline…</p> : null}
+      <ErrorMessage error={app.error} title={`${name} could not be loaded`} />
+      {app.data ? (
+        <ol className="pipeline" aria-label="Pipeline">
+          {environments.map((env, i) => (
+            <EnvironmentColumn key={env.name} app={app.data} env={env} next={environments[i + 1]} />
+          ))}
+        </ol>
+      ) : null}
+    </>
+  );
+}

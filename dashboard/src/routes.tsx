@@ -1,0 +1,23 @@
+import { Route, Routes } from 'react-router';
+
+import { Layout } from './components/Layout';
+import { AppsPage } from './features/apps/AppsPage';
+import { DeploymentPage } from './features/deployments/DeploymentPage';
+import { HistoryPage } from './features/deployments/HistoryPage';
+import { PipelinePage } from './features/pipeline/PipelinePage';
+import { EnvironmentSettingsPage } from './features/settings/EnvironmentSettingsPage';
+
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<AppsPage />} />
+        <Route path="apps/:app" element={<PipelinePage />} />
+        <Route path="apps/:app/environments/:env" element={<HistoryPage />} />
+        <Route path="apps/:app/environments/:env/settings" element={<EnvironmentSettingsPage />} />
+        <Route path="deployments/:id" element={<DeploymentPage />} />
+        <Route path="*" element={<p role="alert">There is no such page.</p>} />
+      </Route>
+    </Routes>
+  );
+}
