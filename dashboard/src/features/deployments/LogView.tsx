@@ -30,7 +30,7 @@ export function LogView({ lines, version, jumpTo }: Props) {
   });
 
   useLayoutEffect(() => {
-    if (following && lines.length > 0) virtualizer.scrollToIndex(lines.length - 1, { align: 'end' });
+    if (following && lines.length > 0) virtualizer.scrollToEnd();
   }, [version, following, lines.length, virtualizer]);
 
   useEffect(() => {
@@ -86,7 +86,7 @@ export function LogView({ lines, version, jumpTo }: Props) {
           className="button log-follow"
           onClick={() => {
             setFollowing(true);
-            virtualizer.scrollToIndex(lines.length - 1, { align: 'end' });
+            virtualizer.scrollToEnd();
           }}
         >
           Follow the end of the log ↓
