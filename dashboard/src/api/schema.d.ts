@@ -339,7 +339,10 @@ export interface components {
             finishedAt?: string | null;
             id: string;
             kind: components["schemas"]["DeploymentKind"];
-            outputs: Record<string, never>;
+            /** @description The deploy's outputs (e.g. the environment's URL), as the app's IaC tool reported them. */
+            outputs: {
+                [key: string]: unknown;
+            };
             promotedFrom?: string | null;
             rollbackOf?: string | null;
             /** @description The launcher's handle on the runner (process id locally, ECS task ARN on AWS). */

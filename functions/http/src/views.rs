@@ -285,7 +285,8 @@ pub struct DeploymentView {
     pub finished_at: Option<String>,
     pub duration_ms: Option<i64>,
     pub error: Option<String>,
-    #[schema(value_type = Object)]
+    /// The deploy's outputs (e.g. the environment's URL), as the app's IaC tool reported them.
+    #[schema(value_type = BTreeMap<String, serde_json::Value>)]
     pub outputs: serde_json::Map<String, serde_json::Value>,
     pub promoted_from: Option<String>,
     pub rollback_of: Option<String>,

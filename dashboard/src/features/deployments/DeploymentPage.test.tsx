@@ -50,7 +50,7 @@ describe('the deployment view', () => {
         connections += 1;
         const which = connections;
         client.addEventListener('message', (event) => {
-          const message = JSON.parse(String(event.data)) as { action: string; deploymentId?: string };
+          const message = JSON.parse(typeof event.data === "string" ? event.data : "{}") as { action: string; deploymentId?: string };
           if (message.action !== 'subscribe' || message.deploymentId !== 'd5') return;
           client.send(JSON.stringify({ type: 'subscribed', topics: [{ kind: 'deployment', id: 'd5' }] }));
           if (which === 1) {

@@ -162,9 +162,10 @@ describe('the pipeline view', () => {
   it('shows a status change pushed over the WebSocket without a reload', async () => {
     const { setApp } = serve();
     server.use(
+      http.get(`${BASE}/api/deployments/d3`, () => HttpResponse.json(deployment('d3', { commit: commitB }))),
       live.addEventListener('connection', ({ client }) => {
         client.addEventListener('message', (event) => {
-          const message = JSON.parse(String(event.data)) as { action: string; app?: string };
+          const message = JSON.parse(typeof event.data === "string" ? event.data : "{}") as { action: string; app?: string };
           if (message.action !== 'subscribe' || message.app !== 'shop') return;
           client.send(JSON.stringify({ type: 'subscribed', topics: [{ kind: 'app', id: 'shop' }] }));
           setApp(

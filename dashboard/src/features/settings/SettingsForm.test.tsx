@@ -1,0 +1,122 @@
+import { screen, waitFor } from '@testing-library/react';
+import { http, HttpResponse, ws } from 'msw';
+import { describe, expect, it } from 'vitest';
+
+import type { Environment } from '../../api/types';
+import { BASE, WS_URL, app, environment } from '../../test/fixtures';
+import { renderAt } from '../../test/render';
+import { server } from '../../test/server';
+
+const live = ws.link(WS_URL);
+
+function serve(env: Environment) {
+  const patches: unknown[] = [];
+  server.use(
+    http.get(`${BASE}/api/apps/shop`, () => HttpResponse.json(app('shop', [env]))),
+    http.patch(`${BASE}/api/apps/shop/environments/${env.name}`, async ({ request }) => {
+      const patch = await request.json();
+      patches.push(patch);
+      return HttpResponse.json({ ...env, secretNames: [...env.secretNames, 'NEW_TOKEN'], variables: { REGION: 'eu-west-1' } });
+    }),
+    live.addEventListener('connection', () => undefined),
+  );
+  return patches;
+}
+
+const development = environment('development', 0, {
+  variables: { REGION: 'us-east-1', OLD: 'x' },
+  secretNames: ['STRIPE_KEY'],
+  settings: { deployCommand: 'npm run deploy' },
+});
+
+describe('environment settings', () => {
+  it('shows every problem next to its field and sends nothing', async () => {
+    const patches = serve(development);
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    await user.clear(await screen.findByLabelText('Tracked branch'));
+    await user.clear(screen.getByLabelText('Timeout (minutes)'));
+    await user.type(screen.getByLabelText('Timeout (minutes)'), '900');
+    await user.click(screen.getByRole('button', { name: 'Add a variable' }));
+    await user.type(screen.getByLabelText('Variable 3 name'), '1BAD');
+    await user.click(screen.getByRole('button', { name: 'Add a secret' }));
+    await user.type(screen.getByLabelText('New secret 2 name'), 'REGION');
+    await user.type(screen.getByLabelText('New secret 2 value'), 's3cret');
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+
+    expect(screen.getByLabelText('Deploy on every push to the tracked branch')).toHaveAccessibleDescription(
+      'Auto-deploy needs a branch to track.',
+    );
+    expect(screen.getByLabelText('Timeout (minutes)')).toHaveAccessibleDescription(
+      expect.stringContaining('A whole number of minutes from 1 to 480.') as string,
+    );
+    expect(screen.getByLabelText('Variable 3 name')).toHaveAccessibleDescription(
+      'Letters, digits and _ only, not starting with a digit, at most 128 characters.',
+    );
+    expect(screen.getByLabelText('New secret 2 name')).toHaveAccessibleDescription(
+      'REGION is also a variable: a name is one or the other.',
+    );
+    expect(screen.getByText(/Nothing was saved/)).toBeInTheDocument();
+    expect(patches).toEqual([]);
+  });
+
+  it('sends only what changed; secret values are write-only', async () => {
+    const patches = serve(development);
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    // A stored secret's value is never shown.
+    expect(await screen.findByText('STRIPE_KEY')).toBeInTheDocument();
+    expect(screen.getByLabelText('value hidden')).toHaveTextContent('••••••••');
+    expect(screen.getByLabelText('New value for STRIPE_KEY (empty keeps it)')).toHaveValue('');
+
+    await user.clear(screen.getByLabelText('Variable 1 value'));
+    await user.type(screen.getByLabelText('Variable 1 value'), 'eu-west-1');
+    await user.click(screen.getByRole('button', { name: 'Remove variable OLD' }));
+    await user.click(screen.getByRole('button', { name: 'Add a secret' }));
+    await user.type(screen.getByLabelText('New secret 2 name'), 'NEW_TOKEN');
+    await user.type(screen.getByLabelText('New secret 2 value'), 'tok-123');
+    await user.clear(screen.getByLabelText('Deploy command'));
+    await user.click(screen.getByLabelText('Run the unit tests before deploying'));
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+
+    await waitFor(() =>
+      expect(patches).toEqual([
+        {
+          testsEnabled: true,
+          settings: { deployCommand: null },
+          variables: { OLD: null, REGION: 'eu-west-1' },
+          secrets: { NEW_TOKEN: 'tok-123' },
+        },
+      ]),
+    );
+    expect(await screen.findByText(/Saved\./)).toBeInTheDocument();
+    // After saving, the new secret is a stored one: its value is gone from the page.
+    expect(screen.queryByDisplayValue('tok-123')).not.toBeInTheDocument();
+    expect(screen.getByText('NEW_TOKEN')).toBeInTheDocument();
+  });
+
+  it("shows the API's refusal next to the field it names", async () => {
+    serve(development);
+    server.use(
+      http.patch(`${BASE}/api/apps/shop/environments/development`, () =>
+        HttpResponse.json(
+          { error: { code: 'invalid', message: 'value is 40000 bytes; at most 32768 are allowed', field: 'variables.REGION' } },
+          { status: 422 },
+        ),
+      ),
+    );
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    await user.type(await screen.findByLabelText('Variable 1 value'), '-more');
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() =>
+      expect(screen.getByLabelText('Variable 1 name')).toHaveAccessibleDescription(
+        'value is 40000 bytes; at most 32768 are allowed',
+      ),
+    );
+  });
+
+  it('never offers auto-deploy for a protected environment', async () => {
+    serve(environment('production', 0));
+    renderAt('/apps/shop/environments/production/settings');
+    expect(await screen.findByText(/production is protected/)).toBeInTheDocument();
+    expect(screen.queryByLabelText('Deploy on every push to the tracked branch')).not.toBeInTheDocument();
+  });
+});
