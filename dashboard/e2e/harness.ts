@@ -1,0 +1,144 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+import { type Browser, type Page, chromium } from 'playwright-core';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const SCREENSHOTS = join(ROOT, 'dashboard/e2e/screenshots');
+export const TOKEN = 'browser-e2e-token-0123456789';
+
+const BIN = join(ROOT, 'target/debug');
+const DIST = join(ROOT, 'dashboard/dist');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function need(path: string, how: string): void {
+  if (!existsSync(path)) throw new Error(`${path} is missing: ${how}`);
+}
+
+const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: 'Browser Test',
+  GIT_AUTHOR_EMAIL: 'browser@trellis.invalid',
+  GIT_COMMITTER_NAME: 'Browser Test',
+  GIT_COMMITTER_EMAIL: 'browser@trellis.invalid',
+};
+
+/** The sample app in a git repository of its own, which the test pushes to. */
+export class SampleRepo {
+  constructor(readonly path: string) {}
+
+  static create(dir: string): SampleRepo {
+    const path = join(dir, 'sample-app');
+    cpSync(join(ROOT, 'tests/sample-app'), path, {
+      recursive: true,
+      filter: (source) => !source.includes('node_modules'),
+    });
+    const repo = new SampleRepo(path);
+    repo.git('init', '-q', '-b', 'main');
+    repo.git('add', '-A');
+    repo.git('commit', '-q', '-m', 'Initial sample app');
+    return repo;
+  }
+
+  git(...args: string[]): string {
+    return execFileSync('git', args, { cwd: this.path, env: { ...process.env, ...GIT_IDENTITY }, encoding: 'utf8' }).trim();
+  }
+
+  /** Commits a new message.txt, as a developer's push would; returns the sha. */
+  push(message: string, subject: string): string {
+    writeFileSync(join(this.path, 'message.txt'), `${message}\n`);
+    this.git('commit', '-q', '-am', subject);
+    return this.git('rev-parse', 'HEAD');
+  }
+}
+
+/** A real `trellis serve` with the built dashboard, the real runner and the sample app. */
+export class TrellisServer {
+  private constructor(
+    readonly base: string,
+    readonly repo: SampleRepo,
+    private readonly child: ChildProcess,
+    private readonly dir: string,
+  ) {}
+
+  static async start(): Promise<TrellisServer> {
+    need(join(BIN, 'trellis'), 'build it with `cargo build -p trellis-local -p trellis-build-runner --bins`');
+    need(join(BIN, 'build-runner'), 'build it with `cargo build -p trellis-local -p trellis-build-runner --bins`');
+    need(join(DIST, 'index.html'), 'build the dashboard with `npm run build` in dashboard/');
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-browser-'));
+    const repo = SampleRepo.create(dir);
+    const child = spawn(
+      join(BIN, 'trellis'),
+      ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--runner-bin', join(BIN, 'build-runner'), '--dashboard-dir', DIST],
+      {
+        env: { ...process.env, TRELLIS_TOKEN: TOKEN, TRELLIS_WEBHOOK_SECRET: 'browser-e2e-webhook', RUST_LOG: 'warn' },
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
+    const base = await new Promise<string>((ready, fail) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        const match = /^Trellis is running at (\S+)/.exec(line);
+        if (match?.[1]) ready(match[1]);
+      });
+      child.once('exit', (code) => fail(new Error(`trellis serve exited with ${String(code)} before it was ready`)));
+    });
+    const server = new TrellisServer(base, repo, child, dir);
+    await server.api('POST', '/api/apps', {
+      name: 'sample',
+      repository: { provider: 'local', path: repo.path },
+      settings: { deployCommand: 'npm run deploy', removeCommand: 'npm run remove' },
+    });
+    return server;
+  }
+
+  async api(method: string, path: string, body?: unknown): Promise<unknown> {
+    const response = await fetch(`${this.base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${path}: HTTP ${response.status} ${await response.text()}`);
+    return response.status === 204 ? undefined : response.json();
+  }
+
+  /** The sample app's published page for an environment, or its HTTP status. */
+  async site(env: string): Promise<string | number> {
+    const response = await fetch(`${this.base}/sites/sample/${env}/`);
+    return response.ok ? response.text() : response.status;
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Debian's Chromium, headless, with the flags this machine's closed network needs. */
+export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
+  need(CHROMIUM, 'install Debian chromium (the test command does)');
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--no-first-run',
+      '--disable-sync',
+      '--disable-quic',
+    ],
+  });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await context.newPage();
+  mkdirSync(SCREENSHOTS, { recursive: true });
+  return { browser, page };
+}
+
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}

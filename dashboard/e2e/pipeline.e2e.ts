@@ -1,0 +1,145 @@
+import type { Browser, Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import { TOKEN, TrellisServer, launchBrowser, screenshot } from './harness';
+
+// A deployment of the sample app takes seconds; the waits are generous for a loaded CI machine.
+const DEPLOYED = { timeout: 90_000 };
+
+let server: TrellisServer;
+let browser: Browser;
+let page: Page;
+
+beforeAll(async () => {
+  server = await TrellisServer.start();
+  ({ browser, page } = await launchBrowser());
+});
+
+afterAll(async () => {
+  await browser.close();
+  server.stop();
+});
+
+function column(env: string): Locator {
+  return page.getByRole('listitem', { name: env, exact: true });
+}
+
+async function waitForState(env: string, state: string): Promise<void> {
+  await column(env).locator(`.environment-header [data-status="${state}"]`).waitFor(DEPLOYED);
+}
+
+async function openPipeline(): Promise<void> {
+  await page.getByRole('navigation', { name: 'Breadcrumb' }).getByRole('link', { name: 'sample' }).click();
+  await column('development').waitFor();
+}
+
+describe('the dashboard, in Chromium, against a real Trellis', () => {
+  it('takes a commit from push to production and back', async () => {
+    // Sign in: a wrong token is refused in words, the right one opens the apps.
+    await page.goto(server.base);
+    await page.getByLabel('API token').fill('not-the-token');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That token was not accepted by this Trellis server.').waitFor();
+    await screenshot(page, '01-sign-in-refused');
+    await page.getByLabel('API token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await page.locator('.connection-open').waitFor();
+    await screenshot(page, '02-apps');
+
+    // The session survives a reload.
+    await page.reload();
+    await page.getByRole('link', { name: 'sample' }).click();
+    await column('production').waitFor();
+    expect(await column('development').locator('.environment-header [data-status]').getAttribute('data-status')).toBe('empty');
+    await screenshot(page, '03-pipeline-empty');
+
+    // A push deploys development: the page learns of it without a reload.
+    const first = server.repo.push('Hello from the browser test', 'Browser push one');
+    await column('development').getByRole('link', { name: 'watch the logs' }).click(DEPLOYED);
+    await page.getByRole('heading', { name: 'Deployment to development' }).waitFor();
+    const log = page.getByRole('log', { name: 'Build log' });
+    await log.getByText('published').first().waitFor(DEPLOYED);
+    await page.getByText(/^End of log · \d+ lines$/).waitFor(DEPLOYED);
+    await page.locator('.deployment-header [data-status="succeeded"]').waitFor();
+    const steps = page.getByRole('list', { name: 'Steps' });
+    await steps.getByRole('button', { name: /deploy succeeded/ }).waitFor();
+    // The view followed the tail: the runner's last line is on screen.
+    const lastLine = log.locator('.log-line').last();
+    await expect(lastLine.isVisible()).resolves.toBe(true);
+    const shownSeqs = await log.locator('.log-line').evaluateAll((lines) => lines.map((l) => Number(l.getAttribute('data-seq'))));
+    const stored = (await server.api('GET', page.url().replace(/.*\/deployments\//, '/api/deployments/') + '/logs')) as {
+      lines: { seq: number }[];
+    };
+    expect(Math.max(...shownSeqs)).toBe(stored.lines.length);
+    await screenshot(page, '04-deployment-logs');
+
+    await openPipeline();
+    await waitForState('development', 'deployed');
+    const dev = column('development');
+    await dev.getByText('Browser push one').waitFor();
+    await dev.getByRole('link', { name: /\/sites\/sample\/development\/$/ }).waitFor();
+    expect(await dev.getByTitle(first).textContent()).toBe(first.slice(0, 7));
+    expect(await server.site('development')).toContain('Hello from the browser test');
+    // Nothing to promote from staging yet: the button says why.
+    const stagingPromote = column('staging').getByRole('button', { name: 'Promote to production' });
+    expect(await stagingPromote.isDisabled()).toBe(true);
+    expect(await stagingPromote.getAttribute('aria-describedby')).toBeTruthy();
+    await screenshot(page, '05-development-deployed');
+
+    // Promote twice; production asks first, naming the app and environment.
+    await dev.getByRole('button', { name: 'Promote to staging' }).click();
+    await waitForState('staging', 'deployed');
+    await column('staging').getByText('Browser push one').waitFor();
+    await column('staging').getByRole('button', { name: 'Promote to production' }).click();
+    const confirm = page.getByRole('alertdialog', { name: 'Promote sample to production?' });
+    await confirm.getByRole('button', { name: 'Promote to production' }).click();
+    await waitForState('production', 'deployed');
+    await column('production').getByText('Browser push one').waitFor(DEPLOYED);
+    await screenshot(page, '06-promoted-to-production');
+
+    // A second commit all the way to production.
+    server.repo.push('Second message', 'Browser push two');
+    await dev.getByText('Browser push two').waitFor(DEPLOYED);
+    await waitForState('development', 'deployed');
+    await dev.getByRole('button', { name: 'Promote to staging' }).click();
+    await column('staging').getByText('Browser push two').waitFor(DEPLOYED);
+    await waitForState('staging', 'deployed');
+    await column('staging').getByRole('button', { name: 'Promote to production' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Promote to production' }).click();
+    await column('production').getByText('Browser push two').waitFor(DEPLOYED);
+    await waitForState('production', 'deployed');
+    expect(await server.site('production')).toContain('Second message');
+
+    // Roll production back to the first commit from its history.
+    await column('production').getByRole('link', { name: 'History' }).click();
+    await page.getByRole('heading', { name: /production history/ }).waitFor();
+    const rows = page.locator('tbody tr');
+    await rows.nth(1).waitFor();
+    const earlier = rows.filter({ hasText: 'Browser push one' });
+    await screenshot(page, '07-production-history');
+    await earlier.getByRole('button', { name: 'Roll back to this' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Roll production of sample back?' })
+      .getByRole('button', { name: 'Roll production back' })
+      .click();
+    await page.getByRole('link', { name: 'follow it' }).click();
+    await page.locator('.deployment-header [data-status="succeeded"]').waitFor(DEPLOYED);
+    await openPipeline();
+    await column('production').getByText('Browser push one').waitFor(DEPLOYED);
+    expect(await server.site('production')).toContain('Hello from the browser test');
+    await screenshot(page, '08-production-rolled-back');
+
+    // Tear staging down, after confirming.
+    await column('staging').getByRole('button', { name: 'Tear down' }).click();
+    await page
+      .getByRole('alertdialog', { name: 'Tear down staging of sample?' })
+      .getByRole('button', { name: 'Tear down staging' })
+      .click();
+    await waitForState('staging', 'removed');
+    expect(await server.site('staging')).toBe(404);
+    const teardown = column('staging').getByRole('button', { name: 'Tear down' });
+    expect(await teardown.isDisabled()).toBe(true);
+    await screenshot(page, '09-staging-torn-down');
+  });
+});
