@@ -20,18 +20,20 @@ describe('LogBuffer', () => {
   it("follows the runner's steps and their outcome", () => {
     const buffer = new LogBuffer();
     buffer.add([
-      line(1, '==> clone: git fetch origin abc'),
-      line(2, 'remote: counting objects'),
-      line(3, '<== clone succeeded in 0.8s'),
-      line(4, '==> install: skipped (no package.json)'),
-      line(5, '==> test: npm test'),
-      line(6, '<== test timed out after 600.0s'),
-      line(7, '==> deployment failed: test timed out'),
+      line(1, '==> clone: git init /tmp/src'),
+      line(2, '<== clone succeeded in 0.1s'),
+      line(3, '==> clone: git fetch origin abc'),
+      line(4, '<== clone succeeded in 0.8s'),
+      line(5, '==> install: skipped (no package.json)'),
+      line(6, '==> test: npm test'),
+      line(7, '<== test timed out after 600.0s'),
+      line(8, '==> deployment failed: test timed out'),
     ]);
     expect(buffer.steps.map(({ name, state, took, index }) => ({ name, state, took, index }))).toEqual([
-      { name: 'clone', state: 'succeeded', took: '0.8s', index: 0 },
-      { name: 'install', state: 'skipped', took: undefined, index: 3 },
-      { name: 'test', state: 'failed', took: '600.0s', index: 4 },
+      // Two commands of one step, timed from the first's start to the last's end.
+      { name: 'clone', state: 'succeeded', took: '3.0s', index: 0 },
+      { name: 'install', state: 'skipped', took: undefined, index: 4 },
+      { name: 'test', state: 'failed', took: '600.0s', index: 5 },
     ]);
   });
 });

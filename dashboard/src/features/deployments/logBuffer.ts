@@ -12,6 +12,8 @@ export interface Step {
   startedAt: number;
   /** As the runner measured it (`12.3s`), once the step ended. */
   took?: string;
+  /** The runner ran the step as several commands (clone: init, fetch, checkout). */
+  parts: number;
 }
 
 // The runner's markers (build-runner/src/step.rs): `==> name: detail` starts a step,
@@ -52,6 +54,13 @@ export class LogBuffer {
   private track(line: LogLine, index: number): void {
     const start = START.exec(line.text);
     if (start?.[1] && start[1] !== 'deployment') {
+      const last = this.steps.at(-1);
+      if (last?.name === start[1] && last.state === 'succeeded') {
+        // One step, several commands: shown once, from its first command to its last.
+        last.state = 'running';
+        last.parts += 1;
+        return;
+      }
       const skipped = start[2]?.startsWith('skipped') ?? false;
       this.steps.push({
         name: start[1],
@@ -59,6 +68,7 @@ export class LogBuffer {
         detail: start[2] ?? '',
         index,
         startedAt: line.timestamp,
+        parts: 1,
       });
       return;
     }
@@ -67,7 +77,8 @@ export class LogBuffer {
       const step = this.steps.findLast((s) => s.name === end[1] && s.state === 'running');
       if (!step) return;
       step.state = end[2] === 'succeeded in' ? 'succeeded' : 'failed';
-      step.took = end[3] ?? `${((line.timestamp - step.startedAt) / 1000).toFixed(1)}s`;
+      const measured = `${((line.timestamp - step.startedAt) / 1000).toFixed(1)}s`;
+      step.took = step.parts === 1 ? (end[3] ?? measured) : measured;
     }
   }
 }
