@@ -199,6 +199,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     let mut app = trellis_http::router(state)
         .merge(ws)
         .nest_service("/sites", ServeDir::new(&sites_dir));
+    let dashboard = match &config.dashboard_dir {
+        Some(dir) if dir.join("index.html").exists() => format!("{base_url}/"),
+        Some(dir) => format!(
+            "not served: {} has no index.html (run `npm run build` in dashboard/)",
+            dir.display()
+        ),
+        None => "not served (start with --dashboard-dir dashboard/dist)".to_string(),
+    };
     app = match &config.dashboard_dir {
         Some(dir) if dir.join("index.html").exists() => app.fallback_service(
             ServeDir::new(dir)
@@ -208,6 +216,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     };
 
     println!("Trellis is running at {base_url}");
+    println!("  Dashboard:      {dashboard}");
     // Printed on purpose: local mode's one user needs it to sign in (never written to the log).
     println!("  API token:      {token_value}   (from {token_source})");
     println!("  Webhook secret: {webhook_source} (POST {base_url}/api/webhooks/github)");
