@@ -358,21 +358,33 @@ impl Pipeline {
             if let Some(s) = &patch.settings {
                 e.settings = apply_settings_patch(&e.settings, s);
             }
-            if let Some(secrets) = &patch.secrets {
-                if secrets.keys().any(|k| e.variables.contains_key(k)) {
+            // Every check before the first write: a refused change leaves no secret behind.
+            let mut secret_names: std::collections::BTreeSet<&str> =
+                e.secret_names.iter().map(String::as_str).collect();
+            for (name, value) in patch.secrets.iter().flatten() {
+                if e.variables.contains_key(name) && value.is_some() {
                     return Err(DomainError::invalid(
                         "secrets",
                         "a name cannot be both a variable and a secret",
                     ));
                 }
-                // Secret values go to the secret store first; the environment keeps names only.
-                e.secret_names = self.secrets.update(app, env, secrets.clone()).await?;
+                match value {
+                    Some(_) => secret_names.insert(name),
+                    None => secret_names.remove(name.as_str()),
+                };
             }
-            if e.variables.keys().any(|k| e.secret_names.contains(k)) {
+            if e.variables
+                .keys()
+                .any(|k| secret_names.contains(k.as_str()))
+            {
                 return Err(DomainError::invalid(
                     "variables",
                     "a name cannot be both a variable and a secret",
                 ));
+            }
+            if let Some(secrets) = &patch.secrets {
+                // Secret values go to the secret store first; the environment keeps names only.
+                e.secret_names = self.secrets.update(app, env, secrets.clone()).await?;
             }
             match self
                 .store

@@ -43,7 +43,10 @@ mod tests {
     fn the_dashboard_copy_of_the_document_is_current() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("../../dashboard/src/api/openapi.json");
-        let current = ApiDoc::openapi().to_pretty_json().expect("the document serializes") + "\n";
+        let current = ApiDoc::openapi()
+            .to_pretty_json()
+            .expect("the document serializes")
+            + "\n";
         if std::env::var_os("TRELLIS_WRITE_OPENAPI").is_some() {
             std::fs::write(&path, &current).expect("the copy is writable");
         }

@@ -631,6 +631,28 @@ async fn secrets_are_kept_apart_and_only_their_names_are_on_the_environment() {
         .await
         .unwrap_err();
     assert_eq!(invalid_field(bad), "variables.TRELLIS_X");
+
+    // A refused change writes nothing: not even the secret that came with it.
+    let mixed = h
+        .pipeline
+        .update_environment(
+            "shop",
+            "development",
+            EnvironmentPatch {
+                variables: Some(BTreeMap::from([("API_KEY".to_string(), Some("x".into()))])),
+                secrets: Some(BTreeMap::from([(
+                    "DB_PASSWORD".to_string(),
+                    Some("hunter2".into()),
+                )])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(invalid_field(mixed), "variables");
+    let kept = h.secrets.get("shop", "development").await.unwrap();
+    assert_eq!(kept.keys().collect::<Vec<_>>(), ["API_KEY"]);
+    assert_eq!(h.env("development").await.secret_names, ["API_KEY"]);
 }
 
 // ----- recovery and live events -----------------------------------------------------------
