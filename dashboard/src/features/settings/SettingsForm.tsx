@@ -10,10 +10,11 @@ import { Field } from '../../components/Field';
 import { type FormErrors, type SettingsFormValues, formValues, inputForApiField, rowKey, toPatch, validate } from './settingsForm';
 
 const COMMANDS = [
-  { field: 'installCommand', label: 'Install command', fallback: 'detected from the lockfile (npm ci, pnpm, yarn)' },
+  // The SST preset (functions/core): what a build runs when neither environment nor app says.
+  { field: 'installCommand', label: 'Install command', fallback: 'detected from the lockfile (npm, pnpm, yarn, bun)' },
   { field: 'testCommand', label: 'Test command', fallback: 'npm test' },
-  { field: 'deployCommand', label: 'Deploy command', fallback: 'npx sst deploy --stage <environment>' },
-  { field: 'removeCommand', label: 'Remove command', fallback: 'npx sst remove --stage <environment>' },
+  { field: 'deployCommand', label: 'Deploy command', fallback: 'npx sst deploy --stage "$TRELLIS_STAGE"' },
+  { field: 'removeCommand', label: 'Remove command', fallback: 'npx sst remove --stage "$TRELLIS_STAGE"' },
 ] as const;
 
 export function SettingsForm({ app, env }: { app: App; env: Environment }) {
@@ -97,7 +98,7 @@ export function SettingsForm({ app, env }: { app: App; env: Environment }) {
             )}
           </Field>
         ))}
-        <Field id="timeoutMinutes" label="Timeout (minutes)" hint={`Empty inherits: ${app.settings.timeoutMinutes ?? 30}`} error={errorFor('timeoutMinutes')}>
+        <Field id="timeoutMinutes" label="Timeout (minutes)" hint={`Empty inherits: ${app.settings.timeoutMinutes ?? 60}`} error={errorFor('timeoutMinutes')}>
           {(props) => (
             <input {...props} inputMode="numeric" value={values.timeoutMinutes} onChange={(e) => set({ timeoutMinutes: e.target.value })} />
           )}
