@@ -142,4 +142,46 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     expect(await teardown.isDisabled()).toBe(true);
     await screenshot(page, '09-staging-torn-down');
   });
+
+  it('keeps a long log virtualised, following its tail until the reader scrolls up', async () => {
+    // A deploy command that prints 5000 lines first, set through the settings form.
+    await page.goto(`${server.base}/apps/sample/environments/development/settings`);
+    const deployCommand = page.getByLabel('Deploy command');
+    await deployCommand.fill('for i in $(seq 1 5000); do echo "build line $i"; done && npm run deploy');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await page.getByText(/^Saved\./).waitFor();
+    await screenshot(page, '10-settings');
+
+    await openPipeline();
+    await column('development').getByRole('button', { name: 'Deploy main head' }).click();
+    await column('development').getByRole('link', { name: 'follow it' }).click();
+    const log = page.getByRole('log', { name: 'Build log' });
+    await page.getByText(/^End of log · \d+ lines$/).waitFor(DEPLOYED);
+    const total = Number((await log.getAttribute('data-lines')) ?? 0);
+    expect(total).toBeGreaterThan(5000);
+    // Only what is in view is in the page, and what is in view is the end.
+    expect(await log.locator('.log-line').count()).toBeLessThan(200);
+    const last = log.locator(`.log-line[data-seq="${total}"]`);
+    await last.waitFor();
+    expect(await last.textContent()).toContain('deployment succeeded');
+    expect(await isInView(log, last)).toBe(true);
+    await screenshot(page, '11-long-log-tail');
+
+    // Scrolling up stops the following; the button brings the tail back.
+    await log.evaluate((el) => el.scrollTo({ top: 0 }));
+    await log.locator('.log-line[data-seq="1"]').waitFor();
+    const follow = page.getByRole('button', { name: /Follow the end of the log/ });
+    await follow.waitFor();
+    await follow.click();
+    await last.waitFor();
+    expect(await isInView(log, last)).toBe(true);
+  });
 });
+
+/** Whether `line` is inside the scroll box's visible area. */
+async function isInView(box: Locator, line: Locator): Promise<boolean> {
+  const outer = await box.boundingBox();
+  const inner = await line.boundingBox();
+  if (!outer || !inner) return false;
+  return inner.y >= outer.y - 1 && inner.y + inner.height <= outer.y + outer.height + 1;
+}
