@@ -16,7 +16,7 @@ use trellis_core::{LaunchError, Pipeline, Ports};
 use trellis_http::AppState;
 use trellis_http::auth::ApiToken;
 use trellis_http::forwarder::LogForwarder;
-use trellis_http::webhook::WebhookSecret;
+use trellis_http::webhook::{SecretReader, WebhookSecret};
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -195,14 +195,18 @@ impl Services {
                 .await?,
             ),
         });
+        // Read in the background while the runtime starts: a cold start does not wait for it.
         let webhook_secret = if needs.webhook {
-            read_secret(
-                &secrets_client,
-                required(&settings.webhook_secret_id, "TRELLIS_WEBHOOK_SECRET_ID")?,
-            )
-            .await?
+            let id =
+                required(&settings.webhook_secret_id, "TRELLIS_WEBHOOK_SECRET_ID")?.to_string();
+            let client = secrets_client.clone();
+            let read: SecretReader = Arc::new(move || {
+                let (client, id) = (client.clone(), id.clone());
+                Box::pin(async move { read_secret(&client, &id).await.map_err(|e| e.to_string()) })
+            });
+            WebhookSecret::deferred(read)
         } else {
-            String::new()
+            WebhookSecret::unusable()
         };
         let launcher: Arc<dyn RunnerLauncher> = if needs.launcher {
             Arc::new(EcsLauncher::new(
@@ -258,11 +262,7 @@ impl Services {
         let state = AppState {
             pipeline: pipeline.clone(),
             token: token.clone(),
-            webhook_secret: Arc::new(if needs.webhook {
-                WebhookSecret::new(&webhook_secret)
-            } else {
-                WebhookSecret::unusable()
-            }),
+            webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
         };
         Ok(Services {
