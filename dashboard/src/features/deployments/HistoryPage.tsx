@@ -1,5 +1,4 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type ReactNode, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 
 import { queryKeys } from '../../api/queryKeys';
@@ -7,19 +6,12 @@ import { type Deployment, isActive } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { CommitSummary } from '../../components/CommitSummary';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatRelative, formatTimestamp } from '../../components/format';
+import { useDeploymentAction } from '../../components/useDeploymentAction';
 import { useNow } from '../../components/useNow';
 import { useLiveTopic } from '../../live/LiveContext';
-
-interface Confirmation {
-  title: string;
-  body: ReactNode;
-  label: string;
-  run: () => Promise<Deployment>;
-}
 
 /** Every deployment of one environment, newest first, with rollback and cancel. */
 export function HistoryPage() {
@@ -27,7 +19,6 @@ export function HistoryPage() {
   const api = useApi();
   const queryClient = useQueryClient();
   const now = useNow();
-  const [confirmation, setConfirmation] = useState<Confirmation | undefined>();
   useLiveTopic({ kind: 'app', id: appName });
 
   const app = useQuery({ queryKey: queryKeys.app(appName), queryFn: () => api.getApp(appName) });
@@ -37,17 +28,10 @@ export function HistoryPage() {
   });
   const env = app.data?.environments.find((e) => e.name === envName);
 
-  const action = useMutation({
-    mutationFn: (run: () => Promise<Deployment>) => run(),
-    onSuccess: () => {
-      void queryClient.invalidateQueries({ queryKey: queryKeys.history(appName, envName) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.app(appName) });
-    },
+  const { action, go, ask, dialog } = useDeploymentAction(() => {
+    void queryClient.invalidateQueries({ queryKey: queryKeys.history(appName, envName) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.app(appName) });
   });
-  const go = (run: () => Promise<Deployment>) => {
-    action.reset();
-    action.mutate(run);
-  };
 
   function rollbackReason(d: Deployment): string | undefined {
     if (d.id === env?.currentDeployment) return `${envName} runs this deployment now.`;
@@ -126,7 +110,7 @@ export function HistoryPage() {
                       onClick={() => {
                         const run = () => api.rollback(appName, envName, d.id);
                         if (env?.protected) {
-                          setConfirmation({
+                          ask({
                             title: `Roll ${envName} of ${appName} back?`,
                             body: (
                               <p>
@@ -135,6 +119,7 @@ export function HistoryPage() {
                               </p>
                             ),
                             label: `Roll ${envName} back`,
+                            danger: true,
                             run,
                           });
                         } else {
@@ -151,21 +136,7 @@ export function HistoryPage() {
           </tbody>
         </table>
       ) : null}
-      {confirmation ? (
-        <ConfirmDialog
-          title={confirmation.title}
-          confirmLabel={confirmation.label}
-          danger
-          onCancel={() => setConfirmation(undefined)}
-          onConfirm={() => {
-            const run = confirmation.run;
-            setConfirmation(undefined);
-            go(run);
-          }}
-        >
-          {confirmation.body}
-        </ConfirmDialog>
-      ) : null}
+      {dialog}
     </>
   );
 }

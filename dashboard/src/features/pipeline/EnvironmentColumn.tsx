@@ -1,16 +1,16 @@
-import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type SubmitEvent, type ReactNode, useState } from 'react';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
+import { type SubmitEvent, useState } from 'react';
 import { Link } from 'react-router';
 
 import { queryKeys } from '../../api/queryKeys';
-import type { App, Deployment, Environment } from '../../api/types';
+import type { App, Environment } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { CommitSummary } from '../../components/CommitSummary';
-import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../components/format';
+import { useDeploymentAction } from '../../components/useDeploymentAction';
 import { useNow } from '../../components/useNow';
 import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
 
@@ -20,19 +20,10 @@ interface Props {
   next: Environment | undefined;
 }
 
-interface Confirmation {
-  title: string;
-  body: ReactNode;
-  label: string;
-  danger: boolean;
-  run: () => Promise<Deployment>;
-}
-
 export function EnvironmentColumn({ app, env, next }: Props) {
   const api = useApi();
   const queryClient = useQueryClient();
   const now = useNow();
-  const [confirmation, setConfirmation] = useState<Confirmation | undefined>();
   const [refFormOpen, setRefFormOpen] = useState(false);
   const [ref, setRef] = useState('');
 
@@ -42,23 +33,11 @@ export function EnvironmentColumn({ app, env, next }: Props) {
     enabled: Boolean(env.currentDeployment),
   });
 
-  const action = useMutation({
-    mutationFn: (run: () => Promise<Deployment>) => run(),
-    onSuccess: (deployment) => {
-      queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
-      void queryClient.invalidateQueries({ queryKey: queryKeys.app(app.name) });
-      void queryClient.invalidateQueries({ queryKey: queryKeys.history(app.name, deployment.environment) });
-    },
+  const { action, go, ask, dialog } = useDeploymentAction((deployment) => {
+    queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
+    void queryClient.invalidateQueries({ queryKey: queryKeys.app(app.name) });
+    void queryClient.invalidateQueries({ queryKey: queryKeys.history(app.name, deployment.environment) });
   });
-
-  const ask = (c: Confirmation) => {
-    action.reset();
-    setConfirmation(c);
-  };
-  const go = (run: () => Promise<Deployment>) => {
-    action.reset();
-    action.mutate(run);
-  };
 
   const activeId = env.runningDeployment ?? env.queuedDeployment;
   const deployReason = whyNoDeploy(env);
@@ -225,21 +204,7 @@ export function EnvironmentColumn({ app, env, next }: Props) {
       ) : null}
       <ErrorMessage error={action.error} title="Refused" />
 
-      {confirmation ? (
-        <ConfirmDialog
-          title={confirmation.title}
-          confirmLabel={confirmation.label}
-          danger={confirmation.danger}
-          onCancel={() => setConfirmation(undefined)}
-          onConfirm={() => {
-            const run = confirmation.run;
-            setConfirmation(undefined);
-            go(run);
-          }}
-        >
-          {confirmation.body}
-        </ConfirmDialog>
-      ) : null}
+      {dialog}
     </li>
   );
 }
