@@ -1,6 +1,7 @@
 //! The WebSocket routes as API Gateway calls them (`$connect`, `$disconnect`, `$default`),
 //! over the store's connection registry. Transport-free: the Lambdas pass event fields in.
 
+use async_trait::async_trait;
 use trellis_core::model::{Connection, Timestamp, Topic};
 use trellis_core::ports::DeploymentStore;
 
@@ -51,10 +52,18 @@ pub async fn on_disconnect(
     Ok(())
 }
 
-/// `$default`: a client message; the reply goes back to the client.
-pub async fn on_message(
+/// Where one connection's subscriptions are kept: the store's registry (API Gateway) or the
+/// local server's in-process hub.
+#[async_trait]
+pub trait Subscriptions: Send + Sync {
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), String>;
+    async fn unsubscribe(&self, topics: &[Topic]);
+}
+
+/// A client message on either transport; the reply goes back to the client.
+pub async fn handle_message(
     store: &dyn DeploymentStore,
-    connection_id: &str,
+    subscriptions: &dyn Subscriptions,
     body: &str,
 ) -> ServerMessage {
     let message = match ClientMessage::parse(body) {
@@ -67,22 +76,55 @@ pub async fn on_message(
     };
     match message {
         ClientMessage::Ping => ServerMessage::Pong,
-        // The store keeps subscriptions until the connection goes; unsubscribing is local.
-        ClientMessage::Unsubscribe { .. } => ServerMessage::Unsubscribed { topics },
+        ClientMessage::Unsubscribe { .. } => {
+            subscriptions.unsubscribe(&topics).await;
+            ServerMessage::Unsubscribed { topics }
+        }
         ClientMessage::Subscribe { .. } => {
             if let Err(message) = check_topics(store, &topics).await {
                 return ServerMessage::Error { message };
             }
-            for topic in &topics {
-                if let Err(e) = store.subscribe(connection_id, topic).await {
-                    return ServerMessage::Error {
-                        message: format!("subscription failed: {e}"),
-                    };
-                }
+            match subscriptions.subscribe(&topics).await {
+                Ok(()) => ServerMessage::Subscribed { topics },
+                Err(message) => ServerMessage::Error { message },
             }
-            ServerMessage::Subscribed { topics }
         }
     }
+}
+
+/// A connection's subscriptions in the store's registry.
+struct StoredSubscriptions<'a> {
+    store: &'a dyn DeploymentStore,
+    connection_id: &'a str,
+}
+
+#[async_trait]
+impl Subscriptions for StoredSubscriptions<'_> {
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), String> {
+        for topic in topics {
+            self.store
+                .subscribe(self.connection_id, topic)
+                .await
+                .map_err(|e| format!("subscription failed: {e}"))?;
+        }
+        Ok(())
+    }
+
+    /// The store keeps subscriptions until the connection goes; unsubscribing is local.
+    async fn unsubscribe(&self, _topics: &[Topic]) {}
+}
+
+/// `$default`: a client message; the reply goes back to the client.
+pub async fn on_message(
+    store: &dyn DeploymentStore,
+    connection_id: &str,
+    body: &str,
+) -> ServerMessage {
+    let subscriptions = StoredSubscriptions {
+        store,
+        connection_id,
+    };
+    handle_message(store, &subscriptions, body).await
 }
 
 /// Every topic names a deployment or app that exists; otherwise says which does not.

@@ -15,11 +15,12 @@ use futures_util::{SinkExt, StreamExt};
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
+use trellis_core::model::Topic;
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
 use trellis_http::auth::ApiToken;
 use trellis_http::forwarder::LogForwarder;
-use trellis_http::live::{ClientMessage, ServerMessage};
+use trellis_http::live::ServerMessage;
 use trellis_http::webhook::WebhookSecret;
 use trellis_http::{ApiError, AppState};
 
@@ -302,28 +303,27 @@ async fn client_session(socket: WebSocket, state: WsState) {
 }
 
 async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMessage {
-    let message = match ClientMessage::parse(text) {
-        Ok(m) => m,
-        Err(e) => return ServerMessage::Error { message: e },
+    let subscriptions = HubSubscriptions {
+        hub: &state.hub,
+        id,
     };
-    let topics = match message.topics() {
-        Ok(t) => t,
-        Err(e) => return ServerMessage::Error { message: e },
-    };
-    match message {
-        ClientMessage::Ping => ServerMessage::Pong,
-        ClientMessage::Unsubscribe { .. } => {
-            state.hub.unsubscribe(id, &topics);
-            ServerMessage::Unsubscribed { topics }
-        }
-        ClientMessage::Subscribe { .. } => {
-            if let Err(message) =
-                trellis_http::websocket::check_topics(state.store.as_ref(), &topics).await
-            {
-                return ServerMessage::Error { message };
-            }
-            state.hub.subscribe(id, &topics);
-            ServerMessage::Subscribed { topics }
-        }
+    trellis_http::websocket::handle_message(state.store.as_ref(), &subscriptions, text).await
+}
+
+/// A local client's subscriptions, in the in-process hub.
+struct HubSubscriptions<'a> {
+    hub: &'a LocalHub,
+    id: u64,
+}
+
+#[async_trait::async_trait]
+impl trellis_http::websocket::Subscriptions for HubSubscriptions<'_> {
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), String> {
+        self.hub.subscribe(self.id, topics);
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, topics: &[Topic]) {
+        self.hub.unsubscribe(self.id, topics);
     }
 }
