@@ -16,6 +16,11 @@ export default tseslint.config(
       'no-new': 'off',
       '@typescript-eslint/consistent-type-imports': 'error',
       eqeqeq: 'error',
+      // node:test's describe/test return promises the runner itself awaits.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['describe', 'test'] }] },
+      ],
     },
   },
 );
