@@ -56,9 +56,9 @@ export class Data extends Construct {
     });
     suppress(this.jobsBucket, {
       'AwsSolutions-S1':
-        'Holds only sealed jobs and results that expire within a day and are reached through ' +
-        'short-lived presigned URLs minted by the launching functions; server access logs would ' +
-        'record nothing but those URLs.',
+        'Holds only sealed jobs and results that expire within a day, reached through short-lived ' +
+        'presigned URLs; server access logs would copy those URLs, signatures included, into ' +
+        'another bucket that outlives them.',
     });
   }
 }

@@ -6,12 +6,14 @@ import { NagSuppressions } from 'cdk-nag';
 import type { NagPackSuppression } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 
-/** `{ 'AwsSolutions-S1': 'reason' }` on `construct` (and its children, for an L2's inner L1s). */
+/**
+ * `{ 'AwsSolutions-S1': 'reason' }` on the one CloudFormation resource `construct` stands for
+ * (an L2's default child), not on the resources around it.
+ */
 export function suppress(construct: IConstruct, reasons: Record<string, string>): void {
   NagSuppressions.addResourceSuppressions(
-    construct,
+    construct.node.defaultChild ?? construct,
     Object.entries(reasons).map(([id, reason]) => ({ id, reason })),
-    true,
   );
 }
 
@@ -35,7 +37,10 @@ const ACCOUNT = '(?:[0-9]{12}|<AWS::AccountId>)';
 export const ARN_HEAD = (service: string): string =>
   `arn:${PARTITION}:${service}:${service === 'iam' || service === 's3' ? '' : REGION}:${service === 's3' ? '' : ACCOUNT}:`;
 
-/** Accepts IAM5 findings on `construct` only where one of `wildcards` matches the finding. */
+/**
+ * Accepts IAM5 findings on a role (and on its default policy, where grants land) only where one
+ * of `wildcards` matches the finding.
+ */
 export function suppressWildcards(construct: IConstruct, wildcards: Wildcard[]): void {
   if (wildcards.length === 0) return;
   const suppressions: NagPackSuppression[] = wildcards.map((w) => ({

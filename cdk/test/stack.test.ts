@@ -38,6 +38,26 @@ describe('cdk-nag (AWS Solutions)', () => {
     }
     assert.ok(count > 0);
   });
+
+  test('suppressions sit on the resource a rule is about, not on its neighbours', () => {
+    const json = template.toJSON() as { Resources: Record<string, { Type: string; Metadata?: Record<string, unknown> }> };
+    const types = new Set(
+      Object.values(json.Resources)
+        .filter((r) => r.Metadata?.cdk_nag !== undefined)
+        .map((r) => r.Type),
+    );
+    assert.deepEqual([...types].sort(), [
+      'AWS::ApiGatewayV2::Route',
+      'AWS::CloudFront::Distribution',
+      'AWS::EC2::VPC',
+      'AWS::ECS::Cluster',
+      'AWS::IAM::Policy',
+      'AWS::IAM::Role',
+      'AWS::Lambda::Function',
+      'AWS::S3::Bucket',
+      'AWS::SecretsManager::Secret',
+    ]);
+  });
 });
 
 describe('no secrets in the template', () => {
