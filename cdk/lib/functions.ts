@@ -3,13 +3,13 @@
  * inline policies: writing to the function's own log group, and the manifest's actions on the
  * manifest's resources (nothing more), so the manifest is the one place permissions change.
  */
+import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { requireFile } from './config';
 import type { EnvironmentVariable, FunctionSpec, ResourceSymbol } from './manifest';
 import { suppressWildcards } from './nag';
 import type { Wildcard } from './nag';
@@ -82,6 +82,16 @@ export class Functions extends Construct {
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
     super(scope, id);
+    const missing = props.specs
+      .map((spec) => path.join(props.assets, spec.name, 'bootstrap'))
+      .filter((file) => !existsSync(file));
+    if (missing.length > 0) {
+      throw new Error(
+        `${String(missing.length)} of ${String(props.specs.length)} Lambda bootstraps are missing ` +
+          `under ${props.assets} (context "lambdaAssets"), e.g. ${missing.slice(0, 3).join(', ')}. ` +
+          'Build them first, from the repository root: bash .ci/package-lambdas',
+      );
+    }
     for (const spec of props.specs) {
       this.byName.set(spec.name, this.createFunction(spec, props));
     }
@@ -96,11 +106,6 @@ export class Functions extends Construct {
   private createFunction(spec: FunctionSpec, props: FunctionsProps): lambda.Function {
     const id = pascal(spec.name);
     const dir = path.join(props.assets, spec.name);
-    requireFile(
-      path.join(dir, 'bootstrap'),
-      `the ${spec.name} Lambda's bootstrap (context "lambdaAssets" is ${props.assets})`,
-      'bash .ci/package-lambdas',
-    );
 
     const logGroup = new logs.LogGroup(this, `${id}Logs`, {
       retention: props.logRetention,
