@@ -84,6 +84,17 @@ describe('WebSocket API', () => {
     assert.doesNotMatch(format, /header|querystring|queryString|authorizer/i);
   });
 
+  test('the stage waits for API Gateway\'s account CloudWatch role, which outlives the stack', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage', { Properties: { StageName: 'live' } }))[0] as {
+      DependsOn?: string[];
+    };
+    const accounts = template.findResources('AWS::ApiGateway::Account');
+    const [accountId] = Object.keys(accounts);
+    assert.ok(accountId);
+    assert.deepEqual(stage.DependsOn, [accountId]);
+    assert.equal((accounts[accountId] as { DeletionPolicy: string }).DeletionPolicy, 'Retain');
+  });
+
   test('the functions post to the live stage\'s management endpoint', () => {
     const endpoint = JSON.stringify(stack.resolve(stack.environmentValues.TRELLIS_WS_ENDPOINT));
     assert.ok(endpoint.includes(`"https://",{"Ref":"${wsApi}"},".execute-api.",{"Ref":"AWS::Region"},".",{"Ref":"AWS::URLSuffix"},"/live"`), endpoint);
