@@ -1,136 +1,100 @@
-//! AWS mode: the runner was started as a Fargate task with only `TRELLIS_DEPLOYMENT_ID` in its
-//! overrides. It loads the job from the store and the secrets from Secrets Manager, performs
-//! the deployment, and records the end itself (the task's exit alone would lose the outputs).
+//! AWS mode: the runner is a Fargate task started with ids and one link, `TRELLIS_JOB_URL`,
+//! and no AWS identity of its own (the task's role, when it has one, is the environment's
+//! deploy role, meant for the build). It reads its sealed job through the link, deletes the
+//! job so the link is dead for anything that finds it later (a build step reading the
+//! runner's environment), performs the deployment and `PUT`s its result to the job's result
+//! link. The task-state function records the end when the task stops.
 
 use std::time::Duration;
 
-use trellis_core::job::RunnerJob;
-use trellis_core::model::Repository;
-use trellis_core::ports::{DeploymentStore, SecretStore};
-use trellis_core::requests::RunnerOutcome;
-use trellis_lambdas::{Needs, Services};
+use bytes::Bytes;
+use http::{Method, StatusCode};
+use trellis_aws::https::HttpsClient;
+use trellis_core::job::{RunnerJob, RunnerResult};
 
 use crate::{EXIT_BAD_JOB, EXIT_FAILED};
 
-/// Runs deployment `id`; returns the process exit code.
-pub async fn run(id: &str) -> i32 {
-    let services = match Services::load(Needs::EVENTS).await {
-        Ok(s) => s,
+const USER_AGENT: &str = "trellis-build-runner";
+
+/// Runs the job behind `job_url`; returns the process exit code.
+pub async fn run(job_url: &str) -> i32 {
+    let http = match HttpsClient::new(USER_AGENT, Duration::from_secs(60)) {
+        Ok(h) => h,
         Err(e) => {
-            println!("==> deployment failed: the runner is misconfigured: {e}");
+            println!("==> deployment failed: the runner cannot make HTTPS requests: {e}");
             return EXIT_BAD_JOB;
         }
     };
-    let job = match load_job(&services, id).await {
+    let job = match take_job(&http, job_url).await {
         Ok(j) => j,
         Err(e) => {
             println!("==> deployment failed: {e}");
-            let _ = services
-                .pipeline
-                .finish(id, RunnerOutcome::Failed { reason: e })
-                .await;
             return EXIT_BAD_JOB;
         }
     };
     let timeout = Duration::from_secs(u64::from(job.config.timeout_minutes) * 60);
     let (result, code) = crate::deploy(&job, timeout).await;
-    let outcome = if result.succeeded && code == 0 {
-        RunnerOutcome::Succeeded {
-            outputs: result.outputs,
+    match hand_back(&http, &job, &result).await {
+        Ok(()) => code,
+        Err(e) => {
+            println!("==> the runner could not hand back its result: {e}");
+            if code == 0 { EXIT_FAILED } else { code }
         }
-    } else {
-        RunnerOutcome::Failed {
-            reason: result
-                .error
-                .unwrap_or_else(|| format!("the runner exited with code {code}")),
-        }
-    };
-    if let Err(e) = services.pipeline.finish(id, outcome).await {
-        println!("==> could not record the deployment's end: {e}");
-        return EXIT_FAILED;
     }
-    code
 }
 
-async fn load_job(services: &Services, id: &str) -> Result<RunnerJob, String> {
-    let deployment = services
-        .store
-        .get_deployment(id)
+async fn take_job(http: &HttpsClient, job_url: &str) -> Result<RunnerJob, String> {
+    let (status, body) = http
+        .send(Method::GET, job_url, &[], Bytes::new())
         .await
-        .map_err(|e| format!("reading deployment {id}: {e}"))?
-        .ok_or_else(|| format!("deployment {id} does not exist"))?;
-    let app = services
-        .store
-        .get_app(&deployment.app)
-        .await
-        .map_err(|e| format!("reading app {}: {e}", deployment.app))?
-        .ok_or_else(|| format!("app {} does not exist", deployment.app))?;
-    let mut job = RunnerJob::for_deployment(&deployment, &app.repository);
-    job.secrets = services
-        .secrets
-        .get(&deployment.app, &deployment.environment)
-        .await
-        .map_err(|e| e.to_string())?;
-    if let (
-        Some(app),
-        Repository::Github {
-            installation_id, ..
-        },
-    ) = (&services.github, &job.repository)
-    {
-        job.git_token = Some(
-            app.installation_token(*installation_id)
-                .await
-                .map_err(|e| format!("cannot get a token to clone the repository: {e}"))?,
-        );
+        .map_err(|e| format!("cannot read the job: {e}"))?;
+    if status != StatusCode::OK {
+        return Err(format!(
+            "cannot read the job: HTTP {status} (its link lasts 30 minutes and works once)"
+        ));
     }
-    if let Some(role) = &job.config.deploy_role_arn {
-        // Credentials are secrets: masked in every line, never in the job record.
-        job.secrets.extend(assume_deploy_role(role, &job).await?);
+    let job: RunnerJob =
+        serde_json::from_slice(&body).map_err(|e| format!("the job is not a valid job: {e}"))?;
+    let discard = job
+        .hand_back
+        .as_ref()
+        .map(|h| h.discard_job_url.clone())
+        .ok_or("the job has no result link")?;
+    let (status, _) = http
+        .send(Method::DELETE, &discard, &[], Bytes::new())
+        .await
+        .map_err(|e| format!("cannot discard the job after reading it: {e}"))?;
+    if !status.is_success() {
+        return Err(format!(
+            "cannot discard the job after reading it: HTTP {status}"
+        ));
     }
     Ok(job)
 }
 
-/// Temporary credentials of the environment's deploy role, for as long as the deployment may
-/// run (STS allows 15 min to 12 h; the role's own maximum may be lower).
-async fn assume_deploy_role(role: &str, job: &RunnerJob) -> Result<Vec<(String, String)>, String> {
-    let config = aws_config::load_from_env().await;
-    let seconds = (i64::from(job.config.timeout_minutes) * 60 + 300).clamp(900, 43_200);
-    let session: String = format!("trellis-{}-{}", job.environment, job.deployment_id)
-        .chars()
-        .filter(|c| c.is_ascii_alphanumeric() || "=,.@-_".contains(*c))
-        .take(64)
-        .collect();
-    let out = aws_sdk_sts::Client::new(&config)
-        .assume_role()
-        .role_arn(role)
-        .role_session_name(session)
-        .duration_seconds(seconds as i32)
-        .send()
+async fn hand_back(
+    http: &HttpsClient,
+    job: &RunnerJob,
+    result: &RunnerResult,
+) -> Result<(), String> {
+    let url = job
+        .hand_back
+        .as_ref()
+        .map(|h| h.result_url.as_str())
+        .ok_or("the job has no result link")?;
+    let body = serde_json::to_vec(result).map_err(|e| e.to_string())?;
+    let (status, _) = http
+        .send(
+            Method::PUT,
+            url,
+            &[("content-type", "application/json")],
+            Bytes::from(body),
+        )
         .await
-        .map_err(|e| {
-            let code = e
-                .as_service_error()
-                .and_then(aws_sdk_sts::error::ProvideErrorMetadata::code)
-                .unwrap_or("request failed")
-                .to_string();
-            format!("cannot assume the deploy role {role}: {code}")
-        })?;
-    let creds = out
-        .credentials()
-        .ok_or_else(|| format!("assuming {role} returned no credentials"))?;
-    Ok(vec![
-        (
-            "AWS_ACCESS_KEY_ID".into(),
-            creds.access_key_id().to_string(),
-        ),
-        (
-            "AWS_SECRET_ACCESS_KEY".into(),
-            creds.secret_access_key().to_string(),
-        ),
-        (
-            "AWS_SESSION_TOKEN".into(),
-            creds.session_token().to_string(),
-        ),
-    ])
+        .map_err(|e| e.to_string())?;
+    if status.is_success() {
+        Ok(())
+    } else {
+        Err(format!("HTTP {status}"))
+    }
 }

@@ -2,8 +2,8 @@
 //! commit, install, optional tests, deploy (or remove). It runs as a Fargate task on AWS and as
 //! a child process locally.
 //!
-//! AWS mode: with no arguments and `TRELLIS_DEPLOYMENT_ID` set, the job comes from the store
-//! (see [`aws`]).
+//! AWS mode: with no arguments and `TRELLIS_JOB_URL` set, the job comes through that link and
+//! the result goes back through the job's own (see [`aws`]).
 //!
 //! Local contract with its launcher: `build-runner --job <job.json> --result <result.json>`. The job
 //! file (a `RunnerJob`, with secret values) is deleted as soon as it is read. The result file
@@ -129,9 +129,15 @@ fn clone_url(repository: &Repository) -> String {
     }
 }
 
-/// The runner's own AWS identity (its task role, or the keys it was started with) must never
-/// reach a build: builds get the environment's deploy role or its own stored keys instead.
-fn runner_credential(name: &str) -> bool {
+/// AWS credentials in the runner's environment reach a build only as the environment's deploy
+/// role: on Fargate the task's role *is* that role (ECS serves it at the container
+/// credentials endpoint), and a task without a deploy role has none. Anything else the runner
+/// was started with (keys, an endpoint override) stays with the runner.
+fn runner_credential(name: &str, job: &RunnerJob) -> bool {
+    if name.starts_with("AWS_CONTAINER_CREDENTIALS_") || name == "AWS_CONTAINER_AUTHORIZATION_TOKEN"
+    {
+        return job.config.deploy_role_arn.is_none();
+    }
     name.starts_with("AWS_CONTAINER_")
         || matches!(
             name,
@@ -146,7 +152,7 @@ fn runner_credential(name: &str) -> bool {
 /// environment's variables and secrets, then what Trellis tells the build.
 fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String, String> {
     let mut env: BTreeMap<String, String> = std::env::vars()
-        .filter(|(k, _)| !k.starts_with("TRELLIS_") && !runner_credential(k))
+        .filter(|(k, _)| !k.starts_with("TRELLIS_") && !runner_credential(k, job))
         .collect();
     env.extend(job.config.variables.clone());
     env.extend(job.secrets.clone());

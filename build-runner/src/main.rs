@@ -1,12 +1,12 @@
 //! `build-runner --job <job.json> --result <result.json>` (local) or, with no arguments and
-//! `TRELLIS_DEPLOYMENT_ID` set, AWS mode: performs one deployment.
+//! `TRELLIS_JOB_URL` set, AWS mode: performs one deployment.
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let aws_deployment = std::env::var("TRELLIS_DEPLOYMENT_ID").ok();
-    let code = match (args.is_empty(), aws_deployment) {
-        (true, Some(id)) => trellis_build_runner::aws::run(&id).await,
+    let job_url = std::env::var("TRELLIS_JOB_URL").ok();
+    let code = match (args.is_empty(), job_url) {
+        (true, Some(url)) => trellis_build_runner::aws::run(&url).await,
         _ => run_local(&args).await,
     };
     std::process::exit(code);

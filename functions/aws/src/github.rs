@@ -96,6 +96,31 @@ impl GithubApp {
 
     /// An installation token (valid one hour) for the repositories of one installation.
     pub async fn installation_token(&self, installation_id: u64) -> Result<String, SourceError> {
+        self.access_token(installation_id, bytes::Bytes::new())
+            .await
+    }
+
+    /// A token that can only read the contents of one repository (`owner/name`): what a
+    /// build gets to clone, so the code it runs can reach nothing else of the installation.
+    pub async fn repository_token(
+        &self,
+        installation_id: u64,
+        full_name: &str,
+    ) -> Result<String, SourceError> {
+        let name = full_name.rsplit('/').next().unwrap_or(full_name);
+        let scope = serde_json::json!({
+            "repositories": [name],
+            "permissions": {"contents": "read"},
+        });
+        self.access_token(installation_id, bytes::Bytes::from(scope.to_string()))
+            .await
+    }
+
+    async fn access_token(
+        &self,
+        installation_id: u64,
+        scope: bytes::Bytes,
+    ) -> Result<String, SourceError> {
         #[derive(Deserialize)]
         struct Token {
             token: String,
@@ -106,7 +131,7 @@ impl GithubApp {
             self.api
         );
         let (status, body) = self
-            .call(Method::POST, &url, &jwt)
+            .call_with(Method::POST, &url, &jwt, scope)
             .await
             .map_err(|e| failed("installation token", e))?;
         if !status.is_success() {
@@ -126,15 +151,27 @@ impl GithubApp {
         url: &str,
         bearer: &str,
     ) -> Result<(StatusCode, bytes::Bytes), HttpsError> {
+        self.call_with(method, url, bearer, bytes::Bytes::new())
+            .await
+    }
+
+    async fn call_with(
+        &self,
+        method: Method,
+        url: &str,
+        bearer: &str,
+        body: bytes::Bytes,
+    ) -> Result<(StatusCode, bytes::Bytes), HttpsError> {
         let authorization = format!("Bearer {bearer}");
-        let headers = [
+        let mut headers = vec![
             ("authorization", authorization.as_str()),
             ("accept", "application/vnd.github+json"),
             ("x-github-api-version", "2022-11-28"),
         ];
-        self.http
-            .send(method, url, &headers, bytes::Bytes::new())
-            .await
+        if !body.is_empty() {
+            headers.push(("content-type", "application/json"));
+        }
+        self.http.send(method, url, &headers, body).await
     }
 
     async fn get<T: serde::de::DeserializeOwned>(

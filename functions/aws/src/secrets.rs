@@ -1,5 +1,7 @@
-//! Secret values in Secrets Manager: one secret per environment holding a JSON object of
-//! name → value. Only names ever go back to the domain's records.
+//! Secret values in Secrets Manager: one secret per app, `<prefix>/<app>`, holding a JSON object
+//! of environment → (name → value). One per app rather than per environment keeps an app's
+//! secrets at one secret's monthly price (docs/cost.md). Only names ever go back to the
+//! domain's records.
 
 use std::collections::BTreeMap;
 
@@ -8,13 +10,16 @@ use aws_sdk_secretsmanager::Client;
 use trellis_core::SecretError;
 use trellis_core::ports::SecretStore;
 
+/// environment → name → value
+type AppSecrets = BTreeMap<String, BTreeMap<String, String>>;
+
 pub struct SecretsManagerStore {
     client: Client,
     prefix: String,
 }
 
 impl SecretsManagerStore {
-    /// `prefix` namespaces the secrets (e.g. `trellis`): `<prefix>/<app>/<env>/variables`.
+    /// `prefix` namespaces the secrets (e.g. `trellis`): `<prefix>/<app>`.
     pub fn new(client: Client, prefix: impl Into<String>) -> Self {
         SecretsManagerStore {
             client,
@@ -22,16 +27,18 @@ impl SecretsManagerStore {
         }
     }
 
-    pub fn secret_name(&self, app: &str, environment: &str) -> String {
-        format!("{}/{app}/{environment}/variables", self.prefix)
+    pub fn secret_name(&self, app: &str) -> String {
+        format!("{}/{app}", self.prefix)
     }
 
-    async fn read(&self, name: &str) -> Result<Option<BTreeMap<String, String>>, SecretError> {
+    async fn read(&self, name: &str) -> Result<Option<AppSecrets>, SecretError> {
         match self.client.get_secret_value().secret_id(name).send().await {
             Ok(out) => {
                 let text = out.secret_string().unwrap_or("{}");
                 serde_json::from_str(text).map(Some).map_err(|_| {
-                    SecretError(format!("secret {name} is not a JSON object of strings"))
+                    SecretError(format!(
+                        "secret {name} is not a JSON object of environments to names to values"
+                    ))
                 })
             }
             Err(e)
@@ -63,8 +70,9 @@ impl SecretStore for SecretsManagerStore {
         environment: &str,
     ) -> Result<BTreeMap<String, String>, SecretError> {
         Ok(self
-            .read(&self.secret_name(app, environment))
+            .read(&self.secret_name(app))
             .await?
+            .and_then(|mut all| all.remove(environment))
             .unwrap_or_default())
     }
 
@@ -74,20 +82,70 @@ impl SecretStore for SecretsManagerStore {
         environment: &str,
         changes: BTreeMap<String, Option<String>>,
     ) -> Result<Vec<String>, SecretError> {
-        let name = self.secret_name(app, environment);
+        let name = self.secret_name(app);
         let existing = self.read(&name).await?;
-        let mut values = existing.clone().unwrap_or_default();
+        let mut all = existing.clone().unwrap_or_default();
+        let values = all.entry(environment.to_string()).or_default();
         for (k, v) in changes {
             match v {
                 Some(v) => values.insert(k, v),
                 None => values.remove(&k),
             };
         }
-        let body = serde_json::to_string(&values).map_err(|e| SecretError(e.to_string()))?;
-        if existing.is_some() {
+        let names: Vec<String> = values.keys().cloned().collect();
+        all.retain(|_, v| !v.is_empty());
+        self.write(&name, app, existing.is_some(), &all).await?;
+        Ok(names)
+    }
+
+    async fn delete_all(&self, app: &str, environment: &str) -> Result<(), SecretError> {
+        let name = self.secret_name(app);
+        let Some(mut all) = self.read(&name).await? else {
+            return Ok(());
+        };
+        if all.remove(environment).is_none() {
+            return Ok(());
+        }
+        self.write(&name, app, true, &all).await
+    }
+}
+
+impl SecretsManagerStore {
+    /// Writes an app's secrets; an app with none left has no secret (and costs nothing).
+    async fn write(
+        &self,
+        name: &str,
+        app: &str,
+        exists: bool,
+        all: &AppSecrets,
+    ) -> Result<(), SecretError> {
+        if all.is_empty() {
+            if !exists {
+                return Ok(());
+            }
+            return match self
+                .client
+                .delete_secret()
+                .secret_id(name)
+                .force_delete_without_recovery(true)
+                .send()
+                .await
+            {
+                Ok(_) => Ok(()),
+                Err(e)
+                    if e.as_service_error()
+                        .is_some_and(|s| s.is_resource_not_found_exception()) =>
+                {
+                    Ok(())
+                }
+                Err(e) => Err(SecretError(format!("deleting {name}: {}", error_code(&e)))),
+            };
+        }
+        let body = serde_json::to_string(all).map_err(|e| SecretError(e.to_string()))?;
+        if exists {
             self.client
                 .put_secret_value()
-                .secret_id(&name)
+                .secret_id(name)
                 .secret_string(body)
                 .send()
                 .await
@@ -95,34 +153,13 @@ impl SecretStore for SecretsManagerStore {
         } else {
             self.client
                 .create_secret()
-                .name(&name)
-                .description(format!("Trellis: secret variables of {app}/{environment}"))
+                .name(name)
+                .description(format!("Trellis: secret variables of {app}'s environments"))
                 .secret_string(body)
                 .send()
                 .await
                 .map_err(|e| SecretError(format!("creating {name}: {}", error_code(&e))))?;
         }
-        Ok(values.into_keys().collect())
-    }
-
-    async fn delete_all(&self, app: &str, environment: &str) -> Result<(), SecretError> {
-        let name = self.secret_name(app, environment);
-        match self
-            .client
-            .delete_secret()
-            .secret_id(&name)
-            .force_delete_without_recovery(true)
-            .send()
-            .await
-        {
-            Ok(_) => Ok(()),
-            Err(e)
-                if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception()) =>
-            {
-                Ok(())
-            }
-            Err(e) => Err(SecretError(format!("deleting {name}: {}", error_code(&e)))),
-        }
+        Ok(())
     }
 }

@@ -13,7 +13,7 @@ fn changes(pairs: &[(&str, Option<&str>)]) -> BTreeMap<String, Option<String>> {
 }
 
 #[tokio::test]
-async fn secrets_are_created_updated_read_and_deleted_per_environment() {
+async fn secrets_are_created_updated_read_and_deleted_per_environment_in_one_secret_per_app() {
     let config = trellis_aws::testing::sdk_config().await;
     let client = aws_sdk_secretsmanager::Client::new(&config);
     let prefix = trellis_aws::testing::unique("trellis");
@@ -43,17 +43,35 @@ async fn secrets_are_created_updated_read_and_deleted_per_environment() {
     );
     assert!(store.get("shop", "production").await.unwrap().is_empty());
 
-    // One secret per environment, under the prefix.
-    let raw = client
-        .get_secret_value()
-        .secret_id(format!("{prefix}/shop/staging/variables"))
-        .send()
+    store
+        .update("shop", "production", changes(&[("P", Some("4"))]))
         .await
         .unwrap();
-    let stored: serde_json::Value = serde_json::from_str(raw.secret_string().unwrap()).unwrap();
-    assert_eq!(stored, serde_json::json!({"B": "2", "C": "3"}));
+
+    // One secret per app, under the prefix, holding every environment's values.
+    let stored = || async {
+        let raw = client
+            .get_secret_value()
+            .secret_id(format!("{prefix}/shop"))
+            .send()
+            .await?;
+        Ok::<_, aws_sdk_secretsmanager::Error>(
+            serde_json::from_str::<serde_json::Value>(raw.secret_string().unwrap()).unwrap(),
+        )
+    };
+    assert_eq!(
+        stored().await.unwrap(),
+        serde_json::json!({"staging": {"B": "2", "C": "3"}, "production": {"P": "4"}})
+    );
 
     store.delete_all("shop", "staging").await.unwrap();
     assert!(store.get("shop", "staging").await.unwrap().is_empty());
+    assert_eq!(
+        store.get("shop", "production").await.unwrap(),
+        BTreeMap::from([("P".into(), "4".into())])
+    );
     store.delete_all("shop", "staging").await.unwrap();
+    // The last environment's secrets gone, the app's secret is deleted (it costs per month).
+    store.delete_all("shop", "production").await.unwrap();
+    assert!(stored().await.is_err(), "no secret is left for the app");
 }

@@ -27,6 +27,20 @@ pub struct RunnerJob {
     /// Extra non-secret environment the launcher adds (e.g. where local mode publishes sites).
     #[serde(default)]
     pub extra_env: BTreeMap<String, String>,
+    /// On AWS: where the runner hands its result back and how it discards the job once read
+    /// (single-object, short-lived links). Never passed to build steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand_back: Option<HandBack>,
+}
+
+/// Single-object presigned links a Fargate runner uses instead of any AWS credential.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HandBack {
+    /// `PUT` the [`RunnerResult`] here.
+    pub result_url: String,
+    /// `DELETE` the job object once read, so its link (visible in the task's overrides) is dead.
+    pub discard_job_url: String,
 }
 
 impl RunnerJob {
@@ -42,6 +56,7 @@ impl RunnerJob {
             secrets: BTreeMap::new(),
             git_token: None,
             extra_env: BTreeMap::new(),
+            hand_back: None,
         }
     }
 }

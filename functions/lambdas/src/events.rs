@@ -106,6 +106,40 @@ struct TaskDetail {
     stop_code: Option<String>,
     #[serde(default)]
     containers: Vec<ContainerDetail>,
+    #[serde(default)]
+    overrides: Option<TaskOverrides>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct TaskOverrides {
+    #[serde(default)]
+    container_overrides: Vec<ContainerOverrides>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ContainerOverrides {
+    #[serde(default)]
+    environment: Vec<NameValue>,
+}
+
+#[derive(Debug, Deserialize)]
+struct NameValue {
+    name: String,
+    value: Option<String>,
+}
+
+impl TaskDetail {
+    /// The deployment the launcher named in the task's overrides: read from the event
+    /// itself, so no index (eventually consistent) is in the way.
+    fn deployment_id(&self) -> Option<&str> {
+        self.overrides
+            .iter()
+            .flat_map(|o| &o.container_overrides)
+            .flat_map(|c| &c.environment)
+            .find(|v| v.name == "TRELLIS_DEPLOYMENT_ID")
+            .and_then(|v| v.value.as_deref())
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,11 +161,14 @@ struct TaskStateChange {
 #[derive(Debug, PartialEq, Eq)]
 pub enum TaskStateOutcome {
     Ignored(String),
+    Succeeded { deployment: String },
     Failed { deployment: String, reason: String },
 }
 
-/// EventBridge "ECS Task State Change": a runner task that stopped while its deployment
-/// still runs died without reporting; the deployment fails with the stop reason.
+/// EventBridge "ECS Task State Change": when a runner task stops, its deployment ends with
+/// the result the runner handed back (outputs, or why it failed) and the container's exit
+/// code; a runner that handed back nothing failed with the task's stop reason. Ending it
+/// starts the environment's next queued deployment.
 pub async fn task_state_change(
     services: &Services,
     event: serde_json::Value,
@@ -150,16 +187,17 @@ pub async fn task_state_change(
             d.last_status
         )));
     }
-    let Some(deployment) = services
-        .store
-        .find_deployment_by_runner(&d.task_arn)
-        .await?
-    else {
+    let found = match d.deployment_id() {
+        Some(id) => services.store.get_deployment(id).await?,
+        None => services.store.find_deployment_by_runner(&d.task_arn).await?,
+    };
+    let Some(deployment) = found else {
         return Ok(TaskStateOutcome::Ignored(
             "the task is not a Trellis runner".into(),
         ));
     };
     if deployment.status != DeploymentStatus::Running {
+        discard(services, &deployment.id).await;
         return Ok(TaskStateOutcome::Ignored(format!(
             "deployment {} has already {}",
             deployment.id,
@@ -170,32 +208,68 @@ pub async fn task_state_change(
         c.exit_code
             .map(|code| (c.name.clone(), code, c.reason.clone()))
     });
-    let mut reason = format!(
-        "the runner task stopped before reporting: {}",
-        d.stopped_reason
-            .or(d.stop_code)
-            .unwrap_or_else(|| "no reason given".into())
-    );
-    if let Some((name, code, why)) = exit {
-        reason.push_str(&format!(
-            " (container {} exited with code {code}{})",
-            name.unwrap_or_default(),
-            why.map(|w| format!(": {w}")).unwrap_or_default()
-        ));
-    }
-    services
-        .pipeline
-        .finish(
-            &deployment.id,
-            RunnerOutcome::Failed {
-                reason: reason.clone(),
-            },
-        )
-        .await?;
-    Ok(TaskStateOutcome::Failed {
-        deployment: deployment.id,
-        reason,
+    let handed_back = match &services.hand_off {
+        Some(hand_off) => match hand_off.take_result(&deployment.id).await {
+            Ok(result) => result,
+            Err(e) => {
+                tracing::warn!(deployment = %deployment.id, "reading the runner's result: {e}");
+                None
+            }
+        },
+        None => None,
+    };
+    let outcome = match (exit.as_ref().map(|e| e.1), handed_back) {
+        // Success is the runner's exit code; the result adds the outputs.
+        (Some(0), Some(result)) if result.succeeded => RunnerOutcome::Succeeded {
+            outputs: result.outputs,
+        },
+        (Some(code), Some(result)) => RunnerOutcome::Failed {
+            reason: result
+                .error
+                .unwrap_or_else(|| format!("the runner exited with code {code}")),
+        },
+        _ => {
+            let mut reason = format!(
+                "the runner task stopped before reporting: {}",
+                d.stopped_reason
+                    .or(d.stop_code)
+                    .unwrap_or_else(|| "no reason given".into())
+            );
+            if let Some((name, code, why)) = exit {
+                reason.push_str(&format!(
+                    " (container {} exited with code {code}{})",
+                    name.unwrap_or_default(),
+                    why.map(|w| format!(": {w}")).unwrap_or_default()
+                ));
+            }
+            RunnerOutcome::Failed { reason }
+        }
+    };
+    services.pipeline.finish(&deployment.id, outcome).await?;
+    discard(services, &deployment.id).await;
+    let ended = services
+        .store
+        .get_deployment(&deployment.id)
+        .await?
+        .unwrap_or(deployment);
+    Ok(match ended.status {
+        DeploymentStatus::Succeeded => TaskStateOutcome::Succeeded {
+            deployment: ended.id,
+        },
+        _ => TaskStateOutcome::Failed {
+            deployment: ended.id,
+            reason: ended.error.unwrap_or_default(),
+        },
     })
+}
+
+/// The job and result objects have served their purpose once the task has stopped.
+async fn discard(services: &Services, deployment: &str) {
+    if let Some(hand_off) = &services.hand_off
+        && let Err(e) = hand_off.discard(deployment).await
+    {
+        tracing::warn!(deployment = %deployment, "discarding the runner's objects: {e}");
+    }
 }
 
 /// How long past its timeout a running deployment may go before the sweeper ends it (the

@@ -1,10 +1,17 @@
-//! The per-route Lambdas. Each binary in `src/bin` is a few lines: build the clients once
-//! (per cold start), hand them to the shared handler, run.
+//! The per-route Lambdas. Each binary in `src/bin` is generated from the function table
+//! ([`manifest`]): it names itself and, for an HTTP route, its handler; this crate builds the
+//! clients once (per cold start), hands them to the shared handler, and runs.
 
+mod clients;
 pub mod events;
+pub mod manifest;
 pub mod services;
 
+use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
+use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use axum::routing::MethodRouter;
+use lambda_runtime::{LambdaEvent, service_fn};
+use manifest::{Function, Trigger};
 use trellis_http::AppState;
 
 pub use services::{ConfigError, Needs, Services, Settings};
@@ -22,53 +29,24 @@ pub fn init_tracing() {
         .try_init();
 }
 
-impl Needs {
-    /// Read-only API routes.
-    pub const READ: Needs = Needs {
-        launcher: false,
-        notifier: false,
-        webhook: false,
-        token: true,
-    };
-    /// API routes that change deployments (and may start or stop runners).
-    pub const DEPLOY: Needs = Needs {
-        launcher: true,
-        notifier: true,
-        webhook: false,
-        token: true,
-    };
-    /// The GitHub webhook: pushes start deployments.
-    pub const WEBHOOK: Needs = Needs {
-        launcher: true,
-        notifier: true,
-        webhook: true,
-        token: false,
-    };
-    /// Event functions that end deployments (and so start the next queued one).
-    pub const EVENTS: Needs = Needs {
-        launcher: true,
-        notifier: true,
-        webhook: false,
-        token: false,
-    };
-    /// Health and the OpenAPI document.
-    pub const NONE: Needs = Needs {
-        launcher: false,
-        notifier: false,
-        webhook: false,
-        token: false,
-    };
+fn function(name: &str) -> Result<&'static Function, Error> {
+    manifest::find(name).ok_or_else(|| format!("{name} is not in the function table").into())
 }
 
-/// Serves one HTTP route behind API Gateway.
-pub async fn serve_route(
-    path: &str,
-    route: MethodRouter<AppState>,
-    authenticated: bool,
-    needs: Needs,
-) -> Result<(), Error> {
+/// Serves the HTTP function `name` (its path, authentication and clients from the table)
+/// with `route`, its handler.
+pub async fn serve_http(name: &str, route: MethodRouter<AppState>) -> Result<(), Error> {
+    let f = function(name)?;
+    let Trigger::Http {
+        path,
+        authenticated,
+        ..
+    } = f.trigger
+    else {
+        return Err(format!("{name} is not an HTTP function").into());
+    };
     init_tracing();
-    let services = Services::load(needs).await?;
+    let services = Services::load(f.needs).await?;
     lambda_http::run(trellis_http::single_route(
         services.state,
         path,
@@ -76,4 +54,51 @@ pub async fn serve_route(
         authenticated,
     ))
     .await
+}
+
+/// Serves the event function `name`: its trigger in the table picks the handler.
+pub async fn serve_event(name: &str) -> Result<(), Error> {
+    let f = function(name)?;
+    init_tracing();
+    let services = &Services::load(f.needs).await?;
+    match f.trigger {
+        Trigger::WebSocket { route } => {
+            lambda_runtime::run(service_fn(
+                move |e: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
+                    Ok::<_, Error>(match route {
+                        "$connect" => events::ws_connect(services, e.payload).await,
+                        "$disconnect" => events::ws_disconnect(services, e.payload).await,
+                        _ => events::ws_default(services, e.payload).await,
+                    })
+                },
+            ))
+            .await
+        }
+        Trigger::LogSubscription => {
+            lambda_runtime::run(service_fn(move |e: LambdaEvent<LogsEvent>| async move {
+                events::forward_logs(services, e.payload).await.map(|_| ())
+            }))
+            .await
+        }
+        Trigger::TaskStateChange => {
+            lambda_runtime::run(service_fn(
+                move |e: LambdaEvent<serde_json::Value>| async move {
+                    events::task_state_change(services, e.payload)
+                        .await
+                        .map(|o| format!("{o:?}"))
+                },
+            ))
+            .await
+        }
+        Trigger::Schedule { .. } => {
+            lambda_runtime::run(service_fn(
+                move |_: LambdaEvent<serde_json::Value>| async move {
+                    let now = time::OffsetDateTime::now_utc();
+                    events::sweep(services, now).await.map(|s| format!("{s:?}"))
+                },
+            ))
+            .await
+        }
+        Trigger::Http { .. } => Err(format!("{name} is an HTTP function").into()),
+    }
 }

@@ -4,11 +4,14 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use aws_config::SdkConfig;
+use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use thiserror::Error;
 use trellis_aws::github::GITHUB_API;
+
+use crate::clients::Clients;
 use trellis_aws::{
     ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubApp, GithubAppCredentials,
-    GithubSource, SecretsManagerStore,
+    GithubSource, JobSealer, RunnerHandOff, SecretsManagerStore,
 };
 use trellis_core::job::RunnerJob;
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SystemClock};
@@ -29,17 +32,30 @@ pub enum ConfigError {
 }
 
 /// What a function needs beyond the store: each gets only the clients (and so the IAM
-/// permissions) its route uses.
+/// permissions, see the function table in `manifest`) its route uses.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Needs {
-    /// Starts or stops runner tasks (ECS RunTask/StopTask, iam:PassRole).
-    pub launcher: bool,
+    /// Starts runners: reads the environment's secrets and the GitHub App key, seals jobs
+    /// into the jobs bucket, ECS RunTask and iam:PassRole.
+    pub launch: bool,
+    /// Stops runners (ECS StopTask).
+    pub stop: bool,
     /// Pushes live updates (execute-api:ManageConnections).
     pub notifier: bool,
     /// Verifies GitHub deliveries (the webhook secret).
     pub webhook: bool,
     /// Authenticates API calls (the API token).
     pub token: bool,
+}
+
+impl Needs {
+    pub const NONE: Needs = Needs {
+        launch: false,
+        stop: false,
+        notifier: false,
+        webhook: false,
+        token: false,
+    };
 }
 
 pub struct Services {
@@ -50,6 +66,8 @@ pub struct Services {
     pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
     pub token: Arc<ApiToken>,
+    /// The jobs bucket, for functions that start runners or read their results.
+    pub hand_off: Option<RunnerHandOff>,
 }
 
 /// A function's configuration, from its environment (set by the stack).
@@ -74,6 +92,8 @@ pub struct Settings {
     pub github_app_secret: Option<String>,
     /// `TRELLIS_GITHUB_API` (default `https://api.github.com`; GitHub Enterprise differs).
     pub github_api: Option<String>,
+    /// `TRELLIS_JOBS_BUCKET`: where sealed jobs and runner results travel.
+    pub jobs_bucket: Option<String>,
     /// `TRELLIS_ECS_*`
     pub ecs: Option<EcsConfig>,
     /// Why `ecs` is missing, when it is.
@@ -96,6 +116,7 @@ impl Settings {
             ws_endpoint: var("TRELLIS_WS_ENDPOINT"),
             github_app_secret: var("TRELLIS_GITHUB_APP_SECRET"),
             github_api: var("TRELLIS_GITHUB_API"),
+            jobs_bucket: var("TRELLIS_JOBS_BUCKET"),
             ecs,
             ecs_problem,
         }
@@ -168,11 +189,23 @@ impl Services {
         settings: &Settings,
         needs: Needs,
     ) -> Result<Services, ConfigError> {
+        Services::observed(config, settings, needs, None).await
+    }
+
+    /// As [`Services::from_config`], with `observer` on every AWS client (tests record the
+    /// operations each function calls, to hold them against its IAM policy).
+    pub async fn observed(
+        config: &SdkConfig,
+        settings: &Settings,
+        needs: Needs,
+        observer: Option<SharedInterceptor>,
+    ) -> Result<Services, ConfigError> {
+        let clients = Clients::new(config, observer);
         let store = Arc::new(DynamoStore::new(
-            aws_sdk_dynamodb::Client::new(config),
+            clients.dynamodb(),
             required(&settings.table, "TRELLIS_TABLE")?,
         ));
-        let secrets_client = aws_sdk_secretsmanager::Client::new(config);
+        let secrets_client = clients.secrets_manager();
         let prefix = settings
             .secrets_prefix
             .clone()
@@ -208,48 +241,52 @@ impl Services {
         } else {
             WebhookSecret::unusable()
         };
-        let launcher: Arc<dyn RunnerLauncher> = if needs.launcher {
-            Arc::new(EcsLauncher::new(
-                aws_sdk_ecs::Client::new(config),
-                settings.ecs.clone().ok_or_else(|| {
-                    ConfigError::Runner(
-                        settings
-                            .ecs_problem
-                            .clone()
-                            .unwrap_or_else(|| "not configured".into()),
-                    )
-                })?,
-            ))
-        } else {
-            Arc::new(NoLauncher)
+        // Only functions that start deployments read refs and mint clone tokens.
+        let github = match (&settings.github_app_secret, needs.launch) {
+            (Some(id), true) => github_app(&secrets_client, id, settings).await?,
+            _ => None,
+        };
+        let hand_off = match settings.jobs_bucket.as_deref() {
+            Some(bucket) => Some(RunnerHandOff::new(clients.s3(), bucket)),
+            None if needs.launch => return Err(ConfigError::Missing("TRELLIS_JOBS_BUCKET")),
+            None => None,
+        };
+        let launcher: Arc<dyn RunnerLauncher> = match (needs.launch, needs.stop) {
+            (false, false) => Arc::new(NoLauncher),
+            (launch, _) => {
+                let ecs = if launch {
+                    settings.ecs.clone().ok_or_else(|| {
+                        ConfigError::Runner(
+                            settings
+                                .ecs_problem
+                                .clone()
+                                .unwrap_or_else(|| "not configured".into()),
+                        )
+                    })?
+                } else {
+                    EcsConfig::cluster_only(match &settings.ecs {
+                        Some(ecs) => ecs.cluster.clone(),
+                        None => std::env::var("TRELLIS_ECS_CLUSTER")
+                            .map_err(|_| ConfigError::Missing("TRELLIS_ECS_CLUSTER"))?,
+                    })
+                };
+                let sealer = match (launch, &hand_off) {
+                    (true, Some(hand_off)) => Some(JobSealer {
+                        hand_off: hand_off.clone(),
+                        secrets: secrets.clone(),
+                        github: github.clone(),
+                    }),
+                    _ => None,
+                };
+                Arc::new(EcsLauncher::new(clients.ecs(), ecs, sealer))
+            }
         };
         let notifier: Arc<dyn Notifier> = if needs.notifier {
-            let management = aws_sdk_apigatewaymanagement::Client::from_conf(
-                aws_sdk_apigatewaymanagement::config::Builder::from(config)
-                    .endpoint_url(required(&settings.ws_endpoint, "TRELLIS_WS_ENDPOINT")?)
-                    .build(),
-            );
+            let management =
+                clients.management(required(&settings.ws_endpoint, "TRELLIS_WS_ENDPOINT")?);
             Arc::new(ApiGatewayNotifier::new(management, store.clone()))
         } else {
             Arc::new(NoNotifier)
-        };
-        // Only functions that start deployments read refs (manual deploy of a branch head).
-        let github = match (&settings.github_app_secret, needs.launcher) {
-            (Some(id), true) => {
-                let raw = read_secret(&secrets_client, id).await?;
-                let creds: GithubAppCredentials = serde_json::from_str(&raw).map_err(|_| {
-                    ConfigError::Secret(
-                        id.clone(),
-                        "not a JSON object with appId and privateKey".into(),
-                    )
-                })?;
-                let api = settings.github_api.as_deref().unwrap_or(GITHUB_API);
-                Some(Arc::new(
-                    GithubApp::new(creds.app_id, &creds.private_key, api)
-                        .map_err(|e| ConfigError::Secret(id.clone(), e.to_string()))?,
-                ))
-            }
-            _ => None,
         };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
@@ -272,6 +309,38 @@ impl Services {
             secrets,
             pipeline,
             token,
+            hand_off,
         })
     }
+}
+
+/// Reads the GitHub App's credentials. The stack creates the secret as `{}` for the admin to
+/// fill in: until then there is no app, and reading a ref or cloning a GitHub repository
+/// says so plainly instead of failing every cold start.
+async fn github_app(
+    client: &aws_sdk_secretsmanager::Client,
+    id: &str,
+    settings: &Settings,
+) -> Result<Option<Arc<GithubApp>>, ConfigError> {
+    let raw = read_secret(client, id).await?;
+    let value: serde_json::Value = serde_json::from_str(&raw).map_err(|_| {
+        ConfigError::Secret(
+            id.into(),
+            "not a JSON object with appId and privateKey".into(),
+        )
+    })?;
+    if value.as_object().is_some_and(|o| o.is_empty()) {
+        tracing::warn!(secret = %id, "the GitHub App is not configured yet (the secret is {{}})");
+        return Ok(None);
+    }
+    let creds: GithubAppCredentials = serde_json::from_value(value).map_err(|_| {
+        ConfigError::Secret(
+            id.into(),
+            "not a JSON object with appId and privateKey".into(),
+        )
+    })?;
+    let api = settings.github_api.as_deref().unwrap_or(GITHUB_API);
+    GithubApp::new(creds.app_id, &creds.private_key, api)
+        .map(|app| Some(Arc::new(app)))
+        .map_err(|e| ConfigError::Secret(id.into(), e.to_string()))
 }

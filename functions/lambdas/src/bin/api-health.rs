@@ -1,10 +1,10 @@
-//! `GET /api/health`
-
-use axum::routing::get;
-use trellis_http::routes::meta;
+//! `GET /api/health`: Answers 200: the API is up.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = get(meta::health);
-    trellis_lambdas::serve_route("/api/health", route, false, trellis_lambdas::Needs::NONE).await
+    let route = axum::routing::get(trellis_http::routes::meta::health);
+    trellis_lambdas::serve_http("api-health", route).await
 }

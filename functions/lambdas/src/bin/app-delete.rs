@@ -1,10 +1,10 @@
-//! `DELETE /api/apps/{app}`
-
-use axum::routing::delete;
-use trellis_http::routes::apps;
+//! `DELETE /api/apps/{app}`: Deletes an app and its secrets.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = delete(apps::delete_app);
-    trellis_lambdas::serve_route("/api/apps/{app}", route, true, trellis_lambdas::Needs::READ).await
+    let route = axum::routing::delete(trellis_http::routes::apps::delete_app);
+    trellis_lambdas::serve_http("app-delete", route).await
 }

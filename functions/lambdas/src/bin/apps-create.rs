@@ -1,10 +1,10 @@
-//! `POST /api/apps`
-
-use axum::routing::post;
-use trellis_http::routes::apps;
+//! `POST /api/apps`: Registers an app.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = post(apps::create_app);
-    trellis_lambdas::serve_route("/api/apps", route, true, trellis_lambdas::Needs::READ).await
+    let route = axum::routing::post(trellis_http::routes::apps::create_app);
+    trellis_lambdas::serve_http("apps-create", route).await
 }

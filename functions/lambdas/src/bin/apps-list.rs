@@ -1,10 +1,10 @@
-//! `GET /api/apps`
-
-use axum::routing::get;
-use trellis_http::routes::apps;
+//! `GET /api/apps`: Lists the apps.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = get(apps::list_apps);
-    trellis_lambdas::serve_route("/api/apps", route, true, trellis_lambdas::Needs::READ).await
+    let route = axum::routing::get(trellis_http::routes::apps::list_apps);
+    trellis_lambdas::serve_http("apps-list", route).await
 }

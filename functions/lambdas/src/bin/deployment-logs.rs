@@ -1,16 +1,10 @@
-//! `GET /api/deployments/{id}/logs`
-
-use axum::routing::get;
-use trellis_http::routes::deployments;
+//! `GET /api/deployments/{id}/logs`: A deployment's log lines after a seq.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = get(deployments::logs);
-    trellis_lambdas::serve_route(
-        "/api/deployments/{id}/logs",
-        route,
-        true,
-        trellis_lambdas::Needs::READ,
-    )
-    .await
+    let route = axum::routing::get(trellis_http::routes::deployments::logs);
+    trellis_lambdas::serve_http("deployment-logs", route).await
 }

@@ -1,16 +1,10 @@
-//! `GET /api/apps/{app}/environments/{env}/deployments`
-
-use axum::routing::get;
-use trellis_http::routes::environments;
+//! `GET /api/apps/{app}/environments/{env}/deployments`: An environment's history, newest first.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = get(environments::list_deployments);
-    trellis_lambdas::serve_route(
-        "/api/apps/{app}/environments/{env}/deployments",
-        route,
-        true,
-        trellis_lambdas::Needs::READ,
-    )
-    .await
+    let route = axum::routing::get(trellis_http::routes::environments::list_deployments);
+    trellis_lambdas::serve_http("environment-deployments", route).await
 }

@@ -1,16 +1,10 @@
-//! `GET /api/apps/{app}/environments/{env}`
-
-use axum::routing::get;
-use trellis_http::routes::environments;
+//! `GET /api/apps/{app}/environments/{env}`: One environment.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = get(environments::get_environment);
-    trellis_lambdas::serve_route(
-        "/api/apps/{app}/environments/{env}",
-        route,
-        true,
-        trellis_lambdas::Needs::READ,
-    )
-    .await
+    let route = axum::routing::get(trellis_http::routes::environments::get_environment);
+    trellis_lambdas::serve_http("environment-get", route).await
 }

@@ -1,16 +1,10 @@
-//! `POST /api/apps/{app}/environments/{env}/promote`
-
-use axum::routing::post;
-use trellis_http::routes::environments;
+//! `POST /api/apps/{app}/environments/{env}/promote`: Promotes to the next environment.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = post(environments::promote);
-    trellis_lambdas::serve_route(
-        "/api/apps/{app}/environments/{env}/promote",
-        route,
-        true,
-        trellis_lambdas::Needs::DEPLOY,
-    )
-    .await
+    let route = axum::routing::post(trellis_http::routes::environments::promote);
+    trellis_lambdas::serve_http("environment-promote", route).await
 }

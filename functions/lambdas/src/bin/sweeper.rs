@@ -1,17 +1,9 @@
-//! Scheduled: fails deployments stuck past their timeout, starts queued ones left waiting.
-
-use lambda_runtime::{LambdaEvent, service_fn};
-use trellis_lambdas::{Needs, Services, events};
+//! Every 5 minutes: Every 5 minutes: fails deployments stuck past their timeout, starts waiting ones.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    trellis_lambdas::init_tracing();
-    let services = &Services::load(Needs::EVENTS).await?;
-    lambda_runtime::run(service_fn(
-        move |_: LambdaEvent<serde_json::Value>| async move {
-            let now = time::OffsetDateTime::now_utc();
-            events::sweep(services, now).await.map(|s| format!("{s:?}"))
-        },
-    ))
-    .await
+    trellis_lambdas::serve_event("sweeper").await
 }

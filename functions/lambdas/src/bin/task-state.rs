@@ -1,19 +1,9 @@
-//! EventBridge "ECS Task State Change": a runner that died without reporting fails its
-//! deployment.
-
-use lambda_runtime::{LambdaEvent, service_fn};
-use trellis_lambdas::{Needs, Services, events};
+//! EventBridge `ECS Task State Change`: A runner task stopped: records the deployment's end from its result, starts the next queued one.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    trellis_lambdas::init_tracing();
-    let services = &Services::load(Needs::EVENTS).await?;
-    lambda_runtime::run(service_fn(
-        move |e: LambdaEvent<serde_json::Value>| async move {
-            events::task_state_change(services, e.payload)
-                .await
-                .map(|o| format!("{o:?}"))
-        },
-    ))
-    .await
+    trellis_lambdas::serve_event("task-state").await
 }

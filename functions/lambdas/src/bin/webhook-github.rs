@@ -1,16 +1,10 @@
-//! `POST /api/webhooks/github`: GitHub App push and ping deliveries.
-
-use axum::routing::post;
-use trellis_http::webhook::github_webhook;
+//! `POST /api/webhooks/github`: GitHub deliveries (signature verified); pushes start deployments.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = post(github_webhook);
-    trellis_lambdas::serve_route(
-        "/api/webhooks/github",
-        route,
-        false,
-        trellis_lambdas::Needs::WEBHOOK,
-    )
-    .await
+    let route = axum::routing::post(trellis_http::webhook::github_webhook);
+    trellis_lambdas::serve_http("webhook-github", route).await
 }

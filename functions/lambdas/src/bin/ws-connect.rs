@@ -1,21 +1,9 @@
-//! WebSocket API `$connect`: authenticates (`?token=`) and stores the connection.
-
-use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use lambda_runtime::{LambdaEvent, service_fn};
-use trellis_lambdas::{Needs, Services, events};
+//! WebSocket `$connect`: WebSocket $connect: checks the token, records the connection.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    trellis_lambdas::init_tracing();
-    let services = &Services::load(Needs {
-        token: true,
-        ..Needs::NONE
-    })
-    .await?;
-    lambda_runtime::run(service_fn(
-        move |e: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
-            Ok::<_, trellis_lambdas::Error>(events::ws_connect(services, e.payload).await)
-        },
-    ))
-    .await
+    trellis_lambdas::serve_event("ws-connect").await
 }

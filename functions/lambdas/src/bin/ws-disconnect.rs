@@ -1,17 +1,9 @@
-//! WebSocket API `$disconnect`: forgets the connection and its subscriptions.
-
-use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
-use lambda_runtime::{LambdaEvent, service_fn};
-use trellis_lambdas::{Needs, Services, events};
+//! WebSocket `$disconnect`: WebSocket $disconnect: forgets the connection.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    trellis_lambdas::init_tracing();
-    let services = &Services::load(Needs::NONE).await?;
-    lambda_runtime::run(service_fn(
-        move |e: LambdaEvent<ApiGatewayWebsocketProxyRequest>| async move {
-            Ok::<_, trellis_lambdas::Error>(events::ws_disconnect(services, e.payload).await)
-        },
-    ))
-    .await
+    trellis_lambdas::serve_event("ws-disconnect").await
 }

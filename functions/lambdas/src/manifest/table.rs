@@ -1,0 +1,166 @@
+//! The rows of the function table (see the module's documentation).
+
+use super::AppSecretsAccess::{self, Delete, Write as SecretsWrite};
+use super::TableAccess::{self, Read, Write};
+use super::{Function, Trigger};
+use crate::services::Needs;
+
+const API: Needs = Needs {
+    token: true,
+    ..Needs::NONE
+};
+/// API routes that start runners (and push the status change).
+const START: Needs = Needs {
+    launch: true,
+    notifier: true,
+    token: true,
+    ..Needs::NONE
+};
+const E: &str = "/api/apps/{app}/environments/{env}";
+
+const fn http(method: &'static str, path: &'static str) -> Trigger {
+    Trigger::Http {
+        method,
+        path,
+        authenticated: true,
+    }
+}
+
+const fn public(method: &'static str, path: &'static str) -> Trigger {
+    Trigger::Http {
+        method,
+        path,
+        authenticated: false,
+    }
+}
+
+const fn route(
+    name: &'static str,
+    summary: &'static str,
+    trigger: Trigger,
+    handler: &'static str,
+    table: TableAccess,
+    needs: Needs,
+) -> Function {
+    Function {
+        name,
+        summary,
+        trigger,
+        handler: Some(handler),
+        table,
+        app_secrets: AppSecretsAccess::None,
+        runner_results: false,
+        needs,
+        memory_mb: 256,
+        timeout_seconds: 10,
+    }
+}
+
+const fn event(
+    name: &'static str,
+    summary: &'static str,
+    trigger: Trigger,
+    needs: Needs,
+    timeout_seconds: u32,
+) -> Function {
+    Function {
+        name,
+        summary,
+        trigger,
+        handler: None,
+        table: Write,
+        app_secrets: AppSecretsAccess::None,
+        runner_results: false,
+        needs,
+        memory_mb: 256,
+        timeout_seconds,
+    }
+}
+
+const fn with_secrets(mut f: Function, access: AppSecretsAccess) -> Function {
+    f.app_secrets = access;
+    f
+}
+
+const fn slower(mut f: Function, timeout_seconds: u32) -> Function {
+    f.timeout_seconds = timeout_seconds;
+    f
+}
+
+const fn reading_results(mut f: Function) -> Function {
+    f.runner_results = true;
+    f
+}
+
+const NO_TABLE: TableAccess = TableAccess::None;
+
+#[rustfmt::skip]
+pub static FUNCTIONS: &[Function] = &[
+    route("api-health", "Answers 200: the API is up.", public("GET", "/api/health"),
+        "trellis_http::routes::meta::health", NO_TABLE, Needs::NONE),
+    route("api-openapi", "Serves the OpenAPI document.", public("GET", "/api/openapi.json"),
+        "trellis_http::routes::meta::openapi", NO_TABLE, Needs::NONE),
+    route("apps-list", "Lists the apps.", http("GET", "/api/apps"),
+        "trellis_http::routes::apps::list_apps", Read, API),
+    route("apps-create", "Registers an app.", http("POST", "/api/apps"),
+        "trellis_http::routes::apps::create_app", Write, API),
+    route("app-get", "One app with its environments.", http("GET", "/api/apps/{app}"),
+        "trellis_http::routes::apps::get_app", Read, API),
+    route("app-update", "Changes an app's settings.", http("PATCH", "/api/apps/{app}"),
+        "trellis_http::routes::apps::update_app", Write, API),
+    with_secrets(
+        route("app-delete", "Deletes an app and its secrets.", http("DELETE", "/api/apps/{app}"),
+            "trellis_http::routes::apps::delete_app", Write, API),
+        Delete,
+    ),
+    route("environment-get", "One environment.", http("GET", E),
+        "trellis_http::routes::environments::get_environment", Read, API),
+    with_secrets(
+        route("environment-update",
+            "Changes an environment's settings, variables and secrets.", http("PATCH", E),
+            "trellis_http::routes::environments::update_environment", Write, API),
+        SecretsWrite,
+    ),
+    route("environment-deployments", "An environment's history, newest first.",
+        http("GET", "/api/apps/{app}/environments/{env}/deployments"),
+        "trellis_http::routes::environments::list_deployments", Read, API),
+    slower(route("environment-deploy", "Deploys a ref (the branch head by default).",
+        http("POST", "/api/apps/{app}/environments/{env}/deploy"),
+        "trellis_http::routes::environments::deploy", Write, START), 15),
+    slower(route("environment-promote", "Promotes to the next environment.",
+        http("POST", "/api/apps/{app}/environments/{env}/promote"),
+        "trellis_http::routes::environments::promote", Write, START), 15),
+    slower(route("environment-rollback", "Rolls back to an earlier deployment.",
+        http("POST", "/api/apps/{app}/environments/{env}/rollback"),
+        "trellis_http::routes::environments::rollback", Write, START), 15),
+    slower(route("environment-teardown", "Removes an environment's deployment.",
+        http("POST", "/api/apps/{app}/environments/{env}/teardown"),
+        "trellis_http::routes::environments::teardown", Write, START), 15),
+    route("deployment-get", "One deployment.", http("GET", "/api/deployments/{id}"),
+        "trellis_http::routes::deployments::get_deployment", Read, API),
+    route("deployment-cancel", "Cancels a queued or running deployment.",
+        http("POST", "/api/deployments/{id}/cancel"),
+        "trellis_http::routes::deployments::cancel", Write,
+        Needs { stop: true, notifier: true, token: true, ..Needs::NONE }),
+    route("deployment-logs", "A deployment's log lines after a seq.",
+        http("GET", "/api/deployments/{id}/logs"),
+        "trellis_http::routes::deployments::logs", Read, API),
+    slower(route("webhook-github", "GitHub deliveries (signature verified); pushes start deployments.",
+        public("POST", "/api/webhooks/github"), "trellis_http::webhook::github_webhook", Write,
+        Needs { launch: true, notifier: true, webhook: true, ..Needs::NONE }), 15),
+    event("ws-connect", "WebSocket $connect: checks the token, records the connection.",
+        Trigger::WebSocket { route: "$connect" }, API, 10),
+    event("ws-disconnect", "WebSocket $disconnect: forgets the connection.",
+        Trigger::WebSocket { route: "$disconnect" }, Needs::NONE, 10),
+    event("ws-default", "WebSocket messages: subscribe to a deployment or an app.",
+        Trigger::WebSocket { route: "$default" }, Needs::NONE, 10),
+    event("log-forwarder", "Runner log lines: stored by seq and pushed to subscribers.",
+        Trigger::LogSubscription, Needs { notifier: true, ..Needs::NONE }, 60),
+    reading_results(event("task-state",
+        "A runner task stopped: records the deployment's end from its result, starts the next queued one.",
+        Trigger::TaskStateChange, Needs { launch: true, notifier: true, ..Needs::NONE }, 30)),
+    event("sweeper",
+        "Every 5 minutes: fails deployments stuck past their timeout, starts waiting ones.",
+        Trigger::Schedule { rate_minutes: 5 },
+        Needs { launch: true, stop: true, notifier: true, ..Needs::NONE }, 60),
+];
