@@ -55,9 +55,9 @@ pub fn result_key(deployment: &str) -> String {
     format!("results/{deployment}.json")
 }
 
-fn reason<E: std::error::Error + 'static>(e: &aws_sdk_s3::error::SdkError<E>) -> String
+fn reason<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
 where
-    E: aws_sdk_s3::error::ProvideErrorMetadata,
+    E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
 {
     match e.as_service_error() {
         Some(s) => s.code().unwrap_or("service error").to_string(),

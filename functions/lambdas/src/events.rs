@@ -189,7 +189,12 @@ pub async fn task_state_change(
     }
     let found = match d.deployment_id() {
         Some(id) => services.store.get_deployment(id).await?,
-        None => services.store.find_deployment_by_runner(&d.task_arn).await?,
+        None => {
+            services
+                .store
+                .find_deployment_by_runner(&d.task_arn)
+                .await?
+        }
     };
     let Some(deployment) = found else {
         return Ok(TaskStateOutcome::Ignored(

@@ -45,8 +45,16 @@ async fn settings() -> Settings {
             .await
             .unwrap();
     }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = testing::unique("jobs");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
     Settings {
         table: Some(table),
+        jobs_bucket: Some(bucket),
         secrets_prefix: Some(prefix.clone()),
         api_token_secret: Some(format!("{prefix}/api-token")),
         api_token_sha256: None,
@@ -62,9 +70,17 @@ async fn settings() -> Settings {
             subnets: vec!["subnet-1".into()],
             security_groups: vec![],
             assign_public_ip: false,
+            deploy_role_arn_prefix: None,
         }),
         ecs_problem: None,
     }
+}
+
+/// What the function table gives function `name`.
+fn needs(name: &str) -> Needs {
+    trellis_lambdas::manifest::find(name)
+        .expect("a function in the table")
+        .needs
 }
 
 async fn services(settings: &Settings, needs: Needs) -> Services {
@@ -120,7 +136,7 @@ async fn http_routes_answer_recorded_api_gateway_events() {
     assert_eq!(status, 200);
     assert_eq!(body["status"], "ok");
 
-    let read = services(&settings, Needs::READ).await;
+    let read = services(&settings, needs("apps-list")).await;
     let list =
         || trellis_http::single_route(read.state.clone(), "/api/apps", get(apps::list_apps), true);
     let (status, body) = invoke(list(), http_event("GET", "/api/apps", None, false)).await;
@@ -175,7 +191,7 @@ async fn http_routes_answer_recorded_api_gateway_events() {
 #[tokio::test]
 async fn the_webhook_function_queues_a_deployment_per_signed_push() {
     let settings = settings().await;
-    let read = services(&settings, Needs::READ).await;
+    let read = services(&settings, needs("apps-list")).await;
     read.pipeline
         .create_app(trellis_core::requests::NewApp {
             name: "hello".into(),
@@ -196,7 +212,7 @@ async fn the_webhook_function_queues_a_deployment_per_signed_push() {
         .await
         .unwrap();
     // A launcher that cannot reach ECS fails the deployment; the webhook still answers 202.
-    let hook = services(&settings, Needs::WEBHOOK).await;
+    let hook = services(&settings, needs("webhook-github")).await;
     let body = std::fs::read(
         PathBuf::from(env!("CARGO_MANIFEST_DIR"))
             .join("../../../shared/fixtures/github/push-new-branch.json"),
@@ -355,7 +371,7 @@ async fn websocket_functions_authenticate_subscribe_and_forget() {
 #[tokio::test]
 async fn a_stopped_runner_task_fails_its_running_deployment() {
     let settings = settings().await;
-    let s = services(&settings, Needs::EVENTS).await;
+    let s = services(&settings, needs("task-state")).await;
     let stopped = fixture("aws/ecs-task-state-change-stopped.json");
     let task_arn = stopped["detail"]["taskArn"].as_str().unwrap().to_string();
     let env = trellis_core::conformance::environment("shop", "dev", 0);
@@ -417,7 +433,7 @@ async fn a_stopped_runner_task_fails_its_running_deployment() {
 #[tokio::test]
 async fn the_sweeper_fails_deployments_stuck_past_their_timeout() {
     let settings = settings().await;
-    let s = services(&settings, Needs::EVENTS).await;
+    let s = services(&settings, needs("sweeper")).await;
     let now = time::OffsetDateTime::now_utc();
     let mut stuck =
         trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Running);
@@ -467,10 +483,14 @@ async fn a_function_missing_its_configuration_names_what_is_missing() {
     let mut settings = self::settings().await;
     settings.ecs = None;
     settings.ecs_problem = Some("TRELLIS_ECS_CLUSTER is not set".into());
-    let err = Services::from_config(&testing::sdk_config().await, &settings, Needs::DEPLOY)
-        .await
-        .err()
-        .expect("refused");
+    let err = Services::from_config(
+        &testing::sdk_config().await,
+        &settings,
+        needs("environment-deploy"),
+    )
+    .await
+    .err()
+    .expect("refused");
     assert!(err.to_string().contains("TRELLIS_ECS_CLUSTER"), "{err}");
 }
 
@@ -480,7 +500,7 @@ async fn a_function_given_the_token_digest_reads_no_secret() {
     let mut settings = settings().await;
     settings.api_token_secret = Some("no-such-secret".into());
     settings.api_token_sha256 = Some(hex::encode(sha2::Sha256::digest(TOKEN.as_bytes())));
-    let read = services(&settings, Needs::READ).await;
+    let read = services(&settings, needs("apps-list")).await;
     let list =
         || trellis_http::single_route(read.state.clone(), "/api/apps", get(apps::list_apps), true);
     let (status, _) = invoke(list(), http_event("GET", "/api/apps", None, true)).await;
@@ -491,7 +511,7 @@ async fn a_function_given_the_token_digest_reads_no_secret() {
     let (status, _) = invoke(list(), wrong.to_string()).await;
     assert_eq!(status, 401);
     settings.api_token_sha256 = Some("short".into());
-    let err = Services::from_config(&testing::sdk_config().await, &settings, Needs::READ)
+    let err = Services::from_config(&testing::sdk_config().await, &settings, needs("apps-list"))
         .await
         .err()
         .expect("refused");
@@ -499,4 +519,69 @@ async fn a_function_given_the_token_digest_reads_no_secret() {
         err.to_string().contains("TRELLIS_API_TOKEN_SHA256"),
         "{err}"
     );
+}
+
+#[tokio::test]
+async fn a_stopped_runner_task_ends_its_deployment_with_the_result_it_handed_back() {
+    let settings = settings().await;
+    let s = services(&settings, needs("task-state")).await;
+    let hand_off = s.hand_off.clone().expect("task-state reads results");
+    let mut env = trellis_core::conformance::environment("shop", "dev", 0);
+    // No runner recorded: the deployment is found by the id in the task's overrides.
+    let running =
+        trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Running);
+    env.running_deployment = Some(running.id.clone());
+    s.store
+        .commit(vec![
+            Write::PutApp(trellis_core::conformance::app("shop"), Expect::Absent),
+            Write::PutEnvironment(env, Expect::Absent),
+            Write::PutDeployment(running.clone(), Expect::Absent),
+        ])
+        .await
+        .unwrap();
+    // What the runner does at its end: PUT its result through the job's result link.
+    let job = trellis_core::job::RunnerJob::for_deployment(
+        &running,
+        &trellis_core::model::Repository::Local { path: "/x".into() },
+    );
+    hand_off
+        .seal(job.clone(), std::time::Duration::from_secs(600))
+        .await
+        .unwrap();
+    let config = testing::sdk_config().await;
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = settings.jobs_bucket.clone().unwrap();
+    s3.put_object()
+        .bucket(&bucket)
+        .key(format!("results/{}.json", running.id))
+        .body(
+            json!({"succeeded": true, "error": null, "outputs": {"url": "https://dev.example"}})
+                .to_string()
+                .into_bytes()
+                .into(),
+        )
+        .send()
+        .await
+        .unwrap();
+
+    let mut stopped = fixture("aws/ecs-task-state-change-stopped.json");
+    stopped["detail"]["overrides"]["containerOverrides"][0]["environment"] =
+        json!([{"name": "TRELLIS_DEPLOYMENT_ID", "value": running.id}]);
+    stopped["detail"]["containers"][0]["exitCode"] = json!(0);
+    let outcome = events::task_state_change(&s, stopped).await.unwrap();
+    assert_eq!(
+        outcome,
+        TaskStateOutcome::Succeeded {
+            deployment: running.id.clone()
+        }
+    );
+    let ended = s.store.get_deployment(&running.id).await.unwrap().unwrap();
+    assert_eq!(ended.status, DeploymentStatus::Succeeded);
+    assert_eq!(ended.outputs["url"], "https://dev.example");
+    let left = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
+    assert_eq!(left.key_count(), Some(0), "job and result are discarded");
 }
