@@ -3,6 +3,10 @@
 
 use std::path::PathBuf;
 
+mod common;
+
+use common::*;
+
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::encodings::Body;
 use axum::routing::{get, post};
@@ -15,117 +19,6 @@ use trellis_core::ports::{DeploymentStore, Expect, Write};
 use trellis_http::routes::{apps, meta};
 use trellis_lambdas::events::{self, TaskStateOutcome};
 use trellis_lambdas::{Needs, Services, Settings};
-
-const TOKEN: &str = "lambda-test-token";
-const WEBHOOK_SECRET: &str = "lambda-webhook-secret";
-
-fn fixture(path: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
-        .join(path);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
-}
-
-/// A fresh table and secrets on moto, and the settings a function would get from the stack.
-async fn settings() -> Settings {
-    let config = testing::sdk_config().await;
-    let table = testing::unique("trellis-lambda");
-    DynamoStore::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
-        .await
-        .unwrap();
-    let secrets = aws_sdk_secretsmanager::Client::new(&config);
-    let prefix = testing::unique("trellis");
-    for (name, value) in [("api-token", TOKEN), ("webhook", WEBHOOK_SECRET)] {
-        secrets
-            .create_secret()
-            .name(format!("{prefix}/{name}"))
-            .secret_string(value)
-            .send()
-            .await
-            .unwrap();
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = testing::unique("jobs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
-    Settings {
-        table: Some(table),
-        jobs_bucket: Some(bucket),
-        secrets_prefix: Some(prefix.clone()),
-        api_token_secret: Some(format!("{prefix}/api-token")),
-        api_token_sha256: None,
-        webhook_secret_id: Some(format!("{prefix}/webhook")),
-        // Nobody subscribes in these tests: nothing is posted here.
-        ws_endpoint: Some("http://127.0.0.1:9".into()),
-        github_app_secret: None,
-        github_api: None,
-        ecs: Some(EcsConfig {
-            cluster: "trellis".into(),
-            task_definition: "trellis-runner".into(),
-            container_name: "runner".into(),
-            subnets: vec!["subnet-1".into()],
-            security_groups: vec![],
-            assign_public_ip: false,
-            deploy_role_arn_prefix: None,
-        }),
-        ecs_problem: None,
-    }
-}
-
-/// What the function table gives function `name`.
-fn needs(name: &str) -> Needs {
-    trellis_lambdas::manifest::find(name)
-        .expect("a function in the table")
-        .needs
-}
-
-async fn services(settings: &Settings, needs: Needs) -> Services {
-    Services::from_config(&testing::sdk_config().await, settings, needs)
-        .await
-        .expect("services compose")
-}
-
-/// The recorded HTTP API v2 event, aimed at another route.
-fn http_event(method: &str, path: &str, body: Option<&str>, auth: bool) -> String {
-    let mut e = fixture(if body.is_some() {
-        "aws/apigw-v2-http-post.json"
-    } else {
-        "aws/apigw-v2-http-get.json"
-    });
-    e["rawPath"] = json!(path);
-    e["rawQueryString"] = json!("");
-    e["routeKey"] = json!("$default");
-    e["requestContext"]["http"]["method"] = json!(method);
-    e["requestContext"]["http"]["path"] = json!(path);
-    e["headers"]["content-type"] = json!("application/json");
-    if auth {
-        e["headers"]["authorization"] = json!(format!("Bearer {TOKEN}"));
-    } else if let Some(h) = e["headers"].as_object_mut() {
-        h.remove("authorization");
-    }
-    if let Some(b) = body {
-        e["body"] = json!(b);
-        e["isBase64Encoded"] = json!(false);
-    }
-    e.to_string()
-}
-
-async fn invoke(router: axum::Router, event: String) -> (u16, Value) {
-    let request = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
-    let response = router.oneshot(request).await.unwrap();
-    let status = response.status().as_u16();
-    let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
-        .await
-        .unwrap();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
-}
 
 #[tokio::test]
 async fn http_routes_answer_recorded_api_gateway_events() {
@@ -247,17 +140,6 @@ async fn the_webhook_function_queues_a_deployment_per_signed_push() {
     event["headers"]["x-hub-signature-256"] = json!("sha256=00");
     let (status, _) = invoke(router(), event.to_string()).await;
     assert_eq!(status, 401);
-}
-
-fn ws_event(
-    fixture_path: &str,
-    connection: &str,
-    edit: impl FnOnce(&mut Value),
-) -> ApiGatewayWebsocketProxyRequest {
-    let mut e = fixture(fixture_path);
-    e["requestContext"]["connectionId"] = json!(connection);
-    edit(&mut e);
-    serde_json::from_value(e).expect("a WebSocket event")
 }
 
 fn text(r: &ApiGatewayProxyResponse) -> String {

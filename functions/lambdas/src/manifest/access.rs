@@ -16,9 +16,8 @@ pub struct Permission {
 
 const TABLE_READ: &[&str] = &["dynamodb:GetItem", "dynamodb:Query"];
 /// `TransactWriteItems` is no IAM action of its own: DynamoDB authorizes each write it carries
-/// by that write's action.
+/// by that write's action (the store's transactions put, update and delete; none only checks).
 const TABLE_WRITE: &[&str] = &[
-    "dynamodb:ConditionCheckItem",
     "dynamodb:DeleteItem",
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
@@ -68,6 +67,7 @@ impl Function {
                 grant("table", TABLE_READ);
                 grant("table", TABLE_WRITE);
             }
+            TableAccess::Items(actions) => grant("table", actions),
         }
         match self.app_secrets {
             AppSecretsAccess::None => {}

@@ -39,6 +39,8 @@ pub enum TableAccess {
     None,
     Read,
     Write,
+    /// Exactly these item actions (the WebSocket functions touch only connection items).
+    Items(&'static [&'static str]),
 }
 
 /// What a function does with the per-app secrets beyond starting runners (which read them).

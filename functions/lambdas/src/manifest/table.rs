@@ -77,6 +77,11 @@ const fn event(
     }
 }
 
+const fn items(mut f: Function, actions: &'static [&'static str]) -> Function {
+    f.table = TableAccess::Items(actions);
+    f
+}
+
 const fn with_secrets(mut f: Function, access: AppSecretsAccess) -> Function {
     f.app_secrets = access;
     f
@@ -148,12 +153,15 @@ pub static FUNCTIONS: &[Function] = &[
     slower(route("webhook-github", "GitHub deliveries (signature verified); pushes start deployments.",
         public("POST", "/api/webhooks/github"), "trellis_http::webhook::github_webhook", Write,
         Needs { launch: true, notifier: true, webhook: true, ..Needs::NONE }), 15),
-    event("ws-connect", "WebSocket $connect: checks the token, records the connection.",
+    items(event("ws-connect", "WebSocket $connect: checks the token, records the connection.",
         Trigger::WebSocket { route: "$connect" }, API, 10),
-    event("ws-disconnect", "WebSocket $disconnect: forgets the connection.",
+        &["dynamodb:PutItem"]),
+    items(event("ws-disconnect", "WebSocket $disconnect: forgets the connection.",
         Trigger::WebSocket { route: "$disconnect" }, Needs::NONE, 10),
-    event("ws-default", "WebSocket messages: subscribe to a deployment or an app.",
+        &["dynamodb:DeleteItem", "dynamodb:GetItem"]),
+    items(event("ws-default", "WebSocket messages: subscribe to a deployment or an app.",
         Trigger::WebSocket { route: "$default" }, Needs::NONE, 10),
+        &["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]),
     event("log-forwarder", "Runner log lines: stored by seq and pushed to subscribers.",
         Trigger::LogSubscription, Needs { notifier: true, ..Needs::NONE }, 60),
     reading_results(event("task-state",

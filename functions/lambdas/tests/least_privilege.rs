@@ -1,0 +1,399 @@
+//! Least privilege, proven: every function of the table runs its real handler against moto
+//! through a pipeline's life (create, configure, push, log, finish, promote, cancel, roll
+//! back, sweep, tear down, delete) with an interceptor on each of its AWS clients, and every
+//! (resource, action) it called must be one the function table — and so its IAM role — grants.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use axum::routing::MethodRouter;
+use common::recorder::{Recorder, Resources};
+use common::*;
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use trellis_aws::testing;
+use trellis_core::ports::DeploymentStore;
+use trellis_http::AppState;
+use trellis_lambdas::events;
+use trellis_lambdas::manifest::{FUNCTIONS, Trigger};
+use trellis_lambdas::{Services, Settings};
+
+struct World {
+    settings: Settings,
+    functions: BTreeMap<&'static str, (Services, Recorder)>,
+    s3: aws_sdk_s3::Client,
+}
+
+impl World {
+    fn services(&self, name: &str) -> &Services {
+        &self.functions[name].0
+    }
+
+    /// Calls HTTP function `name` as API Gateway would.
+    async fn http(&self, name: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        let f = trellis_lambdas::manifest::find(name).unwrap();
+        let Trigger::Http {
+            method,
+            path: route,
+            authenticated,
+        } = f.trigger
+        else {
+            panic!("{name} is not HTTP")
+        };
+        let handler: MethodRouter<AppState> = route_of(name);
+        let router = trellis_http::single_route(
+            self.services(name).state.clone(),
+            route,
+            handler,
+            authenticated,
+        );
+        let body = body.map(|b| b.to_string());
+        invoke(router, http_event(method, path, body.as_deref(), true)).await
+    }
+
+    async fn push(&self, sha: &str, delivery: &str) -> (u16, Value) {
+        let mut payload = fixture("github/push-new-branch.json");
+        payload["after"] = json!(sha);
+        payload["head_commit"]["id"] = json!(sha);
+        let body = payload.to_string();
+        let mut mac = Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
+        mac.update(body.as_bytes());
+        let mut event: Value = serde_json::from_str(&http_event(
+            "POST",
+            "/api/webhooks/github",
+            Some(&body),
+            false,
+        ))
+        .unwrap();
+        event["headers"]["x-github-event"] = json!("push");
+        event["headers"]["x-github-delivery"] = json!(delivery);
+        event["headers"]["x-hub-signature-256"] = json!(format!(
+            "sha256={}",
+            hex::encode(mac.finalize().into_bytes())
+        ));
+        let router = trellis_http::single_route(
+            self.services("webhook-github").state.clone(),
+            "/api/webhooks/github",
+            route_of("webhook-github"),
+            false,
+        );
+        invoke(router, event.to_string()).await
+    }
+
+    /// The runner's end: its result in the bucket, then the task's STOPPED event.
+    async fn runner_ends(&self, deployment: &str, succeeded: bool) {
+        let result =
+            json!({"succeeded": succeeded, "error": null, "outputs": {"url": "https://x"}});
+        self.s3
+            .put_object()
+            .bucket(self.settings.jobs_bucket.as_deref().unwrap())
+            .key(format!("results/{deployment}.json"))
+            .body(result.to_string().into_bytes().into())
+            .send()
+            .await
+            .unwrap();
+        let mut stopped = fixture("aws/ecs-task-state-change-stopped.json");
+        stopped["detail"]["overrides"]["containerOverrides"][0]["environment"] =
+            json!([{"name": "TRELLIS_DEPLOYMENT_ID", "value": deployment}]);
+        stopped["detail"]["containers"][0]["exitCode"] = json!(if succeeded { 0 } else { 1 });
+        events::task_state_change(self.services("task-state"), stopped)
+            .await
+            .unwrap();
+    }
+}
+
+/// Each HTTP function's handler, as its generated main mounts it.
+fn route_of(name: &str) -> MethodRouter<AppState> {
+    use axum::routing::{delete, get, patch, post};
+    use trellis_http::routes::{apps, deployments, environments, meta};
+    match name {
+        "api-health" => get(meta::health),
+        "api-openapi" => get(meta::openapi),
+        "apps-list" => get(apps::list_apps),
+        "apps-create" => post(apps::create_app),
+        "app-get" => get(apps::get_app),
+        "app-update" => patch(apps::update_app),
+        "app-delete" => delete(apps::delete_app),
+        "environment-get" => get(environments::get_environment),
+        "environment-update" => patch(environments::update_environment),
+        "environment-deployments" => get(environments::list_deployments),
+        "environment-deploy" => post(environments::deploy),
+        "environment-promote" => post(environments::promote),
+        "environment-rollback" => post(environments::rollback),
+        "environment-teardown" => post(environments::teardown),
+        "deployment-get" => get(deployments::get_deployment),
+        "deployment-cancel" => post(deployments::cancel),
+        "deployment-logs" => get(deployments::logs),
+        "webhook-github" => post(trellis_http::webhook::github_webhook),
+        other => panic!("{other} has no route in this test"),
+    }
+}
+
+/// A runner cluster and task definition on moto, so launches really run tasks.
+async fn runner_on_moto(settings: &mut Settings) {
+    use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
+    let config = testing::sdk_config().await;
+    let ecs = aws_sdk_ecs::Client::new(&config);
+    let cluster = testing::unique("runners");
+    ecs.create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .unwrap();
+    let family = testing::unique("runner");
+    ecs.register_task_definition()
+        .family(&family)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("1024")
+        .memory("2048")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("runner")
+                .image("trellis/build-runner")
+                .memory(2048)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (subnets, groups) = testing::default_network().await;
+    let ecs_config = settings.ecs.as_mut().unwrap();
+    ecs_config.cluster = cluster;
+    ecs_config.task_definition = family;
+    ecs_config.subnets = subnets[..1].to_vec();
+    ecs_config.security_groups = groups[..1].to_vec();
+}
+
+async fn world() -> World {
+    let mut settings = settings().await;
+    runner_on_moto(&mut settings).await;
+    let config = testing::sdk_config().await;
+    // The GitHub App secret as the stack creates it: `{}` until the admin fills it in.
+    let github = format!("{}/github-app", settings.secrets_prefix.as_deref().unwrap());
+    aws_sdk_secretsmanager::Client::new(&config)
+        .create_secret()
+        .name(&github)
+        .secret_string("{}")
+        .send()
+        .await
+        .unwrap();
+    settings.github_app_secret = Some(github.clone());
+    let resources = Resources {
+        api_token_secret: settings.api_token_secret.clone().unwrap(),
+        webhook_secret: settings.webhook_secret_id.clone().unwrap(),
+        github_app_secret: github,
+        // Per-app secrets live under the prefix; the fixed secrets above are told apart first.
+        secrets_prefix: settings.secrets_prefix.clone().unwrap(),
+    };
+    let mut functions = BTreeMap::new();
+    for f in FUNCTIONS {
+        let recorder = Recorder::new(resources.clone());
+        let services = Services::observed(&config, &settings, f.needs, Some(recorder.shared()))
+            .await
+            .unwrap_or_else(|e| panic!("{} composes: {e}", f.name));
+        functions.insert(f.name, (services, recorder));
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    );
+    World {
+        settings,
+        functions,
+        s3,
+    }
+}
+
+async fn running_deployment(w: &World, env: &str) -> String {
+    let e = w
+        .services("environment-get")
+        .store
+        .get_environment("shop", env)
+        .await
+        .unwrap()
+        .unwrap();
+    e.running_deployment
+        .clone()
+        .unwrap_or_else(|| panic!("{env} has a running deployment: {e:?}"))
+}
+
+#[tokio::test]
+async fn every_function_calls_only_what_its_role_grants() {
+    let w = world().await;
+    let first = "6113728f27ae82c7b1a177c8d03f9e96e0adf246";
+    let second = "1d5b0c1a3f5e6f7a8b9c0d1e2f3a4b5c6d7e8f90";
+
+    assert_eq!(w.http("api-health", "/api/health", None).await.0, 200);
+    assert_eq!(
+        w.http("api-openapi", "/api/openapi.json", None).await.0,
+        200
+    );
+    let app = json!({"name": "shop", "repository": {"provider": "github",
+        "fullName": "Codertocat/Hello-World", "installationId": 1}});
+    assert_eq!(w.http("apps-create", "/api/apps", Some(app)).await.0, 201);
+    assert_eq!(w.http("apps-list", "/api/apps", None).await.0, 200);
+    assert_eq!(w.http("app-get", "/api/apps/shop", None).await.0, 200);
+    let (status, body) = w
+        .http(
+            "app-update",
+            "/api/apps/shop",
+            Some(json!({"settings": {"timeoutMinutes": 30}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let dev = "/api/apps/shop/environments/development";
+    let patch = json!({"branch": "master", "variables": {"STAGE_NAME": "dev"},
+        "secrets": {"API_KEY": "do-not-leak-this"}});
+    let (status, body) = w.http("environment-update", dev, Some(patch)).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(w.http("environment-get", dev, None).await.0, 200);
+
+    // A dashboard listens: status pushes reach the management API.
+    let ws = w.services("ws-connect");
+    let connect = events::ws_connect(
+        ws,
+        ws_event("aws/apigw-websocket-connect.json", "c-1", |e| {
+            e["queryStringParameters"] = json!({"token": TOKEN});
+        }),
+    )
+    .await;
+    assert_eq!(connect.status_code, 200);
+    events::ws_default(
+        w.services("ws-default"),
+        ws_event("aws/apigw-websocket-message.json", "c-1", |e| {
+            e["body"] = json!(r#"{"action":"subscribe","app":"shop"}"#);
+        }),
+    )
+    .await;
+
+    // Push → a runner task; its log; its end.
+    let (status, body) = w.push(first, "d-1").await;
+    assert_eq!(status, 202, "{body}");
+    let d1 = running_deployment(&w, "development").await;
+    assert_eq!(
+        w.http("deployment-get", &format!("/api/deployments/{d1}"), None)
+            .await
+            .0,
+        200
+    );
+    let logs: aws_lambda_events::cloudwatch_logs::LogsEvent =
+        serde_json::from_slice(&trellis_http::forwarder::subscription_payload(
+            "/trellis/runner",
+            &format!("runner/runner/{d1}"),
+            &[(1, "==> install".into()), (2, "done".into())],
+            1,
+        ))
+        .unwrap();
+    events::forward_logs(w.services("log-forwarder"), logs)
+        .await
+        .unwrap();
+    let (status, body) = w
+        .http(
+            "deployment-logs",
+            &format!("/api/deployments/{d1}/logs"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    w.runner_ends(&d1, true).await;
+
+    // Promote, then cancel the promotion's runner.
+    let (status, body) = w
+        .http("environment-promote", &format!("{dev}/promote"), None)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    let d2 = running_deployment(&w, "staging").await;
+    let (status, body) = w
+        .http(
+            "deployment-cancel",
+            &format!("/api/deployments/{d2}/cancel"),
+            None,
+        )
+        .await;
+    assert!(status < 300, "{body}");
+    w.runner_ends(&d2, false).await;
+
+    // A second commit, then roll back to the first.
+    let (status, body) = w.push(second, "d-2").await;
+    assert_eq!(status, 202, "{body}");
+    let d3 = running_deployment(&w, "development").await;
+    w.runner_ends(&d3, true).await;
+    let (status, body) = w
+        .http(
+            "environment-rollback",
+            &format!("{dev}/rollback"),
+            Some(json!({"deploymentId": d1})),
+        )
+        .await;
+    assert_eq!(status, 202, "{body}");
+    // A manual deploy queues behind it (or is refused: it cannot resolve refs without the
+    // GitHub App); either way, what it called is checked.
+    w.http(
+        "environment-deploy",
+        &format!("{dev}/deploy"),
+        Some(json!({"ref": second})),
+    )
+    .await;
+    let (status, body) = w
+        .http("environment-teardown", &format!("{dev}/teardown"), None)
+        .await;
+    assert_eq!(status, 202, "{body}");
+    assert_eq!(
+        w.http(
+            "environment-deployments",
+            &format!("{dev}/deployments"),
+            None
+        )
+        .await
+        .0,
+        200
+    );
+    // Hours later, the rollback's runner never reported: the sweeper ends it and starts the
+    // waiting teardown.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::hours(3);
+    events::sweep(w.services("sweeper"), later).await.unwrap();
+    let teardown = running_deployment(&w, "development").await;
+    w.runner_ends(&teardown, true).await;
+
+    events::ws_disconnect(
+        w.services("ws-disconnect"),
+        ws_event("aws/apigw-websocket-disconnect.json", "c-1", |_| {}),
+    )
+    .await;
+    let (status, body) = w.http("app-delete", "/api/apps/shop", None).await;
+    assert!(status < 300, "{body}");
+
+    let mut problems = Vec::new();
+    for f in FUNCTIONS {
+        let granted: BTreeSet<(String, String)> = f
+            .permissions()
+            .into_iter()
+            .flat_map(|p| {
+                p.actions
+                    .into_iter()
+                    .map(move |a| (p.resource.to_string(), a.to_string()))
+            })
+            .collect();
+        let called = w.functions[f.name].1.calls();
+        for call in called.difference(&granted) {
+            problems.push(format!(
+                "{} calls {} on {} but is not granted it",
+                f.name, call.1, call.0
+            ));
+        }
+        if called.is_empty() && !granted.is_empty() {
+            problems.push(format!("{} was not exercised: it called nothing", f.name));
+        }
+        let unused: Vec<_> = granted.difference(&called).collect();
+        println!(
+            "{:<24} called {:>2}, granted {:>2}, not called here: {unused:?}",
+            f.name,
+            called.len(),
+            granted.len()
+        );
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
