@@ -7,18 +7,17 @@ mod common;
 
 use common::*;
 
-use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
+use aws_lambda_events::apigw::ApiGatewayProxyResponse;
 use aws_lambda_events::encodings::Body;
 use axum::routing::{get, post};
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
-use tower::ServiceExt;
-use trellis_aws::{DynamoStore, EcsConfig, testing};
+use trellis_aws::testing;
 use trellis_core::model::{DeploymentStatus, Topic};
 use trellis_core::ports::{DeploymentStore, Expect, Write};
 use trellis_http::routes::{apps, meta};
 use trellis_lambdas::events::{self, TaskStateOutcome};
-use trellis_lambdas::{Needs, Services, Settings};
+use trellis_lambdas::{Needs, Services};
 
 #[tokio::test]
 async fn http_routes_answer_recorded_api_gateway_events() {
