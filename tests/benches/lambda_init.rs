@@ -116,6 +116,7 @@ async fn main() {
         ("TRELLIS_ECS_CONTAINER", "runner".into()),
         ("TRELLIS_ECS_SUBNETS", "subnet-1".into()),
         ("TRELLIS_ECS_SECURITY_GROUPS", "".into()),
+        ("TRELLIS_JOBS_BUCKET", "trellis-jobs".into()),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))
