@@ -358,6 +358,16 @@ async fn every_function_calls_only_what_its_role_grants() {
     let teardown = running_deployment(&w, "development").await;
     w.runner_ends(&teardown, true).await;
 
+    // The last secret removed: the app's secret goes (it costs per month).
+    let (status, body) = w
+        .http(
+            "environment-update",
+            dev,
+            Some(json!({"secrets": {"API_KEY": null}})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+
     events::ws_disconnect(
         w.services("ws-disconnect"),
         ws_event("aws/apigw-websocket-disconnect.json", "c-1", |_| {}),

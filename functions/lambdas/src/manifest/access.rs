@@ -71,10 +71,12 @@ impl Function {
         }
         match self.app_secrets {
             AppSecretsAccess::None => {}
+            // Removing an app's last secret value deletes its secret (it costs per month).
             AppSecretsAccess::Write => grant(
                 "appSecrets",
                 &[
                     "secretsmanager:CreateSecret",
+                    "secretsmanager:DeleteSecret",
                     GET_SECRET,
                     "secretsmanager:PutSecretValue",
                 ],

@@ -47,7 +47,7 @@ pub enum TableAccess {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AppSecretsAccess {
     None,
-    /// Creates and changes values (environment settings).
+    /// Creates, changes and removes values (environment settings).
     Write,
     /// Removes environments' values and deletes secrets (app deletion).
     Delete,
