@@ -28,14 +28,7 @@ fn git(dir: &Path, args: &[&str]) -> String {
 }
 
 async fn hand_off() -> RunnerHandOff {
-    let config = testing::sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = testing::unique("jobs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = testing::jobs_bucket().await;
     RunnerHandOff::new(s3, bucket)
 }
 

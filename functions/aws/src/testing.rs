@@ -141,3 +141,59 @@ pub async fn default_network() -> (Vec<String>, Vec<String>) {
     );
     (subnet_ids, group_ids)
 }
+
+/// An S3 client for moto (path-style addressing: `127.0.0.1` has no bucket subdomains).
+pub async fn s3_client() -> aws_sdk_s3::Client {
+    let config = sdk_config().await;
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&config)
+            .force_path_style(true)
+            .build(),
+    )
+}
+
+/// A fresh jobs bucket on moto, with a client for it.
+pub async fn jobs_bucket() -> (aws_sdk_s3::Client, String) {
+    let s3 = s3_client().await;
+    let bucket = unique("jobs");
+    s3.create_bucket()
+        .bucket(&bucket)
+        .send()
+        .await
+        .expect("moto creates the bucket");
+    (s3, bucket)
+}
+
+/// A runner cluster and a Fargate task definition (container `runner`) on moto: the
+/// cluster's name and the definition's family.
+pub async fn runner_cluster() -> (String, String) {
+    use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
+    let client = aws_sdk_ecs::Client::new(&sdk_config().await);
+    let cluster = unique("trellis-runners");
+    client
+        .create_cluster()
+        .cluster_name(&cluster)
+        .send()
+        .await
+        .expect("moto creates the cluster");
+    let family = unique("trellis-build-runner");
+    client
+        .register_task_definition()
+        .family(&family)
+        .network_mode(NetworkMode::Awsvpc)
+        .requires_compatibilities(Compatibility::Fargate)
+        .cpu("1024")
+        .memory("2048")
+        .container_definitions(
+            ContainerDefinition::builder()
+                .name("runner")
+                .image("trellis/build-runner:latest")
+                .memory(2048)
+                .essential(true)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("moto registers the task definition");
+    (cluster, family)
+}

@@ -4,7 +4,6 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
 use trellis_aws::{EcsConfig, EcsLauncher, JobSealer, RunnerHandOff, SecretsManagerStore};
 use trellis_core::job::RunnerJob;
 use trellis_core::model::{ConfigSnapshot, DeploymentKind, Repository};
@@ -15,13 +14,7 @@ const ROLE_PREFIX: &str = "arn:aws:iam::123456789012:role/trellis-deploy-";
 /// A sealer on moto: a jobs bucket and the environment's secret.
 async fn sealer() -> (JobSealer, aws_sdk_s3::Client, String) {
     let config = trellis_aws::testing::sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = trellis_aws::testing::unique("jobs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = trellis_aws::testing::jobs_bucket().await;
     let secrets = SecretsManagerStore::new(
         aws_sdk_secretsmanager::Client::new(&config),
         trellis_aws::testing::unique("trellis"),
@@ -76,32 +69,7 @@ fn job() -> RunnerJob {
 async fn run_task_carries_ids_the_job_link_and_the_deploy_role_and_no_secret() {
     let config = trellis_aws::testing::sdk_config().await;
     let client = aws_sdk_ecs::Client::new(&config);
-    let cluster = trellis_aws::testing::unique("trellis-runners");
-    client
-        .create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .unwrap();
-    let family = trellis_aws::testing::unique("trellis-build-runner");
-    client
-        .register_task_definition()
-        .family(&family)
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("1024")
-        .memory("2048")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("runner")
-                .image("trellis/build-runner:latest")
-                .memory(2048)
-                .essential(true)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (cluster, family) = trellis_aws::testing::runner_cluster().await;
     let (subnets, groups) = trellis_aws::testing::default_network().await;
     let ecs_config = EcsConfig {
         cluster: cluster.clone(),

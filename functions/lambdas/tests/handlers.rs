@@ -429,12 +429,7 @@ async fn a_stopped_runner_task_ends_its_deployment_with_the_result_it_handed_bac
         .seal(job.clone(), std::time::Duration::from_secs(600))
         .await
         .unwrap();
-    let config = testing::sdk_config().await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = testing::s3_client().await;
     let bucket = settings.jobs_bucket.clone().unwrap();
     s3.put_object()
         .bucket(&bucket)

@@ -132,32 +132,7 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
 
 /// A runner cluster and task definition on moto, so launches really run tasks.
 async fn runner_on_moto(settings: &mut Settings) {
-    use aws_sdk_ecs::types::{Compatibility, ContainerDefinition, NetworkMode};
-    let config = testing::sdk_config().await;
-    let ecs = aws_sdk_ecs::Client::new(&config);
-    let cluster = testing::unique("runners");
-    ecs.create_cluster()
-        .cluster_name(&cluster)
-        .send()
-        .await
-        .unwrap();
-    let family = testing::unique("runner");
-    ecs.register_task_definition()
-        .family(&family)
-        .network_mode(NetworkMode::Awsvpc)
-        .requires_compatibilities(Compatibility::Fargate)
-        .cpu("1024")
-        .memory("2048")
-        .container_definitions(
-            ContainerDefinition::builder()
-                .name("runner")
-                .image("trellis/build-runner")
-                .memory(2048)
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
+    let (cluster, family) = testing::runner_cluster().await;
     let (subnets, groups) = testing::default_network().await;
     let ecs_config = settings.ecs.as_mut().unwrap();
     ecs_config.cluster = cluster;
@@ -195,11 +170,7 @@ async fn world() -> World {
             .unwrap_or_else(|e| panic!("{} composes: {e}", f.name));
         functions.insert(f.name, (services, recorder));
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
+    let s3 = testing::s3_client().await;
     World {
         settings,
         functions,

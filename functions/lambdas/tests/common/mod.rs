@@ -41,13 +41,7 @@ pub async fn settings() -> Settings {
             .await
             .unwrap();
     }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = testing::unique("jobs");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (_, bucket) = testing::jobs_bucket().await;
     Settings {
         table: Some(table),
         jobs_bucket: Some(bucket),
