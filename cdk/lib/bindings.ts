@@ -77,7 +77,7 @@ export function resourceBindings(stack: Stack, parts: BindingParts): ResourceBin
           finding: new RegExp(`^Resource::${ARN_HEAD('secretsmanager')}secret:${literal(secrets.appSecretsPrefix)}/\\*$`),
           reason:
             `Per-app secrets are created at run time under ${secrets.appSecretsPrefix}/ ` +
-            '(one per app environment), so their names are not known in advance.',
+            '(one per app), so their names are not known in advance.',
         },
       ],
     },
