@@ -60,6 +60,7 @@ async fn access_token(
     State(fake): State<Fake>,
     Path(installation): Path<u64>,
     headers: HeaderMap,
+    scope: axum::body::Bytes,
 ) -> Result<Json<Value>, StatusCode> {
     let jwt = bearer(&headers);
     let parts: Vec<&str> = jwt.split('.').collect();
@@ -81,7 +82,11 @@ async fn access_token(
     if claims["iss"] != APP_ID_TEXT || iat > now || exp <= now || exp - iat > 600 {
         return Err(StatusCode::UNAUTHORIZED);
     }
-    fake.seen.lock().unwrap().push("token".into());
+    let scope: Value = serde_json::from_slice(&scope).unwrap_or(Value::Null);
+    fake.seen
+        .lock()
+        .unwrap()
+        .push(format!("token scope {scope}"));
     Ok(Json(
         json!({"token": INSTALLATION_TOKEN, "expires_at": "2099-01-01T00:00:00Z"}),
     ))
@@ -191,4 +196,25 @@ async fn a_wrong_key_or_no_app_is_a_clear_error() {
         without.resolve(&repo(), "main").await,
         Err(SourceError::Unsupported(m)) if m.contains("TRELLIS_GITHUB_APP_SECRET")
     ));
+}
+
+#[tokio::test]
+async fn a_clone_token_is_scoped_to_one_repository_and_reading_its_contents() {
+    let pem = private_key();
+    let public = RsaKeyPair::from_der(&der(&pem))
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    let (api, seen) = fake_github(public).await;
+    let app = GithubApp::new(APP_ID, &pem, &api).unwrap();
+    assert_eq!(
+        app.repository_token(7, "acme/shop").await.unwrap(),
+        INSTALLATION_TOKEN
+    );
+    let expected = json!({"repositories": ["shop"], "permissions": {"contents": "read"}});
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [format!("token scope {expected}")]
+    );
 }
