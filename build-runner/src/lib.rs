@@ -194,6 +194,16 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             code,
         )
     };
+    for name in mask::unmaskable(&job.secrets) {
+        say(
+            &masker,
+            &format!(
+                "warning: secret {name} has fewer than {} characters and is not masked in this \
+                 log: replace it with a longer value",
+                mask::MIN_MASKED
+            ),
+        );
+    }
     let mut cancel = match signal(SignalKind::terminate()) {
         Ok(s) => s,
         Err(e) => return failed(format!("cannot watch for cancellation: {e}"), EXIT_FAILED),
@@ -340,7 +350,13 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         if let Some(w) = warning {
             say(&masker, &format!("warning: {w}"));
         }
-        outputs = found;
+        // Outputs are stored and shown to anyone who can read the deployment: a secret
+        // written there would be readable, write-only or not.
+        if let serde_json::Value::Object(masked) =
+            masker.mask_json(&serde_json::Value::Object(found))
+        {
+            outputs = masked;
+        }
     }
     say(
         &masker,

@@ -191,6 +191,32 @@ fn secrets_are_masked_and_variables_reach_the_build() {
 }
 
 #[test]
+fn a_write_only_secret_cannot_be_read_back_through_the_outputs() {
+    let dir = tempfile::tempdir().unwrap();
+    let (path, sha) = repo(dir.path(), &[("x", "")]);
+    let pem = "-----BEGIN KEY-----\nMIIEowIBAAKCAQEAx1\n-----END KEY-----\n";
+    let mut j = job(
+        &path,
+        &sha,
+        r#"printf '{"x": "%s", "k": "%s"}' "$API_TOKEN" "$(printf %s "$KEY" | head -2 | tail -1)" > "$TRELLIS_OUTPUTS_FILE"; printf '%s' "$KEY""#,
+    );
+    j.secrets.insert("API_TOKEN".into(), "s3cr3t-value".into());
+    j.secrets.insert("KEY".into(), pem.into());
+    j.secrets.insert("PIN".into(), "7".into());
+    let r = run(dir.path(), &j, &[]);
+    assert_eq!(r.code, 0, "{}", r.stdout);
+    assert_eq!(r.result.outputs["x"], "***", "{:?}", r.result.outputs);
+    assert_eq!(r.result.outputs["k"], "***", "{:?}", r.result.outputs);
+    assert!(!r.stdout.contains("MIIEowIBAAKCAQEAx1"), "{}", r.stdout);
+    assert!(
+        r.stdout
+            .contains("warning: secret PIN has fewer than 6 characters"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn the_install_step_follows_the_lockfile() {
     let dir = tempfile::tempdir().unwrap();
     let (path, sha) = repo(

@@ -315,8 +315,10 @@ impl Pipeline {
         for (field, map) in [("variables", &patch.variables), ("secrets", &patch.secrets)] {
             for (name, value) in map.iter().flatten() {
                 validate::variable_name(&format!("{field}.{name}"), name)?;
-                if let Some(v) = value {
-                    validate::variable_value(&format!("{field}.{name}"), v)?;
+                match (field, value) {
+                    (_, None) => {}
+                    ("secrets", Some(v)) => validate::secret_value(&format!("{field}.{name}"), v)?,
+                    (_, Some(v)) => validate::variable_value(&format!("{field}.{name}"), v)?,
                 }
             }
         }

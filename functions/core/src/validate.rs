@@ -79,6 +79,27 @@ pub fn variable_name(field: &str, name: &str) -> Result<(), DomainError> {
 
 pub const MAX_VARIABLE_VALUE: usize = 32 * 1024;
 
+/// Shorter secret values cannot be masked in logs without hiding ordinary text (a secret `1`
+/// would turn every `1` into `***`, and show where the value is).
+pub const MIN_SECRET_VALUE: usize = 6;
+
+/// A secret's value: a variable's value, long enough to be masked.
+pub fn secret_value(field: &str, value: &str) -> Result<(), DomainError> {
+    variable_value(field, value)?;
+    let length = value.trim().chars().count();
+    if length < MIN_SECRET_VALUE {
+        return Err(DomainError::invalid(
+            field,
+            format!(
+                "a secret value needs at least {MIN_SECRET_VALUE} characters (this one has \
+                 {length}): shorter ones cannot be masked in build logs; use a variable if \
+                 it is not secret"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 pub fn variable_value(field: &str, value: &str) -> Result<(), DomainError> {
     if value.len() > MAX_VARIABLE_VALUE {
         return Err(DomainError::invalid(

@@ -576,6 +576,40 @@ async fn settings_resolve_environment_then_app_then_preset() {
 }
 
 #[tokio::test]
+async fn a_secret_too_short_to_mask_is_refused_naming_it_and_nothing_is_stored() {
+    let h = harness();
+    h.app().await;
+    let refused = h
+        .pipeline
+        .update_environment(
+            "shop",
+            "development",
+            EnvironmentPatch {
+                secrets: Some(BTreeMap::from([(
+                    "PIN".to_string(),
+                    Some("1\n".to_string()),
+                )])),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        refused.to_string().contains("at least 6 characters"),
+        "{refused}"
+    );
+    assert_eq!(invalid_field(refused), "secrets.PIN");
+    use trellis_core::ports::SecretStore;
+    assert!(
+        h.secrets
+            .get("shop", "development")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+#[tokio::test]
 async fn secrets_are_kept_apart_and_only_their_names_are_on_the_environment() {
     let h = harness();
     h.app().await;

@@ -41,6 +41,9 @@ describe('environment settings', () => {
     await user.click(screen.getByRole('button', { name: 'Add a secret' }));
     await user.type(screen.getByLabelText('New secret 2 name'), 'REGION');
     await user.type(screen.getByLabelText('New secret 2 value'), 's3cret');
+    await user.click(screen.getByRole('button', { name: 'Add a secret' }));
+    await user.type(screen.getByLabelText('New secret 3 name'), 'PIN');
+    await user.type(screen.getByLabelText('New secret 3 value'), '1234');
     await user.click(screen.getByRole('button', { name: 'Save settings' }));
 
     expect(screen.getByLabelText('Deploy on every push to the tracked branch')).toHaveAccessibleDescription(
@@ -54,6 +57,9 @@ describe('environment settings', () => {
     );
     expect(screen.getByLabelText('New secret 2 name')).toHaveAccessibleDescription(
       'REGION is also a variable: a name is one or the other.',
+    );
+    expect(screen.getByLabelText('New secret 3 name')).toHaveAccessibleDescription(
+      'A secret needs at least 6 characters: shorter ones cannot be masked in build logs.',
     );
     expect(screen.getByText(/Nothing was saved/)).toBeInTheDocument();
     expect(patches).toEqual([]);

@@ -57,6 +57,9 @@ function nameProblem(name: string): string | undefined {
   return undefined;
 }
 
+/** `MIN_SECRET_VALUE` in functions/core/src/validate.rs. */
+const MIN_SECRET_VALUE = 6;
+
 /** The same rules the API applies (functions/core/src/validate.rs), checked before sending
  * so that every problem is shown at once, next to its field. Keys name the inputs. */
 export function validate(values: SettingsFormValues, env: Environment): FormErrors {
@@ -89,6 +92,9 @@ export function validate(values: SettingsFormValues, env: Environment): FormErro
     else if (seen.get(name) === 'variable') errors[`secret-${row.key}`] = `${name} is also a variable: a name is one or the other.`;
     else if (seen.has(name)) errors[`secret-${row.key}`] = `${name} is set twice.`;
     else if (!row.stored && !row.value) errors[`secret-${row.key}`] = 'Give the secret a value.';
+    else if (row.value && Array.from(row.value.trim()).length < MIN_SECRET_VALUE) {
+      errors[`secret-${row.key}`] = `A secret needs at least ${String(MIN_SECRET_VALUE)} characters: shorter ones cannot be masked in build logs.`;
+    }
     seen.set(name, 'secret');
   }
   return errors;
