@@ -36,6 +36,17 @@ fn private_key() -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
+/// A private key (PEM) and its public key (DER), as GitHub holds it.
+fn key_pair() -> (String, Vec<u8>) {
+    let pem = private_key();
+    let public = RsaKeyPair::from_der(&der(&pem))
+        .unwrap()
+        .public_key()
+        .as_ref()
+        .to_vec();
+    (pem, public)
+}
+
 fn der(pem: &str) -> Vec<u8> {
     let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
     STANDARD.decode(body).unwrap()
@@ -148,12 +159,7 @@ fn repo() -> Repository {
 
 #[tokio::test]
 async fn refs_and_branches_are_read_with_an_installation_token() {
-    let pem = private_key();
-    let public = RsaKeyPair::from_der(&der(&pem))
-        .unwrap()
-        .public_key()
-        .as_ref()
-        .to_vec();
+    let (pem, public) = key_pair();
     let (api, seen) = fake_github(public).await;
     let app = Arc::new(GithubApp::new(APP_ID, &pem, &api).expect("the key loads"));
     assert_eq!(app.installation_token(7).await.unwrap(), INSTALLATION_TOKEN);
@@ -200,12 +206,7 @@ async fn a_wrong_key_or_no_app_is_a_clear_error() {
 
 #[tokio::test]
 async fn a_clone_token_is_scoped_to_one_repository_and_reading_its_contents() {
-    let pem = private_key();
-    let public = RsaKeyPair::from_der(&der(&pem))
-        .unwrap()
-        .public_key()
-        .as_ref()
-        .to_vec();
+    let (pem, public) = key_pair();
     let (api, seen) = fake_github(public).await;
     let app = GithubApp::new(APP_ID, &pem, &api).unwrap();
     assert_eq!(
