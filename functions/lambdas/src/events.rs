@@ -285,6 +285,9 @@ pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(10);
 pub struct SweepSummary {
     pub failed: Vec<String>,
     pub dispatched: usize,
+    /// What could not be done this time (the next run tries again); one broken deployment
+    /// never stops the rest of the pass.
+    pub errors: Vec<String>,
 }
 
 /// The scheduled sweeper: fails deployments stuck past their timeout and starts queued ones
@@ -303,17 +306,14 @@ pub async fn sweep(
                 if now - started <= limit + SWEEP_GRACE {
                     continue;
                 }
-                services
-                    .pipeline
-                    .abandon(
-                        &d.id,
-                        format!(
-                            "timed out: the runner did not report within {} min",
-                            d.config.timeout_minutes
-                        ),
-                    )
-                    .await?;
-                summary.failed.push(d.id);
+                let reason = format!(
+                    "timed out: the runner did not report within {} min",
+                    d.config.timeout_minutes
+                );
+                match services.pipeline.abandon(&d.id, reason).await {
+                    Ok(_) => summary.failed.push(d.id),
+                    Err(e) => summary.errors.push(format!("ending {}: {e}", d.id)),
+                }
             }
             DeploymentStatus::Queued => {
                 queued_envs.insert((d.app, d.environment), ());
@@ -322,8 +322,13 @@ pub async fn sweep(
         }
     }
     for (app, env) in queued_envs.into_keys() {
-        services.pipeline.dispatch(&app, &env).await?;
-        summary.dispatched += 1;
+        match services.pipeline.dispatch(&app, &env).await {
+            Ok(_) => summary.dispatched += 1,
+            Err(e) => summary.errors.push(format!("starting {app}/{env}: {e}")),
+        }
+    }
+    for e in &summary.errors {
+        tracing::warn!("sweeper: {e}");
     }
     Ok(summary)
 }

@@ -461,3 +461,34 @@ async fn a_stopped_runner_task_ends_its_deployment_with_the_result_it_handed_bac
     let left = s3.list_objects_v2().bucket(&bucket).send().await.unwrap();
     assert_eq!(left.key_count(), Some(0), "job and result are discarded");
 }
+
+#[tokio::test]
+async fn one_broken_deployment_does_not_stop_the_sweepers_pass() {
+    let settings = settings().await;
+    let s = services(&settings, needs("sweeper")).await;
+    let now = time::OffsetDateTime::now_utc();
+    // Listed first (older id), and its environment is gone: ending it fails.
+    let mut orphan =
+        trellis_core::conformance::deployment("gone", "dev", 1, DeploymentStatus::Running);
+    orphan.started_at = Some(now - time::Duration::hours(3));
+    let mut stuck =
+        trellis_core::conformance::deployment("shop", "dev", 2, DeploymentStatus::Running);
+    stuck.started_at = Some(now - time::Duration::hours(3));
+    let mut dev = trellis_core::conformance::environment("shop", "dev", 0);
+    dev.running_deployment = Some(stuck.id.clone());
+    s.store
+        .commit(vec![
+            Write::PutApp(trellis_core::conformance::app("shop"), Expect::Absent),
+            Write::PutEnvironment(dev, Expect::Absent),
+            Write::PutDeployment(orphan.clone(), Expect::Absent),
+            Write::PutDeployment(stuck.clone(), Expect::Absent),
+        ])
+        .await
+        .unwrap();
+    let summary = events::sweep(&s, now).await.expect("the pass completes");
+    assert_eq!(summary.failed, [stuck.id.clone()], "{summary:?}");
+    assert_eq!(summary.errors.len(), 1, "{summary:?}");
+    assert!(summary.errors[0].contains(&orphan.id), "{summary:?}");
+    let stuck = s.store.get_deployment(&stuck.id).await.unwrap().unwrap();
+    assert_eq!(stuck.status, DeploymentStatus::Failed);
+}
