@@ -171,9 +171,17 @@ impl RunnerLauncher for ProcessLauncher {
                     .map_err(std::io::Error::from)
             });
         }
-        let mut child = cmd
-            .spawn()
-            .map_err(|e| LaunchError(format!("cannot start {}: {e}", self.runner_bin.display())))?;
+        let mut child = match cmd.spawn() {
+            Ok(child) => child,
+            Err(e) => {
+                // Nothing will read (and delete) the job file: its secrets must not stay.
+                let _ = std::fs::remove_file(&job_path);
+                return Err(LaunchError(format!(
+                    "cannot start {}: {e}",
+                    self.runner_bin.display()
+                )));
+            }
+        };
         let pid = child
             .id()
             .ok_or_else(|| LaunchError("runner exited at once".into()))? as i32;
@@ -403,6 +411,42 @@ pub fn is_runner_process(pid: i32) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_runner_that_cannot_start_leaves_no_job_file_with_secrets() {
+        use trellis_core::model::{DeploymentStatus, Repository};
+        let dir = tempfile::tempdir().unwrap();
+        let secrets = Arc::new(
+            crate::sqlite::SqliteSecretStore::open(&dir.path().join("secrets.db")).unwrap(),
+        );
+        secrets
+            .update(
+                "shop",
+                "dev",
+                BTreeMap::from([("API_KEY".into(), Some("do-not-leave-me".into()))]),
+            )
+            .await
+            .unwrap();
+        let store = Arc::new(crate::sqlite::SqliteStore::open(&dir.path().join("t.db")).unwrap());
+        let forwarder = Arc::new(LogForwarder::new(
+            store,
+            Arc::new(crate::hub::LocalHub::new()),
+        ));
+        let runs = dir.path().join("runs");
+        let (launcher, _exits) = ProcessLauncher::new(
+            dir.path().join("no-such-runner"),
+            runs.clone(),
+            secrets,
+            forwarder,
+            BTreeMap::new(),
+        );
+        let dep = trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Queued);
+        let job = RunnerJob::for_deployment(&dep, &Repository::Local { path: "/x".into() });
+        let err = launcher.launch(job).await.unwrap_err();
+        assert!(err.0.contains("cannot start"), "{err}");
+        let left = runs.join(&dep.id).join("job.json");
+        assert!(!left.exists(), "{} still holds the secrets", left.display());
+    }
 
     #[test]
     fn reads_the_session_of_this_process() {
