@@ -51,11 +51,14 @@ pub enum ServeError {
 
 /// A secret that comes from the environment or, failing that, a file in the data directory
 /// (created at first start, readable by the owner only).
+/// A shorter API token can be guessed; generated ones have 64 hex digits.
+pub const MIN_TOKEN_CHARS: usize = 16;
+
 fn load_or_create_secret(env: &str, path: &Path) -> Result<(String, String), ServeError> {
     if let Ok(v) = std::env::var(env)
         && !v.trim().is_empty()
     {
-        return Ok((v.trim().to_string(), format!("${env}")));
+        return Ok((v.trim().to_string(), format!("${env} (not printed)")));
     }
     if let Ok(v) = std::fs::read_to_string(path)
         && !v.trim().is_empty()
@@ -96,6 +99,14 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Setup(format!("{}: {e}", data_dir.display())))?;
     let (token_value, token_source) =
         load_or_create_secret("TRELLIS_TOKEN", &data_dir.join("admin-token"))?;
+    let length = token_value.chars().count();
+    if length < MIN_TOKEN_CHARS {
+        return Err(ServeError::Setup(format!(
+            "the API token from {token_source} has {length} characters: use at least \
+             {MIN_TOKEN_CHARS} (for example `openssl rand -hex 32`), or unset TRELLIS_TOKEN \
+             and remove the file to have one generated"
+        )));
+    }
     let (webhook_secret, webhook_source) =
         load_or_create_secret("TRELLIS_WEBHOOK_SECRET", &data_dir.join("webhook-secret"))?;
 
@@ -219,7 +230,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     println!("Trellis is running at {base_url}");
     println!("  Dashboard:      {dashboard}");
     // Printed on purpose: local mode's one user needs it to sign in (never written to the log).
-    println!("  API token:      {token_value}   (from {token_source})");
+    // Where the token is, never the token: the banner ends up in terminals and logs.
+    println!("  API token:      {token_source}");
     println!("  Webhook secret: {webhook_source} (POST {base_url}/api/webhooks/github)");
     println!("  Data directory: {}", data_dir.display());
     println!("  Sites:          {base_url}/sites/<app>/<environment>/");
