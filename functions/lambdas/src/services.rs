@@ -7,8 +7,6 @@ use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use thiserror::Error;
 use trellis_aws::github::GITHUB_API;
-
-use crate::clients::Clients;
 use trellis_aws::{
     ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubApp, GithubAppCredentials,
     GithubSource, JobSealer, RunnerHandOff, SecretsManagerStore,
@@ -20,6 +18,8 @@ use trellis_http::AppState;
 use trellis_http::auth::ApiToken;
 use trellis_http::forwarder::LogForwarder;
 use trellis_http::webhook::{SecretReader, WebhookSecret};
+
+use crate::clients::Clients;
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
@@ -96,6 +96,8 @@ pub struct Settings {
     pub jobs_bucket: Option<String>,
     /// `TRELLIS_ECS_*`
     pub ecs: Option<EcsConfig>,
+    /// `TRELLIS_ECS_CLUSTER` alone: all a function that only stops runners needs.
+    pub ecs_cluster: Option<String>,
     /// Why `ecs` is missing, when it is.
     pub ecs_problem: Option<String>,
 }
@@ -117,6 +119,7 @@ impl Settings {
             github_app_secret: var("TRELLIS_GITHUB_APP_SECRET"),
             github_api: var("TRELLIS_GITHUB_API"),
             jobs_bucket: var("TRELLIS_JOBS_BUCKET"),
+            ecs_cluster: var("TRELLIS_ECS_CLUSTER"),
             ecs,
             ecs_problem,
         }
@@ -251,35 +254,22 @@ impl Services {
             None if needs.launch => return Err(ConfigError::Missing("TRELLIS_JOBS_BUCKET")),
             None => None,
         };
-        let launcher: Arc<dyn RunnerLauncher> = match (needs.launch, needs.stop) {
-            (false, false) => Arc::new(NoLauncher),
-            (launch, _) => {
-                let ecs = if launch {
-                    settings.ecs.clone().ok_or_else(|| {
-                        ConfigError::Runner(
-                            settings
-                                .ecs_problem
-                                .clone()
-                                .unwrap_or_else(|| "not configured".into()),
-                        )
-                    })?
-                } else {
-                    EcsConfig::cluster_only(match &settings.ecs {
-                        Some(ecs) => ecs.cluster.clone(),
-                        None => std::env::var("TRELLIS_ECS_CLUSTER")
-                            .map_err(|_| ConfigError::Missing("TRELLIS_ECS_CLUSTER"))?,
-                    })
-                };
-                let sealer = match (launch, &hand_off) {
-                    (true, Some(hand_off)) => Some(JobSealer {
-                        hand_off: hand_off.clone(),
-                        secrets: secrets.clone(),
-                        github: github.clone(),
-                    }),
-                    _ => None,
-                };
-                Arc::new(EcsLauncher::new(clients.ecs(), ecs, sealer))
-            }
+        let launcher: Arc<dyn RunnerLauncher> = if needs.launch || needs.stop {
+            let sealer = hand_off
+                .clone()
+                .filter(|_| needs.launch)
+                .map(|hand_off| JobSealer {
+                    hand_off,
+                    secrets: secrets.clone(),
+                    github: github.clone(),
+                });
+            Arc::new(EcsLauncher::new(
+                clients.ecs(),
+                ecs_config(settings, needs.launch)?,
+                sealer,
+            ))
+        } else {
+            Arc::new(NoLauncher)
         };
         let notifier: Arc<dyn Notifier> = if needs.notifier {
             let management =
@@ -311,6 +301,24 @@ impl Services {
             token,
             hand_off,
         })
+    }
+}
+
+/// Where runners start: everything for a function that starts them, the cluster alone for one
+/// that only stops them.
+fn ecs_config(settings: &Settings, launch: bool) -> Result<EcsConfig, ConfigError> {
+    match (&settings.ecs, launch) {
+        (Some(ecs), _) => Ok(ecs.clone()),
+        (None, true) => Err(ConfigError::Runner(
+            settings
+                .ecs_problem
+                .clone()
+                .unwrap_or_else(|| "not configured".into()),
+        )),
+        (None, false) => Ok(EcsConfig::cluster_only(required(
+            &settings.ecs_cluster,
+            "TRELLIS_ECS_CLUSTER",
+        )?)),
     }
 }
 

@@ -63,6 +63,7 @@ pub async fn settings() -> Settings {
             deploy_role_arn_prefix: None,
         }),
         ecs_problem: None,
+        ecs_cluster: None,
     }
 }
 
