@@ -22,6 +22,8 @@ use trellis_core::ports::{RunnerLauncher, SecretStore};
 use trellis_core::requests::RunnerOutcome;
 use trellis_http::forwarder::{LogForwarder, subscription_payload};
 
+pub use crate::sessions::{is_runner_process, kill_session, parse_runner};
+
 /// The log group local runner output is reported under (CloudWatch's name on AWS).
 pub const LOG_GROUP: &str = "/trellis/local/build-runner";
 /// Lines are batched into one subscription payload for at most this long.
@@ -271,10 +273,6 @@ impl RunnerLauncher for ProcessLauncher {
     }
 }
 
-pub fn parse_runner(runner: &str) -> Option<i32> {
-    runner.strip_prefix("pid:")?.parse().ok()
-}
-
 fn spawn_reader(
     stream: impl AsyncRead + Unpin + Send + 'static,
     tx: mpsc::Sender<(i64, String)>,
@@ -373,44 +371,10 @@ fn outcome_of(
     }
 }
 
-/// Kills every process of the session a runner leads (its builds included). Where /proc is
-/// missing, the runner's process group is the best that can be done.
-pub fn kill_session(sid: i32) {
-    let _ = nix::sys::signal::killpg(Pid::from_raw(sid), Signal::SIGKILL);
-    let Ok(entries) = std::fs::read_dir("/proc") else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|s| s.parse::<i32>().ok())
-        else {
-            continue;
-        };
-        if session_of(pid) == Some(sid) {
-            let _ = kill(Pid::from_raw(pid), Signal::SIGKILL);
-        }
-    }
-}
-
-fn session_of(pid: i32) -> Option<i32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // The command name may hold spaces and parentheses: fields start after the last ')'.
-    let rest = &stat[stat.rfind(')')? + 2..];
-    rest.split(' ').nth(3)?.parse().ok()
-}
-
-/// Whether a pid from an earlier server run is still one of our runners.
-pub fn is_runner_process(pid: i32) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|c| String::from_utf8_lossy(&c).contains("build-runner"))
-        .unwrap_or(false)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sessions::session_of;
 
     #[tokio::test]
     async fn a_runner_that_cannot_start_leaves_no_job_file_with_secrets() {

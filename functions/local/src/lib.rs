@@ -5,5 +5,6 @@ pub mod git;
 pub mod hub;
 pub mod launcher;
 pub mod server;
+mod sessions;
 pub mod sqlite;
 pub mod watcher;
