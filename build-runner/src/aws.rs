@@ -21,14 +21,16 @@ pub async fn run(job_url: &str) -> i32 {
     let http = match HttpsClient::new(USER_AGENT, Duration::from_secs(60)) {
         Ok(h) => h,
         Err(e) => {
-            println!("==> deployment failed: the runner cannot make HTTPS requests: {e}");
+            crate::step::emit(&format!(
+                "==> deployment failed: the runner cannot make HTTPS requests: {e}"
+            ));
             return EXIT_BAD_JOB;
         }
     };
     let job = match take_job(&http, job_url).await {
         Ok(j) => j,
         Err(e) => {
-            println!("==> deployment failed: {e}");
+            crate::step::emit(&format!("==> deployment failed: {e}"));
             return EXIT_BAD_JOB;
         }
     };
@@ -37,7 +39,9 @@ pub async fn run(job_url: &str) -> i32 {
     match hand_back(&http, &job, &result).await {
         Ok(()) => code,
         Err(e) => {
-            println!("==> the runner could not hand back its result: {e}");
+            crate::step::emit(&format!(
+                "==> the runner could not hand back its result: {e}"
+            ));
             if code == 0 { EXIT_FAILED } else { code }
         }
     }

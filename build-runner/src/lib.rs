@@ -26,7 +26,7 @@ use trellis_core::job::{RunnerJob, RunnerResult};
 use trellis_core::model::{DeploymentKind, Repository};
 
 use mask::Masker;
-use step::{StepContext, StepError, say};
+use step::{BuildUser, StepContext, StepError, say};
 
 pub const EXIT_SUCCEEDED: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
@@ -58,7 +58,12 @@ pub fn parse_args(args: &[String]) -> Result<Args, String> {
 fn write_result(path: &Path, result: &RunnerResult) {
     let body = serde_json::to_vec_pretty(result).unwrap_or_default();
     if let Err(e) = std::fs::write(path, body) {
-        eprintln!("build-runner: cannot write {}: {e}", path.display());
+        use std::io::Write;
+        let _ = writeln!(
+            std::io::stderr(),
+            "build-runner: cannot write {}: {e}",
+            path.display()
+        );
     }
 }
 
@@ -74,7 +79,7 @@ pub async fn main_with(args: Args) -> i32 {
     let job = match take_job(&args.job) {
         Ok(j) => j,
         Err(e) => {
-            println!("==> deployment failed: {e}");
+            step::emit(&format!("==> deployment failed: {e}"));
             write_result(
                 &args.result,
                 &RunnerResult {
@@ -109,6 +114,9 @@ fn describe(step: &str, e: &StepError, timeout: Duration) -> String {
         ),
         StepError::Cancelled => "cancelled".into(),
         StepError::Spawn(err) => format!("{step} could not start: {err}"),
+        StepError::LogLost => {
+            format!("{step} was stopped: the build's log was no longer read (the server went away)")
+        }
     }
 }
 
@@ -120,6 +128,39 @@ pub fn git_auth_header(token: &str) -> String {
         "basic {}",
         base64::engine::general_purpose::STANDARD.encode(pair)
     )
+}
+
+/// `TRELLIS_BUILD_USER=<uid>:<gid>` (set by a local server running as root): the user the
+/// build's own code runs as, so it cannot read the server's files or processes.
+fn build_user() -> Result<Option<BuildUser>, String> {
+    let Ok(value) = std::env::var("TRELLIS_BUILD_USER") else {
+        return Ok(None);
+    };
+    let parsed = value
+        .split_once(':')
+        .and_then(|(u, g)| Some((u.parse().ok()?, g.parse().ok()?)));
+    match parsed {
+        Some((uid, gid)) if uid != 0 && gid != 0 => Ok(Some(BuildUser { uid, gid })),
+        _ => Err(format!(
+            "TRELLIS_BUILD_USER={value:?} is not <uid>:<gid> of an unprivileged user"
+        )),
+    }
+}
+
+/// Gives the workspace (checkout included) to the build's user; symlinks from the checkout
+/// are changed themselves, never followed.
+fn give_tree(dir: &Path, user: BuildUser) -> std::io::Result<()> {
+    std::os::unix::fs::lchown(dir, Some(user.uid), Some(user.gid))?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let path = entry.path();
+        if entry.file_type()?.is_dir() {
+            give_tree(&path, user)?;
+        } else {
+            std::os::unix::fs::lchown(&path, Some(user.uid), Some(user.gid))?;
+        }
+    }
+    Ok(())
 }
 
 fn clone_url(repository: &Repository) -> String {
@@ -218,7 +259,19 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
     }
     let outputs_file = private.join("outputs.json");
-    let env = step_env(job, &outputs_file);
+    let user = match build_user() {
+        Ok(u) => u,
+        Err(e) => return failed(e, EXIT_BAD_JOB),
+    };
+    let mut env = step_env(job, &outputs_file);
+    if user.is_some() {
+        // Another user's home is not the build's to write (npm, caches): it gets its own.
+        let home = workspace.path().join("home");
+        if let Err(e) = std::fs::create_dir_all(&home) {
+            return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
+        }
+        env.insert("HOME".into(), home.display().to_string());
+    }
     let action = match job.kind {
         DeploymentKind::Deploy => "deploying",
         DeploymentKind::Teardown => "tearing down",
@@ -238,6 +291,8 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         masker: &masker,
         deadline: tokio::time::Instant::now() + timeout,
         cancel: &mut cancel,
+        // Cloning runs no code of the build; what follows does, as the build's own user.
+        user: None,
     };
     let end = |step: &str, e: StepError| {
         let code = if e == StepError::Cancelled {
@@ -304,6 +359,15 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             return failed(format!("the checkout is not at commit {sha}"), EXIT_FAILED);
         }
     }
+    if let Some(u) = user {
+        if let Err(e) = give_tree(workspace.path(), u) {
+            return failed(
+                format!("cannot hand the workspace to the build: {e}"),
+                EXIT_FAILED,
+            );
+        }
+        ctx.user = Some(u);
+    }
 
     // install
     let install = job
@@ -345,8 +409,13 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
 
     let mut outputs = outputs::Outputs::new();
     if job.kind == DeploymentKind::Deploy {
-        let sst = checkout.join(".sst/outputs.json");
-        let (found, warning) = outputs::read(&[&outputs_file, &sst]);
+        let (found, warning) = outputs::read(
+            workspace.path(),
+            &[
+                Path::new("trellis/outputs.json"),
+                Path::new("src/.sst/outputs.json"),
+            ],
+        );
         if let Some(w) = warning {
             say(&masker, &format!("warning: {w}"));
         }

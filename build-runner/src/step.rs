@@ -2,8 +2,10 @@
 //! runner's stdout, and stops the whole group on timeout or cancellation.
 
 use std::collections::BTreeMap;
+use std::io::Write;
 use std::path::Path;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use nix::sys::signal::{Signal, killpg};
@@ -25,6 +27,16 @@ pub enum StepError {
     TimedOut,
     Cancelled,
     Spawn(String),
+    /// Nobody reads the runner's output any more (the local server died): the build stops
+    /// rather than deploy unseen, and unstoppable once its server is back.
+    LogLost,
+}
+
+/// The user steps run as (install, test, deploy): never the runner's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BuildUser {
+    pub uid: u32,
+    pub gid: u32,
 }
 
 /// Where a step runs and what it sees.
@@ -34,10 +46,31 @@ pub struct StepContext<'a> {
     pub masker: &'a Masker,
     pub deadline: tokio::time::Instant,
     pub cancel: &'a mut SignalStream,
+    /// `None`: steps run as the runner (Fargate, or a server that is not root).
+    pub user: Option<BuildUser>,
+}
+
+static LOG_LOST: AtomicBool = AtomicBool::new(false);
+static LOG_LOST_NOW: tokio::sync::Notify = tokio::sync::Notify::const_new();
+
+/// Whether the runner's output can no longer be written.
+pub fn log_lost() -> bool {
+    LOG_LOST.load(Ordering::SeqCst)
+}
+
+/// Writes one line of the log. A closed stdout is remembered (the running step is stopped),
+/// never a panic: `println!` would abort the runner and leave its step running unwatched.
+pub fn emit(line: &str) {
+    let mut out = std::io::stdout().lock();
+    if writeln!(out, "{line}").and_then(|()| out.flush()).is_err()
+        && !LOG_LOST.swap(true, Ordering::SeqCst)
+    {
+        LOG_LOST_NOW.notify_one();
+    }
 }
 
 pub fn say(masker: &Masker, line: &str) {
-    println!("{}", masker.mask(line));
+    emit(&masker.mask(line));
 }
 
 fn secs(d: Duration) -> String {
@@ -69,6 +102,10 @@ pub async fn run(
         Err(StepError::TimedOut) => say(ctx.masker, &format!("<== {name} timed out after {took}")),
         Err(StepError::Cancelled) => say(ctx.masker, &format!("<== {name} cancelled after {took}")),
         Err(StepError::Spawn(e)) => say(ctx.masker, &format!("<== {name} could not start: {e}")),
+        Err(StepError::LogLost) => say(
+            ctx.masker,
+            &format!("<== {name} stopped after {took}: its log is no longer read"),
+        ),
     }
     result
 }
@@ -83,6 +120,9 @@ pub async fn run_shell(
 }
 
 async fn execute(ctx: &mut StepContext<'_>, program: &str, args: &[&str]) -> Result<(), StepError> {
+    if log_lost() {
+        return Err(StepError::LogLost);
+    }
     let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(ctx.dir)
@@ -93,6 +133,10 @@ async fn execute(ctx: &mut StepContext<'_>, program: &str, args: &[&str]) -> Res
         .stderr(Stdio::piped())
         // Its own group: the runner can stop the step and everything it started.
         .process_group(0);
+    if let Some(user) = ctx.user {
+        // std drops supplementary groups too when a root parent sets the uid.
+        cmd.uid(user.uid).gid(user.gid);
+    }
     let mut child = cmd.spawn().map_err(|e| StepError::Spawn(e.to_string()))?;
     let pgid = child.id().map(|id| Pid::from_raw(id as i32));
     let (stdout, stderr) = (child.stdout.take(), child.stderr.take());
@@ -113,6 +157,10 @@ async fn execute(ctx: &mut StepContext<'_>, program: &str, args: &[&str]) -> Res
             }
             _ = ctx.cancel.recv(), if stopped.is_none() => {
                 stopped = Some(StepError::Cancelled);
+                stop_group(pgid, &mut child).await;
+            }
+            _ = LOG_LOST_NOW.notified(), if stopped.is_none() => {
+                stopped = Some(StepError::LogLost);
                 stop_group(pgid, &mut child).await;
             }
             // Output is drained while the step runs, so a chatty step never blocks on a pipe.

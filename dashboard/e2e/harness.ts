@@ -59,6 +59,7 @@ export class SampleRepo {
 export class TrellisServer {
   private constructor(
     readonly base: string,
+    readonly sites: string,
     readonly repo: SampleRepo,
     private readonly child: ChildProcess,
     private readonly dir: string,
@@ -78,15 +79,18 @@ export class TrellisServer {
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
-    const base = await new Promise<string>((ready, fail) => {
+    const [base, sites] = await new Promise<[string, string]>((ready, fail) => {
       const lines = createInterface({ input: child.stdout });
+      let base = '';
       lines.on('line', (line) => {
-        const match = /^Trellis is running at (\S+)/.exec(line);
-        if (match?.[1]) ready(match[1]);
+        const running = /^Trellis is running at (\S+)/.exec(line);
+        if (running?.[1]) base = running[1];
+        const sites = /^\s*Sites:\s+(\S+?)\/<app>/.exec(line);
+        if (sites?.[1]) ready([base, sites[1]]);
       });
       child.once('exit', (code) => fail(new Error(`trellis serve exited with ${String(code)} before it was ready`)));
     });
-    const server = new TrellisServer(base, repo, child, dir);
+    const server = new TrellisServer(base, sites, repo, child, dir);
     await server.api('POST', '/api/apps', {
       name: 'sample',
       repository: { provider: 'local', path: repo.path },
@@ -107,7 +111,7 @@ export class TrellisServer {
 
   /** The sample app's published page for an environment, or its HTTP status. */
   async site(env: string): Promise<string | number> {
-    const response = await fetch(`${this.base}/sites/sample/${env}/`);
+    const response = await fetch(`${this.sites}/sample/${env}/`);
     return response.ok ? response.text() : response.status;
   }
 

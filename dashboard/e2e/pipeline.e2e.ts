@@ -78,7 +78,7 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     await waitForState('development', 'deployed');
     const dev = column('development');
     await dev.getByText('Browser push one').waitFor();
-    await dev.getByRole('link', { name: /\/sites\/sample\/development\/$/ }).waitFor();
+    await dev.getByRole('link', { name: /\/sample\/development\/$/ }).waitFor();
     expect(await dev.getByTitle(first).textContent()).toBe(first.slice(0, 7));
     expect(await server.site('development')).toContain('Hello from the browser test');
     // Nothing to promote from staging yet: the button says why.

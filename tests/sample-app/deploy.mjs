@@ -5,9 +5,9 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { escapeHtml, greeting } from "./index.mjs";
 
-const sitesDir = process.env.TRELLIS_LOCAL_SITES_DIR;
-if (!sitesDir) {
-  console.error("TRELLIS_LOCAL_SITES_DIR is not set: this sample deploys only to a local Trellis server");
+const dir = process.env.TRELLIS_LOCAL_SITE_DIR;
+if (!dir) {
+  console.error("TRELLIS_LOCAL_SITE_DIR is not set: this sample deploys only to a local Trellis server");
   process.exit(1);
 }
 const app = process.env.TRELLIS_APP || "sample";
@@ -36,11 +36,9 @@ const html = `<!doctype html>
 </body>
 </html>
 `;
-const dir = join(sitesDir, app, stage);
 mkdirSync(dir, { recursive: true });
 writeFileSync(join(dir, "index.html"), html);
-const base = (process.env.TRELLIS_LOCAL_SITES_URL || "").replace(/\/$/, "");
-const url = `${base}/${app}/${stage}/`;
+const url = process.env.TRELLIS_LOCAL_SITE_URL || "";
 if (process.env.TRELLIS_OUTPUTS_FILE) {
   writeFileSync(process.env.TRELLIS_OUTPUTS_FILE, JSON.stringify({ url }));
 }

@@ -1,18 +1,14 @@
-// Removes the stage's published page.
-import { existsSync, rmSync } from "node:fs";
+// Removes the stage's published page (the directory itself is the server's to keep).
+import { existsSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
-const sitesDir = process.env.TRELLIS_LOCAL_SITES_DIR;
-if (!sitesDir) {
-  console.error("TRELLIS_LOCAL_SITES_DIR is not set: this sample deploys only to a local Trellis server");
+const dir = process.env.TRELLIS_LOCAL_SITE_DIR;
+if (!dir) {
+  console.error("TRELLIS_LOCAL_SITE_DIR is not set: this sample deploys only to a local Trellis server");
   process.exit(1);
 }
-const app = process.env.TRELLIS_APP || "sample";
-const stage = process.env.TRELLIS_STAGE || "development";
-const dir = join(sitesDir, app, stage);
-if (existsSync(dir)) {
-  rmSync(dir, { recursive: true, force: true });
-  console.log(`removed ${dir}`);
-} else {
-  console.log(`nothing to remove at ${dir}`);
+const entries = existsSync(dir) ? readdirSync(dir) : [];
+for (const entry of entries) {
+  rmSync(join(dir, entry), { recursive: true, force: true });
 }
+console.log(entries.length ? `removed the page from ${dir}` : `nothing to remove at ${dir}`);

@@ -119,6 +119,8 @@ impl SampleRepo {
 
 pub struct Server {
     pub base: String,
+    /// The sites' own origin (another port), from the banner.
+    pub sites: String,
     pub data_dir: PathBuf,
     pub repo: SampleRepo,
     pub http: reqwest::Client,
@@ -148,10 +150,15 @@ impl Server {
             .expect("trellis serve starts");
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
-        let base = tokio::time::timeout(Duration::from_secs(30), async {
+        let (base, sites) = tokio::time::timeout(Duration::from_secs(30), async {
+            let mut base = None;
             while let Some(line) = lines.next_line().await.unwrap() {
                 if let Some(url) = line.strip_prefix("Trellis is running at ") {
-                    return url.trim().to_string();
+                    base = Some(url.trim().to_string());
+                }
+                if let Some(sites) = line.trim().strip_prefix("Sites:") {
+                    let url = sites.trim().split("/<app>").next().unwrap().to_string();
+                    return (base.expect("the banner starts with the URL"), url);
                 }
             }
             panic!("trellis serve exited before it was ready");
@@ -162,6 +169,7 @@ impl Server {
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         Server {
             base,
+            sites,
             data_dir,
             repo,
             http: reqwest::Client::new(),
@@ -269,7 +277,7 @@ impl Server {
     pub async fn site(&self, env: &str) -> Result<String, u16> {
         let resp = self
             .http
-            .get(self.url(&format!("/sites/sample/{env}/")))
+            .get(format!("{}/sample/{env}/", self.sites))
             .send()
             .await
             .unwrap();

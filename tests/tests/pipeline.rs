@@ -38,7 +38,7 @@ async fn push_promote_rollback_and_teardown() {
     assert_eq!(env["currentCommit"]["sha"], sha1.as_str());
     assert_eq!(
         done["outputs"]["url"],
-        server.url("/sites/sample/development/").as_str()
+        format!("{}/sample/development/", server.sites).as_str()
     );
 
     // Its log arrived over the WebSocket in order, with no gaps, and equals the stored log.

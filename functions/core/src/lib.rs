@@ -2,6 +2,7 @@
 //! No Lambda, AWS or HTTP types live here.
 
 pub mod error;
+pub mod files;
 pub mod job;
 pub mod logs;
 pub mod model;

@@ -4,7 +4,7 @@
 //! same [`LogForwarder`] the subscription Lambda runs, so that code path is the one exercised
 //! locally. When the runner exits, every line is forwarded first, then the exit is reported.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::sync::{Arc, Mutex};
@@ -22,7 +22,8 @@ use trellis_core::ports::{RunnerLauncher, SecretStore};
 use trellis_core::requests::RunnerOutcome;
 use trellis_http::forwarder::{LogForwarder, subscription_payload};
 
-pub use crate::sessions::{is_runner_process, kill_session, parse_runner};
+pub use crate::sessions::{kill_orphaned_session, kill_session, parse_runner};
+pub use crate::site_space::SiteSpace;
 
 /// The log group local runner output is reported under (CloudWatch's name on AWS).
 pub const LOG_GROUP: &str = "/trellis/local/build-runner";
@@ -67,7 +68,7 @@ pub struct ProcessLauncher {
     runs_dir: PathBuf,
     secrets: Arc<dyn SecretStore>,
     forwarder: Arc<LogForwarder>,
-    extra_env: BTreeMap<String, String>,
+    sites: SiteSpace,
     exits: mpsc::UnboundedSender<RunnerExit>,
     /// pid → deployment id of every live runner.
     running: Arc<Mutex<HashMap<i32, String>>>,
@@ -79,7 +80,7 @@ impl ProcessLauncher {
         runs_dir: PathBuf,
         secrets: Arc<dyn SecretStore>,
         forwarder: Arc<LogForwarder>,
-        extra_env: BTreeMap<String, String>,
+        sites: SiteSpace,
     ) -> (Self, mpsc::UnboundedReceiver<RunnerExit>) {
         let (exits, rx) = mpsc::unbounded_channel();
         (
@@ -88,7 +89,7 @@ impl ProcessLauncher {
                 runs_dir,
                 secrets,
                 forwarder,
-                extra_env,
+                sites,
                 exits,
                 running: Arc::new(Mutex::new(HashMap::new())),
             },
@@ -146,7 +147,11 @@ impl RunnerLauncher for ProcessLauncher {
             .get(&job.app, &job.environment)
             .await
             .map_err(|e| LaunchError(e.to_string()))?;
-        job.extra_env.extend(self.extra_env.clone());
+        let site = self
+            .sites
+            .prepare(&job.app, &job.environment)
+            .map_err(|e| LaunchError(format!("cannot prepare the site directory: {e}")))?;
+        job.extra_env.extend(site.env);
         let (job_path, result_path) = self.write_job(&job)?;
 
         let mut cmd = Command::new(&self.runner_bin);
@@ -164,10 +169,15 @@ impl RunnerLauncher for ProcessLauncher {
                 cmd.env(name, v);
             }
         }
+        if let Some(user) = site.user {
+            cmd.env("TRELLIS_BUILD_USER", format!("{0}:{0}", user));
+        }
         // Its own session: every process of the build can be found, and killed, by session id.
-        // SAFETY: setsid is async-signal-safe and touches no memory of the parent.
+        // Builds create files for others to read (sites): not the server's private umask.
+        // SAFETY: setsid and umask are async-signal-safe and touch no memory of the parent.
         unsafe {
             cmd.pre_exec(|| {
+                nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o022));
                 nix::unistd::setsid()
                     .map(|_| ())
                     .map_err(std::io::Error::from)
@@ -375,6 +385,7 @@ fn outcome_of(
 mod tests {
     use super::*;
     use crate::sessions::session_of;
+    use std::collections::BTreeMap;
 
     #[tokio::test]
     async fn a_runner_that_cannot_start_leaves_no_job_file_with_secrets() {
@@ -402,7 +413,7 @@ mod tests {
             runs.clone(),
             secrets,
             forwarder,
-            BTreeMap::new(),
+            SiteSpace::new(dir.path().join("sites"), "http://127.0.0.1:1".into(), false),
         );
         let dep = trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Queued);
         let job = RunnerJob::for_deployment(&dep, &Repository::Local { path: "/x".into() });

@@ -35,6 +35,14 @@ enum Command {
         /// A built dashboard to serve at / (default: none).
         #[arg(long)]
         dashboard_dir: Option<PathBuf>,
+        /// Where deployed sample sites are published (default: `<data-dir>-sites`, beside the
+        /// data directory; never inside it).
+        #[arg(long)]
+        sites_dir: Option<PathBuf>,
+        /// The address sites are served on: an origin of their own, apart from the dashboard
+        /// and API (default: the --listen port plus one).
+        #[arg(long)]
+        sites_listen: Option<SocketAddr>,
     },
     #[command(flatten)]
     Client(ClientCommand),
@@ -65,11 +73,15 @@ async fn run() -> i32 {
             listen,
             runner_bin,
             dashboard_dir,
+            sites_dir,
+            sites_listen,
         } => match serve(ServeConfig {
             data_dir: cli.data_dir,
             listen,
             runner_bin,
             dashboard_dir,
+            sites_dir,
+            sites_listen,
         })
         .await
         {

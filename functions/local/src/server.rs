@@ -1,33 +1,26 @@
 //! `trellis serve`: the whole system on one machine. The same handlers as the Lambdas, composed
 //! with SQLite, child-process runners and an in-process WebSocket hub.
 
-use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use axum::Router;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{Query, State};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::Html;
 use axum::routing::get;
-use futures_util::{SinkExt, StreamExt};
 use thiserror::Error;
 use tokio::net::TcpListener;
 use tower_http::services::ServeDir;
-use trellis_core::model::Topic;
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
+use trellis_http::AppState;
 use trellis_http::auth::ApiToken;
 use trellis_http::forwarder::LogForwarder;
-use trellis_http::live::ServerMessage;
 use trellis_http::webhook::WebhookSecret;
-use trellis_http::{ApiError, AppState};
 
 use crate::git::GitSource;
 use crate::hub::LocalHub;
 use crate::launcher::{
-    ProcessLauncher, is_runner_process, kill_session, parse_runner, write_private,
+    ProcessLauncher, SiteSpace, kill_orphaned_session, parse_runner, write_private,
 };
 use crate::sqlite::{SqliteSecretStore, SqliteStore};
 
@@ -37,6 +30,20 @@ pub struct ServeConfig {
     pub listen: SocketAddr,
     pub runner_bin: Option<PathBuf>,
     pub dashboard_dir: Option<PathBuf>,
+    /// Where deployed sample sites are published (default: beside the data directory, never
+    /// inside it: builds must not be able to reach the data directory).
+    pub sites_dir: Option<PathBuf>,
+    /// The sites' own origin (default: the next port, or any free port with port 0).
+    pub sites_listen: Option<SocketAddr>,
+}
+
+/// The sites' address when none is given: the API's port plus one.
+fn default_sites_listen(listen: SocketAddr) -> SocketAddr {
+    let mut sites = listen;
+    if listen.port() != 0 {
+        sites.set_port(listen.port().wrapping_add(1));
+    }
+    sites
 }
 
 #[derive(Debug, Error)]
@@ -83,20 +90,20 @@ fn default_runner_bin() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("build-runner"))
 }
 
-#[derive(Clone)]
-struct WsState {
-    hub: Arc<LocalHub>,
-    token: Arc<ApiToken>,
-    store: Arc<dyn DeploymentStore>,
-}
-
 pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
-    let data_dir = &config.data_dir;
-    std::fs::create_dir_all(data_dir)
-        .map_err(|e| ServeError::Setup(format!("cannot create {}: {e}", data_dir.display())))?;
-    let data_dir = data_dir
-        .canonicalize()
-        .map_err(|e| ServeError::Setup(format!("{}: {e}", data_dir.display())))?;
+    crate::data_dir::private_umask();
+    let (data_dir, tightened) = crate::data_dir::prepare(&config.data_dir).map_err(|e| {
+        ServeError::Setup(format!(
+            "cannot prepare the data directory {}: {e}",
+            config.data_dir.display()
+        ))
+    })?;
+    for change in &tightened {
+        println!(
+            "Tightened {}: {change} (it holds secrets)",
+            data_dir.display()
+        );
+    }
     let (token_value, token_source) =
         load_or_create_secret("TRELLIS_TOKEN", &data_dir.join("admin-token"))?;
     let length = token_value.chars().count();
@@ -126,9 +133,34 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .map_err(|e| ServeError::Listen(config.listen, e))?;
     let addr = listener.local_addr().map_err(ServeError::Serve)?;
     let base_url = format!("http://{addr}");
-    let sites_dir = data_dir.join("sites");
+    let sites_listen = config
+        .sites_listen
+        .unwrap_or_else(|| default_sites_listen(config.listen));
+    let sites_listener = TcpListener::bind(sites_listen)
+        .await
+        .map_err(|e| ServeError::Listen(sites_listen, e))?;
+    let sites_url = format!(
+        "http://{}",
+        sites_listener.local_addr().map_err(ServeError::Serve)?
+    );
+    let sites_dir = config.sites_dir.clone().unwrap_or_else(|| {
+        let mut name = data_dir.file_name().unwrap_or_default().to_os_string();
+        name.push("-sites");
+        data_dir.with_file_name(name)
+    });
     std::fs::create_dir_all(&sites_dir)
         .map_err(|e| ServeError::Setup(format!("cannot create {}: {e}", sites_dir.display())))?;
+    if sites_dir
+        .canonicalize()
+        .is_ok_and(|s| s.starts_with(&data_dir))
+    {
+        return Err(ServeError::Setup(format!(
+            "the sites directory {} is inside the data directory: builds write there, and \
+             must not be able to reach the data directory",
+            sites_dir.display()
+        )));
+    }
+    let separate_users = SiteSpace::can_separate_users();
 
     let runner_bin = config.runner_bin.clone().unwrap_or_else(default_runner_bin);
     if !runner_bin.exists() {
@@ -143,16 +175,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         data_dir.join("runs"),
         secrets.clone(),
         forwarder.clone(),
-        BTreeMap::from([
-            (
-                "TRELLIS_LOCAL_SITES_DIR".to_string(),
-                sites_dir.display().to_string(),
-            ),
-            (
-                "TRELLIS_LOCAL_SITES_URL".to_string(),
-                format!("{base_url}/sites"),
-            ),
-        ]),
+        SiteSpace::new(sites_dir.clone(), sites_url.clone(), separate_users),
     );
     let launcher = Arc::new(launcher);
     let source: Arc<dyn SourceRepository> = Arc::new(GitSource);
@@ -182,10 +205,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         .await
         .map_err(|e| ServeError::Setup(e.to_string()))?
     {
-        if let Some(pid) = dep.runner.as_deref().and_then(parse_runner)
-            && is_runner_process(pid)
-        {
-            kill_session(pid);
+        if let Some(pid) = dep.runner.as_deref().and_then(parse_runner) {
+            kill_orphaned_session(pid);
         }
     }
     pipeline
@@ -205,12 +226,8 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         webhook_secret: Arc::new(WebhookSecret::new(&webhook_secret)),
         forwarder,
     };
-    let ws = Router::new()
-        .route("/api/ws", get(websocket))
-        .with_state(WsState { hub, token, store });
-    let mut app = trellis_http::router(state)
-        .merge(ws)
-        .nest_service("/sites", ServeDir::new(&sites_dir));
+    let ws = crate::live_socket::router(hub, token, store);
+    let mut app = trellis_http::router(state).merge(ws);
     let dashboard = match &config.dashboard_dir {
         Some(dir) if dir.join("index.html").exists() => format!("{base_url}/"),
         Some(dir) => format!(
@@ -234,12 +251,25 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     println!("  API token:      {token_source}");
     println!("  Webhook secret: {webhook_source} (POST {base_url}/api/webhooks/github)");
     println!("  Data directory: {}", data_dir.display());
-    println!("  Sites:          {base_url}/sites/<app>/<environment>/");
+    println!(
+        "  Sites:          {sites_url}/<app>/<environment>/ (from {})",
+        sites_dir.display()
+    );
+    if separate_users {
+        println!("  Builds run as:  one unprivileged user per environment (uid 2000000000 and up)");
+    } else {
+        println!(
+            "  Builds run as:  you. Not isolated: a build can read what you can, this data \
+             directory included (run the server as root to give builds users of their own)"
+        );
+    }
 
     // Open WebSockets would hold a graceful shutdown forever: on a signal, stop at once, and
     // take the runners (in sessions of their own) down too.
+    let sites = axum::serve(sites_listener, crate::sites::router(sites_dir));
     let result = tokio::select! {
         r = axum::serve(listener, app) => r.map_err(ServeError::Serve),
+        r = sites => r.map_err(ServeError::Serve),
         _ = shutdown_signal() => Ok(()),
     };
     launcher.kill_all();
@@ -265,77 +295,6 @@ async fn landing() -> Html<&'static str> {
     Html(
         "<!doctype html><title>Trellis</title><h1>Trellis</h1>\
          <p>The API is at <a href=\"/api/openapi.json\">/api</a>; deployed sample sites are \
-         under <code>/sites/&lt;app&gt;/&lt;environment&gt;/</code>.</p>",
+         served on their own port (see the server's banner).</p>",
     )
-}
-
-async fn websocket(
-    State(state): State<WsState>,
-    Query(query): Query<HashMap<String, String>>,
-    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
-) -> Response {
-    let authorised = query.get("token").is_some_and(|t| state.token.verify(t));
-    if !authorised {
-        return ApiError::unauthorized("missing or invalid ?token= on the WebSocket URL")
-            .into_response();
-    }
-    match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| client_session(socket, state)),
-        Err(rejection) => rejection.into_response(),
-    }
-}
-
-async fn client_session(socket: WebSocket, state: WsState) {
-    let (id, mut outgoing) = state.hub.connect();
-    let (mut sink, mut incoming) = socket.split();
-    loop {
-        tokio::select! {
-            message = outgoing.recv() => match message {
-                Some(text) => {
-                    if sink.send(Message::Text(text.into())).await.is_err() {
-                        break;
-                    }
-                }
-                // The hub dropped a client that fell behind; it reconnects and catches up.
-                None => break,
-            },
-            message = incoming.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    let reply = handle_client_message(&state, id, text.as_str()).await;
-                    if sink.send(Message::Text(reply.to_json().into())).await.is_err() {
-                        break;
-                    }
-                }
-                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                Some(Ok(_)) => {}
-            },
-        }
-    }
-    state.hub.disconnect(id);
-}
-
-async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMessage {
-    let subscriptions = HubSubscriptions {
-        hub: &state.hub,
-        id,
-    };
-    trellis_http::websocket::handle_message(state.store.as_ref(), &subscriptions, text).await
-}
-
-/// A local client's subscriptions, in the in-process hub.
-struct HubSubscriptions<'a> {
-    hub: &'a LocalHub,
-    id: u64,
-}
-
-#[async_trait::async_trait]
-impl trellis_http::websocket::Subscriptions for HubSubscriptions<'_> {
-    async fn subscribe(&self, topics: &[Topic]) -> Result<(), String> {
-        self.hub.subscribe(self.id, topics);
-        Ok(())
-    }
-
-    async fn unsubscribe(&self, topics: &[Topic]) {
-        self.hub.unsubscribe(self.id, topics);
-    }
 }

@@ -37,8 +37,24 @@ pub(crate) fn session_of(pid: i32) -> Option<i32> {
     rest.split(' ').nth(3)?.parse().ok()
 }
 
+/// Stops what is left of a runner's session from an earlier server run, whether or not the
+/// runner itself still lives: its build may well outlive it. A session id cannot be handed to
+/// a new process while any member of the session remains, so the only case to leave alone is
+/// a live leader that is not a runner (the old session is gone and its id reused).
+pub fn kill_orphaned_session(sid: i32) {
+    // A zombie leader is a dead one (nobody may have reaped it yet).
+    let leader_alive = std::fs::read_to_string(format!("/proc/{sid}/stat"))
+        .ok()
+        .and_then(|stat| Some(stat[stat.rfind(')')? + 2..].starts_with('Z')))
+        .is_some_and(|zombie| !zombie);
+    if leader_alive && !is_runner_process(sid) {
+        return;
+    }
+    kill_session(sid);
+}
+
 /// Whether a pid from an earlier server run is still one of our runners.
-pub fn is_runner_process(pid: i32) -> bool {
+fn is_runner_process(pid: i32) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|c| String::from_utf8_lossy(&c).contains("build-runner"))
         .unwrap_or(false)

@@ -1,0 +1,103 @@
+//! The dashboard's WebSocket in local mode: the same client messages as the API Gateway
+//! WebSocket API, served by the in-process hub.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use futures_util::{SinkExt, StreamExt};
+use trellis_core::model::Topic;
+use trellis_core::ports::DeploymentStore;
+use trellis_http::ApiError;
+use trellis_http::auth::ApiToken;
+use trellis_http::live::ServerMessage;
+
+use crate::hub::LocalHub;
+
+pub fn router(hub: Arc<LocalHub>, token: Arc<ApiToken>, store: Arc<dyn DeploymentStore>) -> Router {
+    Router::new()
+        .route("/api/ws", get(websocket))
+        .with_state(WsState { hub, token, store })
+}
+
+#[derive(Clone)]
+struct WsState {
+    hub: Arc<LocalHub>,
+    token: Arc<ApiToken>,
+    store: Arc<dyn DeploymentStore>,
+}
+
+async fn websocket(
+    State(state): State<WsState>,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
+) -> Response {
+    let authorised = query.get("token").is_some_and(|t| state.token.verify(t));
+    if !authorised {
+        return ApiError::unauthorized("missing or invalid ?token= on the WebSocket URL")
+            .into_response();
+    }
+    match upgrade {
+        Ok(upgrade) => upgrade.on_upgrade(move |socket| client_session(socket, state)),
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn client_session(socket: WebSocket, state: WsState) {
+    let (id, mut outgoing) = state.hub.connect();
+    let (mut sink, mut incoming) = socket.split();
+    loop {
+        tokio::select! {
+            message = outgoing.recv() => match message {
+                Some(text) => {
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                }
+                // The hub dropped a client that fell behind; it reconnects and catches up.
+                None => break,
+            },
+            message = incoming.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    let reply = handle_client_message(&state, id, text.as_str()).await;
+                    if sink.send(Message::Text(reply.to_json().into())).await.is_err() {
+                        break;
+                    }
+                }
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+        }
+    }
+    state.hub.disconnect(id);
+}
+
+async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMessage {
+    let subscriptions = HubSubscriptions {
+        hub: &state.hub,
+        id,
+    };
+    trellis_http::websocket::handle_message(state.store.as_ref(), &subscriptions, text).await
+}
+
+/// A local client's subscriptions, in the in-process hub.
+struct HubSubscriptions<'a> {
+    hub: &'a LocalHub,
+    id: u64,
+}
+
+#[async_trait::async_trait]
+impl trellis_http::websocket::Subscriptions for HubSubscriptions<'_> {
+    async fn subscribe(&self, topics: &[Topic]) -> Result<(), String> {
+        self.hub.subscribe(self.id, topics);
+        Ok(())
+    }
+
+    async fn unsubscribe(&self, topics: &[Topic]) {
+        self.hub.unsubscribe(self.id, topics);
+    }
+}
