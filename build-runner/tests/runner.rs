@@ -336,3 +336,50 @@ fn a_clone_token_is_masked_and_kept_from_the_build() {
         "basic eC1hY2Nlc3MtdG9rZW46YWJj"
     );
 }
+
+#[test]
+fn a_runner_whose_log_is_no_longer_read_stops_its_step_instead_of_dying() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let (path, sha) = repo(dir.path(), &[("x", "")]);
+    let (go, pid_file) = (dir.path().join("go"), dir.path().join("sleep.pid"));
+    let deploy = format!(
+        "sh -c 'echo $$ > {pid}; exec sleep 600' & echo deploy-waiting; \
+         while [ ! -e {go} ]; do sleep 0.05; done; echo after-the-reader-left; wait",
+        pid = pid_file.display(),
+        go = go.display()
+    );
+    let (job_path, result_path) = (dir.path().join("job.json"), dir.path().join("result.json"));
+    std::fs::write(
+        &job_path,
+        serde_json::to_vec(&job(&path, &sha, &deploy)).unwrap(),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_build-runner"))
+        .arg("--job")
+        .arg(&job_path)
+        .arg("--result")
+        .arg(&result_path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    assert!(lines.any(|l| l.unwrap() == "deploy-waiting"));
+    // The reader goes away (the local server died), then the step prints.
+    drop(lines);
+    std::fs::write(&go, "").unwrap();
+    let status = child.wait().unwrap();
+
+    assert_eq!(status.code(), Some(1), "the runner must end, not panic");
+    let result: RunnerResult =
+        serde_json::from_slice(&std::fs::read(&result_path).unwrap()).unwrap();
+    let error = result.error.unwrap();
+    assert!(error.contains("log was no longer read"), "{error}");
+    let pid = std::fs::read_to_string(&pid_file).unwrap();
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", pid.trim())).unwrap_or_default();
+    let alive = stat
+        .rsplit_once(") ")
+        .is_some_and(|(_, rest)| !rest.starts_with('Z'));
+    assert!(!alive, "the step's background process was stopped too");
+}

@@ -129,44 +129,12 @@ pub struct Server {
 }
 
 impl Server {
-    /// Starts `trellis serve` on a free port and waits for its "running at" line.
+    /// Starts `trellis serve` on a free port and waits for its banner.
     pub async fn start() -> Server {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("data");
         let repo = SampleRepo::create(dir.path());
-        let mut child = Command::new(binary("trellis"))
-            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
-            .arg(&data_dir)
-            .arg("--runner-bin")
-            .arg(binary("build-runner"))
-            .env("TRELLIS_TOKEN", TOKEN)
-            .env("TRELLIS_WEBHOOK_SECRET", WEBHOOK_SECRET)
-            .env("RUST_LOG", "info")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("trellis serve starts");
-        let stdout = child.stdout.take().unwrap();
-        let mut lines = BufReader::new(stdout).lines();
-        let (base, sites) = tokio::time::timeout(Duration::from_secs(30), async {
-            let mut base = None;
-            while let Some(line) = lines.next_line().await.unwrap() {
-                if let Some(url) = line.strip_prefix("Trellis is running at ") {
-                    base = Some(url.trim().to_string());
-                }
-                if let Some(sites) = line.trim().strip_prefix("Sites:") {
-                    let url = sites.trim().split("/<app>").next().unwrap().to_string();
-                    return (base.expect("the banner starts with the URL"), url);
-                }
-            }
-            panic!("trellis serve exited before it was ready");
-        })
-        .await
-        .expect("trellis serve is ready within 30 s");
-        // Keep draining stdout so the server never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let (child, base, sites) = spawn_serve(&data_dir).await;
         Server {
             base,
             sites,
@@ -176,6 +144,19 @@ impl Server {
             child,
             _dir: dir,
         }
+    }
+
+    /// Kills the server with SIGKILL (it gets no chance to stop its runners) and waits for it
+    /// to be gone.
+    pub async fn crash(&mut self) {
+        self.child.start_kill().unwrap();
+        self.child.wait().await.unwrap();
+    }
+
+    /// Starts a new server on the same data directory (after [`Server::crash`]).
+    pub async fn restart(&mut self) {
+        let (child, base, sites) = spawn_serve(&self.data_dir).await;
+        (self.child, self.base, self.sites) = (child, base, sites);
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -323,6 +304,51 @@ impl Server {
     }
 }
 
+/// Starts `trellis serve` on free ports; returns it, its URL and its sites' URL.
+async fn spawn_serve(data_dir: &Path) -> (Child, String, String) {
+    let mut child = Command::new(binary("trellis"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--sites-listen",
+            "127.0.0.1:0",
+            "--data-dir",
+        ])
+        .arg(data_dir)
+        .arg("--runner-bin")
+        .arg(binary("build-runner"))
+        .env("TRELLIS_TOKEN", TOKEN)
+        .env("TRELLIS_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .env("RUST_LOG", "info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("trellis serve starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(stdout).lines();
+    let (base, sites) = tokio::time::timeout(Duration::from_secs(30), async {
+        let mut base = None;
+        while let Some(line) = lines.next_line().await.unwrap() {
+            if let Some(url) = line.strip_prefix("Trellis is running at ") {
+                base = Some(url.trim().to_string());
+            }
+            if let Some(sites) = line.trim().strip_prefix("Sites:") {
+                let url = sites.trim().split("/<app>").next().unwrap().to_string();
+                return (base.expect("the banner starts with the URL"), url);
+            }
+        }
+        panic!("trellis serve exited before it was ready");
+    })
+    .await
+    .expect("trellis serve is ready within 30 s");
+    // Keep draining stdout so the server never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    (child, base, sites)
+}
+
 impl Drop for Server {
     fn drop(&mut self) {
         // SIGTERM lets the server stop its runners (own sessions) before it exits.
@@ -464,4 +490,56 @@ pub fn is_terminal(d: &Value) -> bool {
         d["status"].as_str(),
         Some("succeeded" | "failed" | "cancelled")
     )
+}
+
+/// Every live process whose environment names this deployment (its build's processes).
+pub fn processes_of_deployment(id: &str) -> Vec<i32> {
+    let needle = format!("TRELLIS_DEPLOYMENT_ID={id}");
+    let mut pids = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<i32>().ok())
+        else {
+            continue;
+        };
+        let environ = std::fs::read(format!("/proc/{pid}/environ")).unwrap_or_default();
+        if environ
+            .split(|b| *b == 0)
+            .any(|var| var == needle.as_bytes())
+        {
+            pids.push(pid);
+        }
+    }
+    pids
+}
+
+/// The session a process belongs to (a local runner leads its build's session).
+pub fn session_of(pid: i32) -> Option<i32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    let rest = &stat[stat.rfind(')')? + 2..];
+    rest.split(' ').nth(3)?.parse().ok()
+}
+
+/// Waits, without polling, until a process that is not our child has exited (a pidfd becomes
+/// readable then). Returns false if it is still running after `limit`.
+pub async fn process_exit(pid: i32, limit: Duration) -> bool {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return true; // no such process: it is gone already
+    }
+    // SAFETY: the descriptor was just created and is owned by nothing else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+    // SAFETY: the OwnedFd stays open, and the same descriptor, for the AsyncFd's lifetime.
+    let watched = unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(fd, tokio::io::Interest::READABLE)
+    }
+    .map_err(|e| e.to_string())
+    .expect("a pidfd can be watched");
+    tokio::time::timeout(limit, watched.readable())
+        .await
+        .is_ok()
 }
