@@ -11,17 +11,18 @@ use aws_sdk_dynamodb::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, Delete, GlobalSecondaryIndex,
     KeySchemaElement, KeyType, Projection, ProjectionType, Put, ScalarAttributeType,
-    TimeToLiveSpecification, TransactWriteItem, Update,
+    TimeToLiveSpecification, TransactWriteItem,
 };
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use trellis_core::StoreError;
-use trellis_core::logs::{CHUNK_MAX_LINES, chunks, clamp_line};
 use trellis_core::model::{
     App, Connection, Deployment, DeploymentStatus, Environment, LogLine, NewLogLine, Timestamp,
     Topic, runner_key,
 };
 use trellis_core::ports::{DeploymentStore, Expect, Write};
+
+mod logs;
 
 type Item = HashMap<String, AttributeValue>;
 
@@ -34,9 +35,6 @@ const LOG_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
 const DELIVERY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// API Gateway closes WebSocket connections after two hours at the most.
 const CONNECTION_TTL: Duration = Duration::from_secs(2 * 3600 + 600);
-/// Chunks written per transaction (DynamoDB allows 100 items; a head update is one of them).
-const CHUNKS_PER_TRANSACTION: usize = 25;
-const APPEND_ATTEMPTS: usize = 32;
 
 pub struct DynamoStore {
     client: Client,
@@ -78,11 +76,6 @@ fn number(item: &Item, name: &str) -> Option<u64> {
 fn ttl_after(d: Duration) -> AttributeValue {
     let now = time::OffsetDateTime::now_utc().unix_timestamp().max(0) as u64;
     n(now + d.as_secs())
-}
-
-/// Sort keys carry numbers zero-padded so that they sort as numbers.
-fn chunk_sk(last_seq: u64) -> String {
-    format!("CHUNK#{last_seq:020}")
 }
 
 fn app_key(name: &str) -> (String, String) {
@@ -324,6 +317,37 @@ impl DynamoStore {
         Ok(out.item)
     }
 
+    /// One page of a key condition's items, from `start`; with the key to continue from.
+    async fn query_page(
+        &self,
+        index: Option<&str>,
+        condition: &str,
+        values: &Item,
+        forward: bool,
+        limit: Option<usize>,
+        start: Option<Item>,
+    ) -> Result<(Vec<Item>, Option<Item>), StoreError> {
+        let mut q = self
+            .client
+            .query()
+            .table_name(&self.table)
+            .key_condition_expression(condition)
+            .set_expression_attribute_values(Some(values.clone()))
+            .scan_index_forward(forward)
+            .set_exclusive_start_key(start);
+        q = match index {
+            Some(i) => q.index_name(i),
+            // Index reads cannot be strongly consistent; table reads are.
+            None => q.consistent_read(true),
+        };
+        if let Some(l) = limit {
+            q = q.limit(i32::try_from(l).unwrap_or(i32::MAX));
+        }
+        let out = q.send().await.map_err(unavailable)?;
+        let next = out.last_evaluated_key.filter(|k| !k.is_empty());
+        Ok((out.items.unwrap_or_default(), next))
+    }
+
     /// Every item of a key condition, following pages; `limit` caps the total.
     async fn query(
         &self,
@@ -336,30 +360,17 @@ impl DynamoStore {
         let mut items = Vec::new();
         let mut start: Option<Item> = None;
         loop {
-            let mut q = self
-                .client
-                .query()
-                .table_name(&self.table)
-                .key_condition_expression(condition)
-                .set_expression_attribute_values(Some(values.clone()))
-                .scan_index_forward(forward)
-                .set_exclusive_start_key(start.take());
-            q = match index {
-                Some(i) => q.index_name(i),
-                // Index reads cannot be strongly consistent; table reads are.
-                None => q.consistent_read(true),
-            };
-            if let Some(l) = limit {
-                q = q.limit(i32::try_from(l.saturating_sub(items.len())).unwrap_or(i32::MAX));
-            }
-            let out = q.send().await.map_err(unavailable)?;
-            items.extend(out.items.unwrap_or_default());
+            let page_limit = limit.map(|l| l.saturating_sub(items.len()));
+            let (page, next) = self
+                .query_page(index, condition, &values, forward, page_limit, start.take())
+                .await?;
+            items.extend(page);
             if limit.is_some_and(|l| items.len() >= l) {
                 break;
             }
-            match out.last_evaluated_key {
-                Some(k) if !k.is_empty() => start = Some(k),
-                _ => break,
+            match next {
+                Some(k) => start = Some(k),
+                None => break,
             }
         }
         Ok(items)
@@ -630,82 +641,7 @@ impl DeploymentStore for DynamoStore {
         deployment: &str,
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError> {
-        if lines.is_empty() {
-            return Ok(Vec::new());
-        }
-        let pk = format!("LOG#{deployment}");
-        let mut stored = Vec::new();
-        // Appended in slices that fit one transaction; each reserves its seq range with a
-        // compare-and-set on the head item, so concurrent appenders never share a number.
-        let mut pending: &[NewLogLine] = &lines;
-        while !pending.is_empty() {
-            let take = pending.len().min(CHUNKS_PER_TRANSACTION * CHUNK_MAX_LINES);
-            let (slice, rest) = pending.split_at(take);
-            let mut attempt = 0;
-            let numbered = loop {
-                attempt += 1;
-                let head = self.get((pk.clone(), "HEAD".into())).await?;
-                let next = head
-                    .as_ref()
-                    .and_then(|h| number(h, "nextSeq"))
-                    .unwrap_or(1);
-                let numbered: Vec<LogLine> = slice
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| LogLine {
-                        seq: next + i as u64,
-                        timestamp: l.timestamp,
-                        text: clamp_line(&l.text),
-                    })
-                    .collect();
-                let new_next = next + numbered.len() as u64;
-                let mut update = Update::builder()
-                    .table_name(&self.table)
-                    .key("pk", s(pk.clone()))
-                    .key("sk", s("HEAD"))
-                    .update_expression("SET nextSeq = :new, #ttl = :ttl")
-                    .expression_attribute_names("#ttl", "ttl")
-                    .expression_attribute_values(":new", n(new_next))
-                    .expression_attribute_values(":ttl", ttl_after(LOG_TTL));
-                update = if head.is_some() {
-                    update
-                        .condition_expression("nextSeq = :expected")
-                        .expression_attribute_values(":expected", n(next))
-                } else {
-                    update.condition_expression("attribute_not_exists(pk)")
-                };
-                let mut items = vec![
-                    TransactWriteItem::builder()
-                        .update(update.build().map_err(unavailable)?)
-                        .build(),
-                ];
-                for chunk in chunks(&numbered) {
-                    let last = chunk[chunk.len() - 1].seq;
-                    items.push(
-                        TransactWriteItem::builder()
-                            .put(
-                                Put::builder()
-                                    .table_name(&self.table)
-                                    .item("pk", s(pk.clone()))
-                                    .item("sk", s(chunk_sk(last)))
-                                    .item("lines", s(to_json(&chunk)?))
-                                    .item("ttl", ttl_after(LOG_TTL))
-                                    .build()
-                                    .map_err(unavailable)?,
-                            )
-                            .build(),
-                    );
-                }
-                match self.transact(items).await {
-                    Ok(()) => break numbered,
-                    Err(StoreError::Conflict) if attempt < APPEND_ATTEMPTS => continue,
-                    Err(e) => return Err(e),
-                }
-            };
-            stored.extend(numbered);
-            pending = rest;
-        }
-        Ok(stored)
+        self.append_log_lines(deployment, lines).await
     }
 
     async fn read_logs(
@@ -714,33 +650,7 @@ impl DeploymentStore for DynamoStore {
         after: u64,
         limit: usize,
     ) -> Result<Vec<LogLine>, StoreError> {
-        let items = self
-            .query(
-                None,
-                "pk = :pk AND sk BETWEEN :from AND :to",
-                HashMap::from([
-                    (":pk".into(), s(format!("LOG#{deployment}"))),
-                    (":from".into(), s(chunk_sk(after.saturating_add(1)))),
-                    (":to".into(), s("CHUNK#~")),
-                ]),
-                true,
-                None,
-            )
-            .await?;
-        let mut out = Vec::new();
-        for item in items {
-            let Some(AttributeValue::S(json)) = item.get("lines") else {
-                return Err(StoreError::Corrupt("log chunk without lines".into()));
-            };
-            let chunk: Vec<LogLine> =
-                serde_json::from_str(json).map_err(|e| StoreError::Corrupt(e.to_string()))?;
-            out.extend(chunk.into_iter().filter(|l| l.seq > after));
-            if out.len() >= limit {
-                break;
-            }
-        }
-        out.truncate(limit);
-        Ok(out)
+        self.read_log_lines(deployment, after, limit).await
     }
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {

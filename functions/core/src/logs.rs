@@ -20,39 +20,100 @@ pub fn clamp_line(text: &str) -> String {
     format!("{}… [line cut at {MAX_LINE_BYTES} bytes]", &text[..cut])
 }
 
-/// Cuts numbered lines into stored chunks bounded by [`CHUNK_MAX_LINES`] and
-/// [`CHUNK_MAX_BYTES`] (JSON escaping can double a line's size, so that is what is counted).
-pub fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut bytes = 0;
-    for (i, line) in lines.iter().enumerate() {
-        let size = line.text.len() * 2 + 48;
-        if i > start && (i - start >= CHUNK_MAX_LINES || bytes + size > CHUNK_MAX_BYTES) {
-            out.push(&lines[start..i]);
-            start = i;
-            bytes = 0;
-        }
-        bytes += size;
+/// Counts what serde_json writes, so sizes are exact without building the JSON.
+struct ByteCount(usize);
+
+impl std::io::Write for ByteCount {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
     }
-    if start < lines.len() {
-        out.push(&lines[start..]);
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Borrowed twin of [`LogLine`]: the same fields in the same order serialize identically.
+#[derive(serde::Serialize)]
+struct LineRef<'a> {
+    seq: u64,
+    timestamp: i64,
+    text: &'a str,
+}
+
+/// The exact length of a line's JSON (as stored in a chunk and sent in a live message).
+/// Escaping is why the text's length is no bound: a control character takes six bytes.
+pub fn line_json_len(seq: u64, timestamp: i64, text: &str) -> usize {
+    let mut count = ByteCount(0);
+    // Writing a plain struct to a counter cannot fail; should it, the line counts as too big.
+    match serde_json::to_writer(
+        &mut count,
+        &LineRef {
+            seq,
+            timestamp,
+            text,
+        },
+    ) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX / 4,
+    }
+}
+
+/// The lengths of consecutive chunks for lines of these JSON sizes: each at most
+/// [`CHUNK_MAX_LINES`] lines and, as a JSON array, [`CHUNK_MAX_BYTES`] (a line is never
+/// larger: [`clamp_line`] bounds it). Stops after `max_chunks`.
+pub fn chunk_lengths(sizes: impl IntoIterator<Item = usize>, max_chunks: usize) -> Vec<usize> {
+    let mut out = Vec::new();
+    let mut len = 0;
+    // `[` and `]`, then a comma before every line but the first.
+    let mut bytes = 2;
+    for size in sizes {
+        if len > 0 && (len >= CHUNK_MAX_LINES || bytes + 1 + size > CHUNK_MAX_BYTES) {
+            out.push(len);
+            if out.len() == max_chunks {
+                return out;
+            }
+            len = 0;
+            bytes = 2;
+        }
+        bytes += size + usize::from(len > 0);
+        len += 1;
+    }
+    if len > 0 {
+        out.push(len);
     }
     out
 }
 
-/// Splits numbered lines into groups whose serialized size stays under `max_bytes`
-/// (API Gateway refuses WebSocket messages over 128 KB).
+/// Cuts numbered lines into stored chunks bounded by [`CHUNK_MAX_LINES`] and
+/// [`CHUNK_MAX_BYTES`] of JSON.
+pub fn chunks(lines: &[LogLine]) -> Vec<&[LogLine]> {
+    let sizes = lines
+        .iter()
+        .map(|l| line_json_len(l.seq, l.timestamp, &l.text));
+    let mut rest = lines;
+    chunk_lengths(sizes, usize::MAX)
+        .into_iter()
+        .map(|len| {
+            let (chunk, tail) = rest.split_at(len);
+            rest = tail;
+            chunk
+        })
+        .collect()
+}
+
+/// Splits numbered lines into groups whose JSON array is at most `max_bytes` (API Gateway
+/// refuses WebSocket messages over 128 KB; the caller leaves room for the message around
+/// the lines). A single line larger than that travels alone.
 pub fn split_for_messages(lines: &[LogLine], max_bytes: usize) -> Vec<Vec<LogLine>> {
     let mut groups = Vec::new();
     let mut current = Vec::new();
-    let mut size = 0;
+    let mut size = 2;
     for line in lines {
-        // Room for the JSON around the text; escaping can at most double the text.
-        let cost = 64 + line.text.len() * 2;
+        let cost = line_json_len(line.seq, line.timestamp, &line.text) + 1;
         if !current.is_empty() && size + cost > max_bytes {
             groups.push(std::mem::take(&mut current));
-            size = 0;
+            size = 2;
         }
         size += cost;
         current.push(line.clone());
@@ -96,6 +157,75 @@ mod tests {
             let json = serde_json::to_string(c).unwrap();
             assert!(json.len() <= CHUNK_MAX_BYTES, "{}", json.len());
         }
+    }
+
+    /// Control characters are written as `\u0001`: six bytes of JSON for one of text.
+    fn control_line(seq: u64, len: usize) -> LogLine {
+        LogLine {
+            seq,
+            timestamp: -1_700_000_000_000,
+            text: "\u{1}\u{1f}\"\\\n".repeat(len / 5),
+        }
+    }
+
+    #[test]
+    fn chunks_of_control_characters_stay_within_the_bound() {
+        let lines: Vec<LogLine> = (1..=2000)
+            .map(|seq| control_line(seq, if seq % 7 == 0 { MAX_LINE_BYTES } else { 300 }))
+            .collect();
+        let cs = chunks(&lines);
+        assert_eq!(cs.iter().map(|c| c.len()).sum::<usize>(), 2000);
+        for c in cs {
+            let json = serde_json::to_string(c).unwrap();
+            assert!(json.len() <= CHUNK_MAX_BYTES, "{}", json.len());
+        }
+    }
+
+    #[test]
+    fn messages_of_control_characters_stay_within_the_bound() {
+        let lines: Vec<LogLine> = (1..=300).map(|seq| control_line(seq, 2000)).collect();
+        let groups = split_for_messages(&lines, 100_000);
+        assert_eq!(groups.iter().map(Vec::len).sum::<usize>(), 300);
+        for g in &groups {
+            let json = serde_json::to_string(g).unwrap();
+            assert!(json.len() <= 100_000, "{}", json.len());
+        }
+    }
+
+    #[test]
+    fn json_lengths_are_exact() {
+        for line in [
+            line(1, 0),
+            line(u64::MAX, 10),
+            control_line(7, 100),
+            LogLine {
+                seq: 12,
+                timestamp: i64::MIN,
+                text: "é ✓ \u{7f} \t\r".into(),
+            },
+        ] {
+            assert_eq!(
+                line_json_len(line.seq, line.timestamp, &line.text),
+                serde_json::to_string(&line).unwrap().len()
+            );
+        }
+    }
+
+    #[test]
+    fn the_longest_line_fits_a_chunk_even_when_escaped() {
+        let worst = clamp_line(&"\u{1}".repeat(MAX_LINE_BYTES * 2));
+        assert!(line_json_len(u64::MAX, i64::MIN, &worst) + 2 <= CHUNK_MAX_BYTES);
+    }
+
+    #[test]
+    fn chunk_lengths_stop_at_the_chunk_count() {
+        let sizes = std::iter::repeat_n(10, CHUNK_MAX_LINES * 3 + 1);
+        assert_eq!(
+            chunk_lengths(sizes.clone(), usize::MAX),
+            [CHUNK_MAX_LINES, CHUNK_MAX_LINES, CHUNK_MAX_LINES, 1]
+        );
+        assert_eq!(chunk_lengths(sizes, 2), [CHUNK_MAX_LINES, CHUNK_MAX_LINES]);
+        assert!(chunk_lengths(std::iter::empty(), 5).is_empty());
     }
 
     #[test]
