@@ -22,6 +22,8 @@ use crate::requests::{
 };
 use crate::validate;
 
+mod push;
+
 /// The preset a new app starts with: an SST app.
 pub const DEFAULT_TEST_COMMAND: &str = "npm test";
 pub const DEFAULT_DEPLOY_COMMAND: &str = "npx sst deploy --stage \"$TRELLIS_STAGE\"";
@@ -210,7 +212,8 @@ impl Pipeline {
         patch: SettingsPatch,
     ) -> Result<(App, Vec<Environment>), DomainError> {
         validate_settings_patch("settings", &patch)?;
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let (mut app, envs) = self.get_app(name).await?;
             let expected = app.version;
             app.settings = apply_settings_patch(&app.settings, &patch);
@@ -256,7 +259,8 @@ impl Pipeline {
     }
 
     pub async fn delete_app(&self, name: &str) -> Result<(), DomainError> {
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let (app, envs) = self.get_app(name).await?;
             if let Some(e) = envs.iter().find(|e| {
                 e.current_deployment.is_some()
@@ -325,7 +329,8 @@ impl Pipeline {
         if let Some(s) = &patch.settings {
             validate_settings_patch("settings", s)?;
         }
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let mut e = self.get_environment(app, env).await?;
             let expected = e.version;
             if let Some(branch) = &patch.branch {
@@ -562,17 +567,13 @@ impl Pipeline {
                 continue;
             }
             for e in self.store.list_environments(&app.name).await? {
-                if e.auto_deploy && !e.protected && e.branch.as_deref() == Some(&push.branch) {
-                    let d = self
-                        .enqueue(
-                            &app,
-                            &e.name,
-                            DeploymentKind::Deploy,
-                            Trigger::Push,
-                            push.commit.clone(),
-                            Origin::Fresh,
-                        )
-                        .await?;
+                if e.auto_deploy
+                    && !e.protected
+                    && e.branch.as_deref() == Some(&push.branch)
+                    && let Some(d) = self
+                        .enqueue_push(&app, &e.name, push.commit.clone())
+                        .await?
+                {
                     created.push(d);
                 }
             }
@@ -592,7 +593,8 @@ impl Pipeline {
         origin: Origin,
     ) -> Result<Deployment, DomainError> {
         let id = self.new_id();
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let mut e = self.get_environment(&app.name, env).await?;
             let config = match &origin {
                 Origin::RollbackOf(d) => d.config.clone(),
@@ -660,7 +662,8 @@ impl Pipeline {
 
     /// Starts the queued deployment of an environment if nothing runs there.
     pub async fn dispatch(&self, app: &str, env: &str) -> Result<(), DomainError> {
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let Some(mut e) = self.store.get_environment(app, env).await? else {
                 return Ok(());
             };
@@ -752,7 +755,8 @@ impl Pipeline {
 
     /// Cancels a queued deployment at once, or asks a running one's runner to stop.
     pub async fn cancel(&self, id: &str) -> Result<Deployment, DomainError> {
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let mut dep = self.require_deployment(id).await?;
             match dep.status {
                 DeploymentStatus::Queued => {
@@ -807,7 +811,8 @@ impl Pipeline {
     /// A runner ended. The outcome decides the deployment's status; a failure never changes
     /// the environment's current deployment. Then the next queued deployment starts.
     pub async fn finish(&self, id: &str, outcome: RunnerOutcome) -> Result<(), DomainError> {
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let mut dep = self.require_deployment(id).await?;
             if dep.status.is_terminal() {
                 return Ok(());
@@ -916,7 +921,7 @@ impl Pipeline {
                     )
                     .await?
                 }
-                DeploymentStatus::Queued => self.dispatch(&dep.app, &dep.environment).await?,
+                DeploymentStatus::Queued => self.settle_queued(&dep).await?,
                 _ => {}
             }
         }
@@ -954,7 +959,8 @@ impl Pipeline {
         id: &str,
         change: impl Fn(&mut Deployment) -> bool,
     ) -> Result<Deployment, DomainError> {
-        for _ in 0..MAX_ATTEMPTS {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
             let mut dep = self.require_deployment(id).await?;
             let v = dep.version;
             if !change(&mut dep) {

@@ -316,6 +316,10 @@ pub async fn sweep(
                 }
             }
             DeploymentStatus::Queued => {
+                // A push recorded under contention is put in line (or superseded) here.
+                if let Err(e) = services.pipeline.settle_queued(&d).await {
+                    summary.errors.push(format!("settling {}: {e}", d.id));
+                }
                 queued_envs.insert((d.app, d.environment), ());
             }
             _ => {}

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use trellis_core::Pipeline;
-use trellis_core::model::Repository;
+use trellis_core::model::{App, Repository};
 use trellis_core::ports::SourceRepository;
 use trellis_core::requests::PushEvent;
 
@@ -17,49 +17,68 @@ pub async fn watch_local_repositories(pipeline: Arc<Pipeline>, source: Arc<dyn S
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        if let Err(e) = poll_once(&pipeline, source.as_ref()).await {
+        for e in poll_once(&pipeline, source.as_ref()).await.errors {
             tracing::warn!("watching local repositories: {e}");
         }
     }
 }
 
-/// One pass over every local-repository app; returns how many pushes it raised.
-pub async fn poll_once(
+/// What one pass did: pushes raised, and what failed (the rest of the pass went on).
+#[derive(Debug, Default)]
+pub struct PollPass {
+    pub raised: usize,
+    pub errors: Vec<String>,
+}
+
+/// One pass over every local-repository app, then over pushes recorded but not yet in line.
+/// One app that cannot be read or pushed does not stop the others.
+pub async fn poll_once(pipeline: &Pipeline, source: &dyn SourceRepository) -> PollPass {
+    let mut pass = PollPass::default();
+    let apps = match pipeline.store().list_apps().await {
+        Ok(apps) => apps,
+        Err(e) => {
+            pass.errors.push(format!("listing apps: {e}"));
+            Vec::new()
+        }
+    };
+    for app in apps {
+        if let Repository::Local { .. } = app.repository {
+            match poll_app(pipeline, source, &app).await {
+                Ok(n) => pass.raised += n,
+                Err(e) => pass.errors.push(format!("{}: {e}", app.name)),
+            }
+        }
+    }
+    pass.errors.extend(pipeline.settle_recorded_pushes().await);
+    pass
+}
+
+async fn poll_app(
     pipeline: &Pipeline,
     source: &dyn SourceRepository,
+    app: &App,
 ) -> Result<usize, trellis_core::DomainError> {
+    let heads = source.branch_heads(&app.repository).await?;
+    if heads == app.branch_heads {
+        return Ok(0);
+    }
     let mut raised = 0;
-    for app in pipeline.store().list_apps().await? {
-        if !matches!(app.repository, Repository::Local { .. }) {
+    // Recorded first, with a compare-and-set: a head is pushed once, whoever sees it.
+    for branch in pipeline.record_branch_heads(app, heads.clone()).await? {
+        let Some(sha) = heads.get(&branch) else {
             continue;
-        }
-        let heads = match source.branch_heads(&app.repository).await {
-            Ok(h) => h,
-            Err(e) => {
-                tracing::warn!(app = %app.name, "cannot read branches: {e}");
-                continue;
-            }
         };
-        if heads == app.branch_heads {
-            continue;
-        }
-        // Recorded first, with a compare-and-set: a head is pushed once, whoever sees it.
-        for branch in pipeline.record_branch_heads(&app, heads.clone()).await? {
-            let Some(sha) = heads.get(&branch) else {
-                continue;
-            };
-            let commit = source.resolve(&app.repository, sha).await?;
-            tracing::info!(app = %app.name, %branch, sha = %commit.sha, "new commit");
-            pipeline
-                .handle_push(PushEvent {
-                    repository_key: app.repository.key(),
-                    branch,
-                    commit,
-                    only_app: Some(app.name.clone()),
-                })
-                .await?;
-            raised += 1;
-        }
+        let commit = source.resolve(&app.repository, sha).await?;
+        tracing::info!(app = %app.name, %branch, sha = %commit.sha, "new commit");
+        pipeline
+            .handle_push(PushEvent {
+                repository_key: app.repository.key(),
+                branch,
+                commit,
+                only_app: Some(app.name.clone()),
+            })
+            .await?;
+        raised += 1;
     }
     Ok(raised)
 }
