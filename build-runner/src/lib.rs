@@ -163,6 +163,11 @@ fn give_tree(dir: &Path, user: BuildUser) -> std::io::Result<()> {
     Ok(())
 }
 
+/// The first 12 characters of a commit id (never slicing inside a character).
+fn short(sha: &str) -> &str {
+    sha.char_indices().nth(12).map_or(sha, |(i, _)| &sha[..i])
+}
+
 fn clone_url(repository: &Repository) -> String {
     match repository {
         Repository::Local { path } => format!("file://{path}"),
@@ -282,7 +287,7 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             "==> Trellis build runner: {action} {} ({}) at {}",
             job.app,
             job.environment,
-            &job.commit_sha[..job.commit_sha.len().min(12)]
+            short(&job.commit_sha)
         ),
     );
     let mut ctx = StepContext {
@@ -319,7 +324,7 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         return end("clone", e);
     }
     ctx.dir = &checkout;
-    let fetch = format!("fetching {} from {url}", &sha[..sha.len().min(12)]);
+    let fetch = format!("fetching {} from {url}", short(sha));
     let auth_config = auth_header
         .as_ref()
         .map(|h| format!("http.extraheader=AUTHORIZATION: {h}"));
@@ -442,4 +447,14 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         },
         EXIT_SUCCEEDED,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_short_commit_id_never_cuts_a_character() {
+        assert_eq!(super::short(&"a".repeat(40)), "a".repeat(12));
+        assert_eq!(super::short("ééééééééééééééé"), "éééééééééééé");
+        assert_eq!(super::short("abc"), "abc");
+    }
 }

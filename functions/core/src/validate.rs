@@ -46,6 +46,22 @@ pub fn branch(field: &str, value: &str) -> Result<(), DomainError> {
     }
 }
 
+/// A full commit id: 40 hex digits (SHA-1), or 64 (SHA-256 repositories), lowercase.
+pub fn commit_sha(field: &str, value: &str) -> Result<(), DomainError> {
+    let ok = matches!(value.len(), 40 | 64)
+        && value
+            .chars()
+            .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c));
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!("{value:?} is not a full commit sha (40 lowercase hex digits)"),
+        ))
+    }
+}
+
 /// A git reference given to a manual deploy: a branch, tag or sha.
 pub fn reference(field: &str, value: &str) -> Result<(), DomainError> {
     branch(field, value)

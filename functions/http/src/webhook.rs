@@ -19,8 +19,10 @@ use utoipa::ToSchema;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// GitHub caps webhook payloads at 25 MB; a push with many commits can exceed 1 MiB.
-pub const MAX_WEBHOOK_BYTES: usize = 25 * 1024 * 1024;
+/// What is buffered before the signature can be checked: Lambda's own payload limit (6 MB),
+/// and the same locally. GitHub sends up to 25 MB, but nothing larger could reach the Lambda,
+/// and an unsigned sender must not make the server hold 25 MB per request.
+pub const MAX_WEBHOOK_BYTES: usize = 6 * 1024 * 1024;
 
 /// Reads the secret's value (a Lambda: from Secrets Manager).
 pub type SecretReader =
@@ -147,6 +149,8 @@ pub enum WebhookResponse {
 struct PushPayload {
     #[serde(rename = "ref")]
     reference: String,
+    #[serde(default)]
+    before: String,
     after: String,
     #[serde(default)]
     deleted: bool,
@@ -175,7 +179,9 @@ struct PayloadRepository {
 /// What a push payload asks for.
 #[derive(Debug)]
 pub enum PushDecision {
-    Push(PushEvent),
+    /// The push, and the key its content is remembered by: the signature does not cover
+    /// the delivery id, so a captured payload re-sent under new ids is still the same push.
+    Push(PushEvent, String),
     Ignore(String),
 }
 
@@ -198,6 +204,18 @@ pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
             "branch {branch} was deleted: nothing to deploy"
         )));
     }
+    let sha = |field: &str, value: &str| {
+        trellis_core::validate::commit_sha(field, value)
+            .map_err(|e| ApiError::bad_request(format!("push payload field {field}: {e}")))
+    };
+    sha("after", &p.after)?;
+    if let Some(c) = &p.head_commit {
+        sha("head_commit.id", &c.id)?;
+    }
+    let replay_key = format!(
+        "push {} {} {}..{}",
+        p.repository.full_name, p.reference, p.before, p.after
+    );
     let commit = match p.head_commit {
         Some(c) => Commit {
             sha: c.id,
@@ -213,16 +231,19 @@ pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
             author: String::new(),
         },
     };
-    Ok(PushDecision::Push(PushEvent {
-        repository_key: Repository::Github {
-            full_name: p.repository.full_name,
-            installation_id: 0,
-        }
-        .key(),
-        branch: branch.to_string(),
-        commit,
-        only_app: None,
-    }))
+    Ok(PushDecision::Push(
+        PushEvent {
+            repository_key: Repository::Github {
+                full_name: p.repository.full_name,
+                installation_id: 0,
+            }
+            .key(),
+            branch: branch.to_string(),
+            commit,
+            only_app: None,
+        },
+        replay_key,
+    ))
 }
 
 /// `POST /api/webhooks/github`
@@ -261,10 +282,10 @@ pub async fn github_webhook(
         )
             .into_response())
     };
-    let push = match event.as_str() {
+    let (push, replay_key) = match event.as_str() {
         "ping" => return ignored("ping: the webhook is set up".into()),
         "push" => match interpret_push(&body)? {
-            PushDecision::Push(p) => p,
+            PushDecision::Push(p, key) => (p, key),
             PushDecision::Ignore(reason) => return ignored(reason),
         },
         other => return ignored(format!("{other} events are not handled")),
@@ -279,18 +300,35 @@ pub async fn github_webhook(
     {
         return ignored(format!("delivery {delivery} was already processed"));
     }
+    if !state
+        .pipeline
+        .store()
+        .record_delivery(&replay_key, now)
+        .await
+        .map_err(trellis_core::DomainError::from)?
+    {
+        return ignored(format!(
+            "this push ({replay_key}) was already received under another delivery id"
+        ));
+    }
     let deployments = match state.pipeline.handle_push(push).await {
         Ok(d) => d,
         Err(e) => {
             // Not processed: GitHub's redelivery must be, so the delivery is forgotten.
-            if let Err(forget) = state.pipeline.store().forget_delivery(&delivery).await {
-                tracing::error!(%delivery, "forgetting a failed delivery: {forget}");
+            for key in [&delivery, &replay_key] {
+                if let Err(forget) = state.pipeline.store().forget_delivery(key).await {
+                    tracing::error!(%delivery, "forgetting a failed delivery: {forget}");
+                }
             }
             return Err(e.into());
         }
     };
     if deployments.is_empty() {
-        return ignored("no auto-deploy environment tracks this branch".into());
+        return ignored(
+            "nothing to deploy: no auto-deploy environment tracks this branch, or this commit \
+             is already deployed or in line there"
+                .into(),
+        );
     }
     Ok((
         StatusCode::ACCEPTED,
@@ -380,13 +418,44 @@ mod tests {
     #[test]
     fn new_branch_push_is_a_push() {
         match interpret_push(&fixture("push-new-branch.json")).unwrap() {
-            PushDecision::Push(p) => {
+            PushDecision::Push(p, key) => {
                 assert_eq!(p.branch, "master");
                 assert_eq!(p.commit.sha.len(), 40);
                 assert!(p.repository_key.starts_with("github:"));
+                assert_eq!(
+                    key,
+                    format!(
+                        "push Codertocat/Hello-World refs/heads/master {}..{}",
+                        "0".repeat(40),
+                        p.commit.sha
+                    )
+                );
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn a_commit_id_that_is_not_a_full_sha_is_refused_naming_the_field() {
+        let with = |after: &str, head: &str| {
+            format!(
+                r#"{{"ref":"refs/heads/main","after":"{after}","head_commit":{{"id":"{head}","message":"m"}},"repository":{{"full_name":"o/r"}}}}"#
+            )
+        };
+        let good = "a".repeat(40);
+        for (body, field) in [
+            (with("abc", &good), "after"),
+            (with(&format!("{}é", "a".repeat(39)), &good), "after"),
+            (with(&good, "../../etc"), "head_commit.id"),
+        ] {
+            let err = interpret_push(body.as_bytes()).unwrap_err();
+            assert_eq!(err.status, StatusCode::BAD_REQUEST);
+            assert!(err.message.contains(field), "{}", err.message);
+        }
+        assert!(matches!(
+            interpret_push(with(&good, &good).as_bytes()).unwrap(),
+            PushDecision::Push(..)
+        ));
     }
 
     #[test]

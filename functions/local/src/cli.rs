@@ -499,7 +499,7 @@ fn s(v: &Value) -> &str {
 }
 
 fn short(sha: &str) -> &str {
-    &sha[..sha.len().min(7)]
+    sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
 }
 
 fn env_line(e: &Value) -> String {

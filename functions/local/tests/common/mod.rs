@@ -161,6 +161,10 @@ impl Harness {
         self.pipeline.create_app(new_app("shop")).await.unwrap();
     }
 
+    pub async fn env_named(&self, app: &str, name: &str) -> trellis_core::model::Environment {
+        self.pipeline.get_environment(app, name).await.unwrap()
+    }
+
     pub async fn env(&self, name: &str) -> trellis_core::model::Environment {
         self.pipeline.get_environment("shop", name).await.unwrap()
     }
