@@ -95,6 +95,16 @@ impl Pipeline {
         validate_repository(&req.repository)?;
         validate_settings("settings", &req.settings)?;
         let envs = req.environments.clone().unwrap_or_else(default_pipeline);
+        if envs.len() > validate::MAX_ENVIRONMENTS {
+            return Err(DomainError::invalid(
+                "environments",
+                format!(
+                    "{} environments; a pipeline has at most {}",
+                    envs.len(),
+                    validate::MAX_ENVIRONMENTS
+                ),
+            ));
+        }
         if envs.is_empty() {
             return Err(DomainError::invalid(
                 "environments",
@@ -389,7 +399,24 @@ impl Pipeline {
                     "a name cannot be both a variable and a secret",
                 ));
             }
+            validate::variables_total(
+                "variables",
+                e.variables.iter(),
+                validate::MAX_VARIABLES,
+                validate::MAX_VARIABLES_BYTES,
+            )?;
+            if secret_names.len() > validate::MAX_VARIABLES {
+                return Err(DomainError::invalid(
+                    "secrets",
+                    format!(
+                        "{} secrets; at most {} are allowed",
+                        secret_names.len(),
+                        validate::MAX_VARIABLES
+                    ),
+                ));
+            }
             if let Some(secrets) = &patch.secrets {
+                self.check_app_secrets_fit(app, env, secrets).await?;
                 // Secret values go to the secret store first; the environment keeps names only.
                 e.secret_names = self.secrets.update(app, env, secrets.clone()).await?;
             }
@@ -410,6 +437,40 @@ impl Pipeline {
             }
         }
         Err(DomainError::Busy("environment"))
+    }
+
+    /// All of an app's secrets share one secret on AWS: the change must leave them within it.
+    async fn check_app_secrets_fit(
+        &self,
+        app: &str,
+        env: &str,
+        change: &BTreeMap<String, Option<String>>,
+    ) -> Result<(), DomainError> {
+        let mut bytes = 0;
+        for other in self.store.list_environments(app).await? {
+            let mut values = self.secrets.get(app, &other.name).await?;
+            if other.name == env {
+                for (name, value) in change {
+                    match value {
+                        Some(v) => values.insert(name.clone(), v.clone()),
+                        None => values.remove(name),
+                    };
+                }
+            }
+            // As stored: JSON, escapes included.
+            bytes += other.name.len() + 4 + serde_json::to_string(&values).map_or(0, |j| j.len());
+        }
+        if bytes > validate::MAX_APP_SECRETS_BYTES {
+            return Err(DomainError::invalid(
+                "secrets",
+                format!(
+                    "the app's secrets would take about {bytes} bytes; all of an app's secrets \
+                     must fit in {} (one Secrets Manager secret per app)",
+                    validate::MAX_APP_SECRETS_BYTES
+                ),
+            ));
+        }
+        Ok(())
     }
 
     // ----- starting deployments -------------------------------------------------------------
@@ -593,6 +654,7 @@ impl Pipeline {
         origin: Origin,
     ) -> Result<Deployment, DomainError> {
         let id = self.new_id();
+        let commit = validate::commit(commit);
         for attempt in 0..MAX_ATTEMPTS {
             push::backoff(attempt).await;
             let mut e = self.get_environment(&app.name, env).await?;

@@ -95,6 +95,64 @@ pub fn variable_name(field: &str, name: &str) -> Result<(), DomainError> {
 
 pub const MAX_VARIABLE_VALUE: usize = 32 * 1024;
 
+/// An environment's variables live in its record (DynamoDB items hold 400 KB) and travel in
+/// every deployment's status message (API Gateway WebSocket frames hold 128 KB).
+pub const MAX_VARIABLES: usize = 100;
+pub const MAX_VARIABLES_BYTES: usize = 32 * 1024;
+/// All of an app's secrets share one Secrets Manager secret (64 KB), JSON included.
+pub const MAX_APP_SECRETS_BYTES: usize = 48 * 1024;
+pub const MAX_ENVIRONMENTS: usize = 10;
+/// Longer commit messages are cut (they are shown, and stored with every deployment).
+pub const MAX_COMMIT_MESSAGE_BYTES: usize = 4096;
+pub const MAX_COMMIT_AUTHOR_BYTES: usize = 256;
+
+/// Counts and total size of a set of variables or secrets (names and values).
+pub fn variables_total<'a>(
+    field: &str,
+    entries: impl Iterator<Item = (&'a String, &'a String)>,
+    max_count: usize,
+    max_bytes: usize,
+) -> Result<(), DomainError> {
+    let (mut count, mut bytes) = (0, 0);
+    for (name, value) in entries {
+        count += 1;
+        bytes += name.len() + value.len();
+    }
+    if count > max_count {
+        return Err(DomainError::invalid(
+            field,
+            format!("{count} entries; at most {max_count} are allowed"),
+        ));
+    }
+    if bytes > max_bytes {
+        return Err(DomainError::invalid(
+            field,
+            format!("names and values take {bytes} bytes; at most {max_bytes} are allowed"),
+        ));
+    }
+    Ok(())
+}
+
+/// Cuts `text` to at most `max` bytes on a character boundary, saying so.
+pub fn truncate(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    const MARK: &str = "… [cut]";
+    let mut end = max.saturating_sub(MARK.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{MARK}", &text[..end])
+}
+
+/// A commit as it is stored: message and author cut to their limits.
+pub fn commit(mut c: crate::model::Commit) -> crate::model::Commit {
+    c.message = truncate(&c.message, MAX_COMMIT_MESSAGE_BYTES);
+    c.author = truncate(&c.author, MAX_COMMIT_AUTHOR_BYTES);
+    c
+}
+
 /// Shorter secret values cannot be masked in logs without hiding ordinary text (a secret `1`
 /// would turn every `1` into `***`, and show where the value is).
 pub const MIN_SECRET_VALUE: usize = 6;
@@ -227,6 +285,19 @@ mod tests {
         assert!(variable_name("v", "1X").is_err());
         assert!(variable_name("v", "A-B").is_err());
         assert!(variable_name("v", "TRELLIS_TOKEN").is_err());
+    }
+
+    #[test]
+    fn long_commit_messages_are_cut_on_a_character_boundary() {
+        let c = commit(crate::model::Commit {
+            sha: "a".repeat(40),
+            message: "é".repeat(5000),
+            author: "x".repeat(300),
+        });
+        assert!(c.message.len() <= MAX_COMMIT_MESSAGE_BYTES);
+        assert!(c.message.ends_with("… [cut]"));
+        assert_eq!(c.author.len(), MAX_COMMIT_AUTHOR_BYTES);
+        assert_eq!(truncate("short", 10), "short");
     }
 
     #[test]

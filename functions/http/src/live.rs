@@ -91,6 +91,29 @@ impl ServerMessage {
     }
 }
 
+/// A deployment's status change. The full view can outgrow a WebSocket frame (API Gateway:
+/// 128 KB): its variables, outputs and error then stay out of the message, and clients read
+/// them from the API (they reload a deployment on each status message anyway).
+fn deployment_message(d: &trellis_core::model::Deployment) -> String {
+    let mut view = DeploymentView::from(d.clone());
+    let full = ServerMessage::Deployment {
+        deployment: Box::new(view.clone()),
+    }
+    .to_json();
+    if full.len() <= MAX_MESSAGE_BYTES {
+        return full;
+    }
+    view.config.variables.clear();
+    view.outputs.clear();
+    view.error = view
+        .error
+        .map(|e| trellis_core::validate::truncate(&e, 1024));
+    ServerMessage::Deployment {
+        deployment: Box::new(view),
+    }
+    .to_json()
+}
+
 /// The topics an event concerns and the messages (each under the size limit) that carry it.
 pub fn messages_for(event: &LiveEvent) -> (Vec<Topic>, Vec<String>) {
     match event {
@@ -119,12 +142,7 @@ pub fn messages_for(event: &LiveEvent) -> (Vec<Topic>, Vec<String>) {
         }
         LiveEvent::Deployment(d) => (
             vec![Topic::Deployment(d.id.clone()), Topic::App(d.app.clone())],
-            vec![
-                ServerMessage::Deployment {
-                    deployment: Box::new(DeploymentView::from((**d).clone())),
-                }
-                .to_json(),
-            ],
+            vec![deployment_message(d)],
         ),
     }
 }
@@ -176,5 +194,35 @@ mod tests {
             }
         }
         assert_eq!(seqs, (1..=200).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_deployment_message_stays_under_the_frame_limit_whatever_its_configuration() {
+        use trellis_core::model::DeploymentStatus;
+        use trellis_core::validate::{MAX_VARIABLE_VALUE, MAX_VARIABLES};
+        let mut d =
+            trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Succeeded);
+        // Control characters take six bytes each once escaped in JSON.
+        for i in 0..MAX_VARIABLES {
+            d.config
+                .variables
+                .insert(format!("V{i}"), "\u{1}".repeat(MAX_VARIABLE_VALUE / 100));
+        }
+        d.outputs.insert("big".into(), "x".repeat(64 * 1024).into());
+        let (_, messages) = messages_for(&LiveEvent::Deployment(Box::new(d.clone())));
+        assert!(
+            messages[0].len() <= MAX_MESSAGE_BYTES,
+            "{}",
+            messages[0].len()
+        );
+        let v: serde_json::Value = serde_json::from_str(&messages[0]).unwrap();
+        assert_eq!(v["deployment"]["id"], d.id.as_str());
+        assert_eq!(v["deployment"]["status"], "succeeded");
+        // A small one is sent whole.
+        let small =
+            trellis_core::conformance::deployment("shop", "dev", 2, DeploymentStatus::Queued);
+        let (_, messages) = messages_for(&LiveEvent::Deployment(Box::new(small)));
+        let v: serde_json::Value = serde_json::from_str(&messages[0]).unwrap();
+        assert_eq!(v["deployment"]["outputs"]["url"], "https://x");
     }
 }

@@ -36,8 +36,9 @@ impl Pipeline {
         env: &str,
         commit: Commit,
     ) -> Result<Option<Deployment>, DomainError> {
+        validate::commit_sha("commit.sha", &commit.sha)?;
         let e = self.get_environment(&app.name, env).await?;
-        let dep = self.push_deployment(app, &e, commit);
+        let dep = self.push_deployment(app, &e, validate::commit(commit));
         self.place_push(dep, false).await
     }
 
