@@ -1,4 +1,6 @@
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::path::Operation;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{apps, deployments, environments, meta};
@@ -15,7 +17,7 @@ use crate::routes::{apps, deployments, environments, meta};
         deployments::get_deployment, deployments::cancel, deployments::logs,
         crate::webhook::github_webhook,
     ),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &Unauthorized),
     security(("bearer" = [])),
 )]
 pub struct ApiDoc;
@@ -32,6 +34,63 @@ impl Modify for BearerAuth {
     }
 }
 
+/// Every operation the bearer scheme guards answers 401 when the token is missing or wrong
+/// ([`crate::auth::require_token`] wraps every protected route), so the document says so for
+/// each of them here rather than in each handler's annotation, where a new route could miss it.
+struct Unauthorized;
+
+/// The webhook is authenticated by its delivery's signature: it asks for no API token.
+const SIGNED_PATHS: &[&str] = &["/api/webhooks/github"];
+
+impl Modify for Unauthorized {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let no_token = || Some(vec![SecurityRequirement::default()]);
+        for (path, item) in openapi.paths.paths.iter_mut() {
+            let signed = SIGNED_PATHS.contains(&path.as_str());
+            for operation in operations(item) {
+                if signed {
+                    operation.security = no_token();
+                }
+                // `None` inherits the document's `bearer`; `security(())` opts out.
+                if operation.security.is_some() {
+                    continue;
+                }
+                operation
+                    .responses
+                    .responses
+                    .entry("401".to_string())
+                    .or_insert_with(|| {
+                        ResponseBuilder::new()
+                            .description("Missing or invalid API token")
+                            .content(
+                                "application/json",
+                                ContentBuilder::new()
+                                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                    .build(),
+                            )
+                            .build()
+                            .into()
+                    });
+            }
+        }
+    }
+}
+
+fn operations(item: &mut utoipa::openapi::PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        &mut item.get,
+        &mut item.put,
+        &mut item.post,
+        &mut item.delete,
+        &mut item.options,
+        &mut item.head,
+        &mut item.patch,
+        &mut item.trace,
+    ]
+    .into_iter()
+    .flatten()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -39,6 +98,32 @@ mod tests {
     /// The dashboard's API types are generated from a copy of this document
     /// (`dashboard/src/api/openapi.json`); the copy must not drift from the handlers.
     /// `TRELLIS_WRITE_OPENAPI=1 cargo test -p trellis-http openapi` rewrites it.
+    /// The token middleware guards every operation but the public and signed ones: each of
+    /// them must admit to its 401, and the signed webhook must not ask for the token.
+    #[test]
+    fn every_token_guarded_operation_documents_401() {
+        let mut doc = ApiDoc::openapi();
+        let mut guarded = 0;
+        for (path, item) in doc.paths.paths.iter_mut() {
+            for operation in operations(item) {
+                let public = operation.security.is_some();
+                assert_eq!(
+                    public,
+                    path == "/api/health"
+                        || path == "/api/openapi.json"
+                        || path == "/api/ws"
+                        || SIGNED_PATHS.contains(&path.as_str()),
+                    "{path}"
+                );
+                if !public {
+                    guarded += 1;
+                    assert!(operation.responses.responses.contains_key("401"), "{path}");
+                }
+            }
+        }
+        assert_eq!(guarded, 15);
+    }
+
     #[test]
     fn the_dashboard_copy_of_the_document_is_current() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -21,7 +21,8 @@ pub async fn list_apps(State(state): State<AppState>) -> ApiResult<Json<Vec<AppV
 /// `POST /api/apps`: registers an app. Deploys nothing: existing branch heads count as seen.
 #[utoipa::path(post, path = "/api/apps", tag = "apps", request_body = CreateAppRequest,
     responses((status = 201, body = AppView), (status = 409, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
 pub async fn create_app(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<CreateAppRequest>,
@@ -64,7 +65,8 @@ pub async fn get_app(
 #[utoipa::path(patch, path = "/api/apps/{app}", tag = "apps", request_body = UpdateAppRequest,
     params(("app" = String, Path)),
     responses((status = 200, body = AppView), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
 pub async fn update_app(
     State(state): State<AppState>,
     Path(app): Path<String>,

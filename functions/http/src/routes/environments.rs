@@ -39,7 +39,8 @@ pub async fn get_environment(
     request_body = UpdateEnvironmentRequest,
     params(("app" = String, Path), ("env" = String, Path)),
     responses((status = 200, body = EnvironmentView), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
 pub async fn update_environment(
     State(state): State<AppState>,
     Path((app, env)): Path<(String, String)>,
@@ -65,9 +66,10 @@ pub async fn update_environment(
 /// `GET /api/apps/{app}/environments/{env}/deployments?limit=&before=`: newest first.
 #[utoipa::path(get, path = "/api/apps/{app}/environments/{env}/deployments", tag = "environments",
     params(("app" = String, Path), ("env" = String, Path),
-           ("limit" = Option<u64>, Query, description = "1 to 200, default 50"),
+           ("limit" = Option<u64>, Query, maximum = 200, description = "1 to 200, default 50"),
            ("before" = Option<String>, Query, description = "only deployments older than this id")),
-    responses((status = 200, body = Vec<DeploymentView>), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = Vec<DeploymentView>), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
 pub async fn list_deployments(
     State(state): State<AppState>,
     Path((app, env)): Path<(String, String)>,
@@ -86,7 +88,8 @@ pub async fn list_deployments(
     request_body(content = DeployRequest, description = "optional"),
     params(("app" = String, Path), ("env" = String, Path)),
     responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn deploy(
     State(state): State<AppState>,
     Path((app, env)): Path<(String, String)>,
@@ -119,7 +122,8 @@ pub async fn promote(
     request_body = RollbackRequest,
     params(("app" = String, Path), ("env" = String, Path)),
     responses((status = 202, body = DeploymentView), (status = 404, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn rollback(
     State(state): State<AppState>,
     Path((app, env)): Path<(String, String)>,
