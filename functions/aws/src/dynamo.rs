@@ -22,6 +22,7 @@ use trellis_core::model::{
 };
 use trellis_core::ports::{DeploymentStore, Expect, Write};
 
+mod connections;
 mod logs;
 
 type Item = HashMap<String, AttributeValue>;
@@ -654,70 +655,15 @@ impl DeploymentStore for DynamoStore {
     }
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(format!("CONN#{}", connection.id)))
-            .item("sk", s("CONN"))
-            .item("body", s(to_json(connection)?))
-            .item("ttl", ttl_after(CONNECTION_TTL))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+        self.store_connection(connection).await
     }
 
     async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
-        let conn = self.get((format!("CONN#{id}"), "CONN".into())).await?;
-        let topics = match conn.as_ref().and_then(|c| c.get("topics")) {
-            Some(AttributeValue::Ss(t)) => t.clone(),
-            _ => Vec::new(),
-        };
-        for topic in topics {
-            self.client
-                .delete_item()
-                .table_name(&self.table)
-                .key("pk", s(format!("TOPIC#{topic}")))
-                .key("sk", s(format!("CONN#{id}")))
-                .send()
-                .await
-                .map_err(unavailable)?;
-        }
-        self.client
-            .delete_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("CONN#{id}")))
-            .key("sk", s("CONN"))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+        self.forget_connection(id).await
     }
 
     async fn subscribe(&self, connection: &str, topic: &Topic) -> Result<(), StoreError> {
-        let topic = topic.key();
-        // The connection remembers its topics, so a disconnect can remove each subscription.
-        self.client
-            .update_item()
-            .table_name(&self.table)
-            .key("pk", s(format!("CONN#{connection}")))
-            .key("sk", s("CONN"))
-            .update_expression("ADD topics :t")
-            .expression_attribute_values(":t", AttributeValue::Ss(vec![topic.clone()]))
-            .send()
-            .await
-            .map_err(unavailable)?;
-        self.client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(format!("TOPIC#{topic}")))
-            .item("sk", s(format!("CONN#{connection}")))
-            .item("connection", s(connection))
-            .item("ttl", ttl_after(CONNECTION_TTL))
-            .send()
-            .await
-            .map(|_| ())
-            .map_err(unavailable)
+        self.subscribe_connection(connection, topic).await
     }
 
     async fn subscribers(&self, topic: &Topic) -> Result<Vec<String>, StoreError> {

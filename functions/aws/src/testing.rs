@@ -12,15 +12,35 @@ use std::time::Duration;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_dynamodb::config::Credentials;
 
-fn moto_binary() -> PathBuf {
+/// moto answering one request at a time. Its handlers are not atomic under its threaded
+/// server: a failing DynamoDB transaction restores a snapshot of the whole table taken before
+/// it ran, erasing writes other requests committed meanwhile, and Secrets Manager checks a
+/// version token before adding the version. AWS makes each call atomic; so does the lock.
+const SERIAL_MOTO: &str = "
+import sys, threading
+from moto import server
+lock = threading.Lock()
+dispatch = server.DomainDispatcherApplication.__call__
+def one_at_a_time(self, environ, start_response):
+    with lock:
+        return dispatch(self, environ, start_response)
+server.DomainDispatcherApplication.__call__ = one_at_a_time
+server.main(sys.argv[1:])
+";
+
+/// The command that runs moto: `MOTO_SERVER` if set, else the project's venv (serialized),
+/// else `moto_server` from the PATH.
+fn moto_command() -> Command {
     if let Some(p) = std::env::var_os("MOTO_SERVER") {
-        return PathBuf::from(p);
+        return Command::new(p);
     }
-    let venv = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/moto_server");
-    if venv.exists() {
-        return venv;
+    let python = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python");
+    if python.exists() {
+        let mut cmd = Command::new(python);
+        cmd.args(["-c", SERIAL_MOTO]);
+        return cmd;
     }
-    PathBuf::from("moto_server")
+    Command::new("moto_server")
 }
 
 /// Starts moto on a free loopback port from a thread that lives as long as the process, so
@@ -32,7 +52,7 @@ fn start_moto() -> String {
             .and_then(|l| l.local_addr())
             .map(|a| a.port())
             .expect("a free port");
-        let mut cmd = Command::new(moto_binary());
+        let mut cmd = moto_command();
         cmd.args(["-H", "127.0.0.1", "-p", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::piped());
