@@ -48,6 +48,10 @@ pub enum DomainError {
     /// Too many concurrent writers won the race; the caller may retry.
     #[error("the {0} is being changed by someone else right now; try again")]
     Busy(&'static str),
+    /// The store cannot be used right now (disk full, read-only, unreachable): nothing was
+    /// written, and the caller may try again once it is fixed.
+    #[error("storage is unavailable: {0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -65,6 +69,7 @@ impl From<StoreError> for DomainError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict => DomainError::Busy("record"),
+            StoreError::Unavailable(m) => DomainError::Unavailable(m),
             other => DomainError::Internal(other.to_string()),
         }
     }

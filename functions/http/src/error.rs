@@ -71,6 +71,14 @@ impl From<DomainError> for ApiError {
             e @ DomainError::Busy(_) => {
                 ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy", e.to_string())
             }
+            e @ DomainError::Unavailable(_) => {
+                tracing::error!("{e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    format!("{e}; nothing was changed, try again once it is fixed"),
+                )
+            }
             DomainError::Internal(m) => {
                 // The detail goes to the log, not to the caller.
                 tracing::error!("internal error: {m}");
