@@ -640,9 +640,10 @@ impl DeploymentStore for DynamoStore {
     async fn append_logs(
         &self,
         deployment: &str,
+        delivery: Option<&str>,
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError> {
-        self.append_log_lines(deployment, lines).await
+        self.append_log_lines(deployment, delivery, lines).await
     }
 
     async fn read_logs(

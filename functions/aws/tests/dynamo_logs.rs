@@ -22,7 +22,7 @@ async fn a_page_reads_only_the_chunks_it_returns() {
     // Forty small deliveries: forty chunks of 10 lines.
     for batch in 0..40 {
         store
-            .append_logs("dep", lines(batch * 10..batch * 10 + 10))
+            .append_logs("dep", None, lines(batch * 10..batch * 10 + 10))
             .await
             .unwrap();
     }
@@ -56,7 +56,7 @@ async fn a_log_of_control_characters_stays_within_dynamodb_limits() {
             text: format!("{i} {noise}"),
         })
         .collect();
-    let stored = store.append_logs("dep", lines.clone()).await.unwrap();
+    let stored = store.append_logs("dep", None, lines.clone()).await.unwrap();
     assert_eq!(stored.len(), 6000);
 
     let traffic = recorder.take();

@@ -183,3 +183,51 @@ async fn control_messages_and_unknown_streams_post_nothing() {
     );
     assert!(s.posts.lock().unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn a_redelivered_payload_is_stored_and_pushed_once() {
+    let s = setup().await;
+    let stream = format!("build-runner/runner/{}", s.deployment);
+    let first: Vec<(i64, String)> = (0..3).map(|i| (1_000 + i, format!("step {i}"))).collect();
+    let second: Vec<(i64, String)> = (3..5).map(|i| (1_000 + i, format!("step {i}"))).collect();
+    let payload = subscription_payload("/ecs/trellis", &stream, &first, 1);
+    assert_eq!(s.forwarder.handle_json(&payload).await.unwrap().stored, 3);
+    // Lambda retries an invocation that failed after storing: the same payload again.
+    assert_eq!(s.forwarder.handle_json(&payload).await.unwrap().stored, 0);
+    let next = subscription_payload("/ecs/trellis", &stream, &second, 4);
+    assert_eq!(s.forwarder.handle_json(&next).await.unwrap().stored, 2);
+    assert_eq!(s.forwarder.handle_json(&payload).await.unwrap().stored, 0);
+
+    let stored = s.store.read_logs(&s.deployment, 0, 100).await.unwrap();
+    assert_eq!(
+        stored
+            .iter()
+            .map(|l| (l.seq, l.text.as_str()))
+            .collect::<Vec<_>>(),
+        [
+            (1, "step 0"),
+            (2, "step 1"),
+            (3, "step 2"),
+            (4, "step 3"),
+            (5, "step 4")
+        ],
+        "each line once, gapless"
+    );
+    let pushed: Vec<u64> = s
+        .posts
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|(id, _)| id == "watcher")
+        .flat_map(|(_, body)| {
+            let v: serde_json::Value = serde_json::from_str(body).unwrap();
+            v["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|l| l["seq"].as_u64().unwrap())
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert_eq!(pushed, [1, 2, 3, 4, 5], "a redelivery pushes nothing");
+}

@@ -37,6 +37,7 @@ macro_rules! store_conformance_tests {
             logs_are_numbered_without_gaps,
             long_and_many_log_lines_are_kept,
             concurrent_log_appends_stay_gapless,
+            redelivered_log_batches_are_stored_once,
             connections_and_subscriptions
         );
     };
@@ -502,12 +503,12 @@ fn lines(range: std::ops::Range<usize>) -> Vec<NewLogLine> {
 }
 
 pub async fn logs_are_numbered_without_gaps(store: &dyn DeploymentStore) {
-    let first = store.append_logs("dep-a", lines(0..3)).await.unwrap();
+    let first = store.append_logs("dep-a", None, lines(0..3)).await.unwrap();
     let seqs: Vec<u64> = first.iter().map(|l| l.seq).collect();
     assert_eq!(seqs, [1, 2, 3]);
-    let second = store.append_logs("dep-a", lines(3..5)).await.unwrap();
+    let second = store.append_logs("dep-a", None, lines(3..5)).await.unwrap();
     assert_eq!(second.iter().map(|l| l.seq).collect::<Vec<_>>(), [4, 5]);
-    let other = store.append_logs("dep-b", lines(0..1)).await.unwrap();
+    let other = store.append_logs("dep-b", None, lines(0..1)).await.unwrap();
     assert_eq!(other[0].seq, 1, "each deployment has its own numbering");
 
     let all = store.read_logs("dep-a", 0, 100).await.unwrap();
@@ -528,13 +529,13 @@ pub async fn logs_are_numbered_without_gaps(store: &dyn DeploymentStore) {
     );
     assert!(
         store
-            .append_logs("dep-a", Vec::new())
+            .append_logs("dep-a", None, Vec::new())
             .await
             .unwrap()
             .is_empty()
     );
     assert_eq!(
-        store.append_logs("dep-a", lines(0..1)).await.unwrap()[0].seq,
+        store.append_logs("dep-a", None, lines(0..1)).await.unwrap()[0].seq,
         6,
         "an empty append uses no numbers"
     );
@@ -545,6 +546,7 @@ pub async fn long_and_many_log_lines_are_kept(store: &dyn DeploymentStore) {
     let stored = store
         .append_logs(
             "dep",
+            None,
             vec![NewLogLine {
                 timestamp: 1,
                 text: long.clone(),
@@ -556,10 +558,10 @@ pub async fn long_and_many_log_lines_are_kept(store: &dyn DeploymentStore) {
         stored[0].text, long,
         "a line of the maximum length is kept whole"
     );
-    store.append_logs("dep", lines(0..1000)).await.unwrap();
+    store.append_logs("dep", None, lines(0..1000)).await.unwrap();
     for chunk in 0..50 {
         store
-            .append_logs("dep", lines(chunk * 20..chunk * 20 + 20))
+            .append_logs("dep", None, lines(chunk * 20..chunk * 20 + 20))
             .await
             .unwrap();
     }
@@ -580,9 +582,9 @@ pub async fn long_and_many_log_lines_are_kept(store: &dyn DeploymentStore) {
 
 pub async fn concurrent_log_appends_stay_gapless(store: &dyn DeploymentStore) {
     let (a, b, c) = tokio::join!(
-        store.append_logs("dep", lines(0..50)),
-        store.append_logs("dep", lines(50..100)),
-        store.append_logs("dep", lines(100..150)),
+        store.append_logs("dep", None, lines(0..50)),
+        store.append_logs("dep", None, lines(50..100)),
+        store.append_logs("dep", None, lines(100..150)),
     );
     for r in [&a, &b, &c] {
         assert!(r.is_ok(), "{r:?}");
@@ -598,6 +600,59 @@ pub async fn concurrent_log_appends_stay_gapless(store: &dyn DeploymentStore) {
     texts.sort();
     texts.dedup();
     assert_eq!(texts.len(), 150, "every line stored once");
+}
+
+pub async fn redelivered_log_batches_are_stored_once(store: &dyn DeploymentStore) {
+    let first = store
+        .append_logs("dep", Some("batch-1"), lines(0..3))
+        .await
+        .unwrap();
+    assert_eq!(first.len(), 3);
+    assert!(
+        store
+            .append_logs("dep", Some("batch-1"), lines(0..3))
+            .await
+            .unwrap()
+            .is_empty(),
+        "a redelivered batch stores nothing and returns nothing"
+    );
+    let second = store
+        .append_logs("dep", Some("batch-2"), lines(3..5))
+        .await
+        .unwrap();
+    assert_eq!(second.iter().map(|l| l.seq).collect::<Vec<_>>(), [4, 5]);
+    let unnamed = store.append_logs("dep", None, lines(5..6)).await.unwrap();
+    assert_eq!(unnamed[0].seq, 6, "a batch without a name is always appended");
+    let elsewhere = store
+        .append_logs("other", Some("batch-1"), lines(0..2))
+        .await
+        .unwrap();
+    assert_eq!(elsewhere.len(), 2, "names are per deployment");
+
+    // A batch too big for one write, delivered three times, twice at once.
+    let big = lines(10..6010);
+    let (a, b) = tokio::join!(
+        store.append_logs("dep", Some("batch-big"), big.clone()),
+        store.append_logs("dep", Some("batch-big"), big.clone()),
+    );
+    assert_eq!(a.unwrap().len() + b.unwrap().len(), 6000);
+    assert!(
+        store
+            .append_logs("dep", Some("batch-big"), big)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let all = store.read_logs("dep", 0, 10_000).await.unwrap();
+    assert_eq!(
+        all.iter().map(|l| l.seq).collect::<Vec<_>>(),
+        (1..=6006).collect::<Vec<_>>(),
+        "no gaps, no duplicates"
+    );
+    let texts: Vec<&str> = all.iter().map(|l| l.text.as_str()).collect();
+    let expected: Vec<String> = (0..6).chain(10..6010).map(|i| format!("line {i}")).collect();
+    assert_eq!(texts, expected, "each line once, in order");
 }
 
 pub async fn connections_and_subscriptions(store: &dyn DeploymentStore) {

@@ -81,9 +81,15 @@ pub trait DeploymentStore: Send + Sync {
 
     /// Appends lines to a deployment's log in bounded chunks, numbering them from the last
     /// stored line; returns them with their `seq`.
+    ///
+    /// `delivery` names the batch the lines came in (the log forwarder derives it from
+    /// CloudWatch's event ids). A batch whose name was stored before is not appended again
+    /// and returns no lines, so a retried delivery leaves the log as one delivery would.
+    /// An append cut short part-way through resumes where it stopped when redelivered.
     async fn append_logs(
         &self,
         deployment: &str,
+        delivery: Option<&str>,
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError>;
     /// Lines with `seq > after`, in order, at most `limit`.

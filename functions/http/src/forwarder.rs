@@ -58,6 +58,7 @@ impl LogForwarder {
             });
         };
         let mut events = data.log_events;
+        let delivery = delivery_id(&data.log_stream, &events);
         // CloudWatch orders events by timestamp; keep arrival order among equal timestamps.
         events.sort_by_key(|e| e.timestamp);
         let lines: Vec<NewLogLine> = events
@@ -70,7 +71,10 @@ impl LogForwarder {
         if lines.is_empty() {
             return Ok(ForwardSummary::default());
         }
-        let stored = self.store.append_logs(&deployment.id, lines).await?;
+        let stored = self
+            .store
+            .append_logs(&deployment.id, delivery.as_deref(), lines)
+            .await?;
         let count = stored.len();
         self.notifier
             .publish(LiveEvent::Log {
@@ -101,6 +105,23 @@ impl LogForwarder {
         }
         self.store.find_deployment_by_runner(last).await
     }
+}
+
+/// Names a delivery by its events: CloudWatch gives every event an id unique in its log
+/// group, and a retried Lambda invocation carries the same events again. Without ids (not
+/// CloudWatch's payload) there is nothing to recognise a redelivery by.
+fn delivery_id(stream: &str, events: &[LogEntry]) -> Option<String> {
+    use sha2::{Digest, Sha256};
+    if events.is_empty() || events.iter().any(|e| e.id.is_empty()) {
+        return None;
+    }
+    let mut hash = Sha256::new();
+    hash.update(stream.as_bytes());
+    for e in events {
+        hash.update(b"\n");
+        hash.update(e.id.as_bytes());
+    }
+    Some(hex::encode(hash.finalize()))
 }
 
 /// The decoded contents of a subscription event, as CloudWatch Logs fills them in.

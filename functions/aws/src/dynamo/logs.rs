@@ -20,6 +20,12 @@ fn chunk_sk(last_seq: u64) -> String {
     format!("CHUNK#{last_seq:020}")
 }
 
+/// A delivery's parts are numbered in the order they are appended, which a redelivery
+/// repeats: the lines before part `p` are the ones parts `0..p` recorded.
+fn delivery_sk(delivery: &str, part: usize) -> String {
+    format!("DELIVERY#{delivery}#{part}")
+}
+
 fn log_pk(deployment: &str) -> String {
     format!("LOG#{deployment}")
 }
@@ -35,6 +41,7 @@ impl DynamoStore {
     pub(super) async fn append_log_lines(
         &self,
         deployment: &str,
+        delivery: Option<&str>,
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError> {
         let pk = log_pk(deployment);
@@ -47,11 +54,14 @@ impl DynamoStore {
             .collect();
         let mut stored = Vec::new();
         let mut pending: &[NewLogLine] = &lines;
-        // Appended in slices that fit one transaction; each reserves its seq range with a
+        // Appended in parts that fit one transaction; each reserves its seq range with a
         // compare-and-set on the head item, so concurrent appenders never share a number.
+        // A named delivery's part also writes its marker, which a redelivery finds.
+        let mut part = 0;
         while !pending.is_empty() {
+            let marker = delivery.map(|d| delivery_sk(d, part));
             let mut attempt = 0;
-            let numbered = loop {
+            let taken = loop {
                 attempt += 1;
                 let head = self.get((pk.clone(), "HEAD".into())).await?;
                 let next = head
@@ -81,16 +91,58 @@ impl DynamoStore {
                     rest = tail;
                     items.push(self.chunk_put(&pk, chunk)?);
                 }
+                if let Some(sk) = &marker {
+                    items.push(self.marker_put(&pk, sk, take)?);
+                }
                 match self.transact(items).await {
-                    Ok(()) => break numbered,
-                    Err(StoreError::Conflict) if attempt < APPEND_ATTEMPTS => continue,
+                    Ok(()) => {
+                        stored.extend(numbered);
+                        break take;
+                    }
+                    Err(StoreError::Conflict) => {
+                        // Stored before (or just now by a concurrent redelivery): skip the
+                        // lines that part held.
+                        if let Some(sk) = &marker
+                            && let Some(done) = self.get((pk.clone(), sk.clone())).await?
+                        {
+                            break number(&done, "lineCount")
+                                .and_then(|c| usize::try_from(c).ok())
+                                .unwrap_or(pending.len())
+                                .min(pending.len());
+                        }
+                        if attempt >= APPEND_ATTEMPTS {
+                            return Err(StoreError::Conflict);
+                        }
+                    }
                     Err(e) => return Err(e),
                 }
             };
-            pending = &pending[numbered.len()..];
-            stored.extend(numbered);
+            pending = &pending[taken..];
+            part += 1;
         }
         Ok(stored)
+    }
+
+    /// Records that a delivery's part is stored and how many lines it held.
+    fn marker_put(
+        &self,
+        pk: &str,
+        sk: &str,
+        count: usize,
+    ) -> Result<TransactWriteItem, StoreError> {
+        Ok(TransactWriteItem::builder()
+            .put(
+                Put::builder()
+                    .table_name(&self.table)
+                    .item("pk", s(pk))
+                    .item("sk", s(sk))
+                    .item("lineCount", n(count as u64))
+                    .item("ttl", ttl_after(LOG_TTL))
+                    .condition_expression("attribute_not_exists(pk)")
+                    .build()
+                    .map_err(unavailable)?,
+            )
+            .build())
     }
 
     /// Moves the head from `next` on by `count`: the compare-and-set that reserves the seqs.

@@ -317,14 +317,33 @@ impl DeploymentStore for SqliteStore {
     async fn append_logs(
         &self,
         deployment: &str,
+        delivery: Option<&str>,
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError> {
         let deployment = deployment.to_string();
+        // A named delivery is recorded with the lines, in the table of processed deliveries
+        // (under its own prefix, apart from webhook ids): a redelivery finds it and stops.
+        let delivery = delivery.map(|d| format!("log:{deployment}:{d}"));
         self.db
             .run(move |conn| {
                 let tx = conn
                     .transaction_with_behavior(TransactionBehavior::Immediate)
                     .map_err(unavailable)?;
+                if let Some(id) = &delivery {
+                    let at = time::OffsetDateTime::now_utc()
+                        .format(&time::format_description::well_known::Rfc3339)
+                        .unwrap_or_default();
+                    let new = tx
+                        .execute(
+                            "INSERT INTO deliveries (id, at) VALUES (?1, ?2)
+                             ON CONFLICT (id) DO NOTHING",
+                            params![id, at],
+                        )
+                        .map_err(unavailable)?;
+                    if new == 0 {
+                        return Ok(Vec::new());
+                    }
+                }
                 let next: u64 = tx
                     .query_row(
                         "SELECT next_seq FROM log_heads WHERE deployment = ?1",
