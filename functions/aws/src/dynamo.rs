@@ -37,9 +37,15 @@ const DELIVERY_TTL: Duration = Duration::from_secs(7 * 24 * 3600);
 /// API Gateway closes WebSocket connections after two hours at the most.
 const CONNECTION_TTL: Duration = Duration::from_secs(2 * 3600 + 600);
 
+/// How long after a deployment's end its last log lines may still arrive: CloudWatch Logs
+/// delivers within seconds, and Lambda retries a failed delivery after about one and then two
+/// more minutes.
+pub const LOG_DELIVERY_LAG: Duration = Duration::from_secs(5 * 60);
+
 pub struct DynamoStore {
     client: Client,
     table: String,
+    log_delivery_lag: Duration,
 }
 
 fn s(v: impl Into<String>) -> AttributeValue {
@@ -227,7 +233,14 @@ impl DynamoStore {
         DynamoStore {
             client,
             table: table.into(),
+            log_delivery_lag: LOG_DELIVERY_LAG,
         }
+    }
+
+    /// Another bound for [`DeploymentStore::log_delivery_lag`] than [`LOG_DELIVERY_LAG`].
+    pub fn with_log_delivery_lag(mut self, lag: Duration) -> Self {
+        self.log_delivery_lag = lag;
+        self
     }
 
     pub fn table(&self) -> &str {
@@ -653,6 +666,10 @@ impl DeploymentStore for DynamoStore {
         limit: usize,
     ) -> Result<Vec<LogLine>, StoreError> {
         self.read_log_lines(deployment, after, limit).await
+    }
+
+    fn log_delivery_lag(&self) -> Duration {
+        self.log_delivery_lag
     }
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError> {

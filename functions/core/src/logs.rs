@@ -124,6 +124,30 @@ pub fn split_for_messages(lines: &[LogLine], max_bytes: usize) -> Vec<Vec<LogLin
     groups
 }
 
+/// How the build runner's log ends, whatever the outcome: only a runner killed from outside
+/// ends without one of these lines (`build-runner/src/lib.rs`, `build-runner/src/aws.rs`).
+pub const RUNNER_LAST_LINES: &[&str] = &[
+    "==> deployment succeeded",
+    "==> deployment failed",
+    "==> the runner could not hand back its result",
+];
+
+/// Whether a deployment's log is complete: it has ended, and either the runner's last line
+/// is the last line stored or the end is `lag` old (lines still travelling arrive within
+/// it; a runner killed from outside never writes its last line).
+pub fn log_complete(
+    ended_at: Option<crate::model::Timestamp>,
+    last_line: Option<&str>,
+    now: crate::model::Timestamp,
+    lag: std::time::Duration,
+) -> bool {
+    let Some(ended_at) = ended_at else {
+        return false;
+    };
+    let closed = last_line.is_some_and(|l| RUNNER_LAST_LINES.iter().any(|p| l.starts_with(p)));
+    closed || now - ended_at >= lag
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -190,6 +214,38 @@ mod tests {
             let json = serde_json::to_string(g).unwrap();
             assert!(json.len() <= 100_000, "{}", json.len());
         }
+    }
+
+    #[test]
+    fn a_log_is_complete_once_ended_with_its_last_line_or_long_enough_ago() {
+        use std::time::Duration;
+        let ended = time::OffsetDateTime::UNIX_EPOCH + Duration::from_secs(1_000);
+        let lag = Duration::from_secs(120);
+        let soon = ended + Duration::from_secs(5);
+        let late = ended + lag;
+        assert!(!log_complete(
+            None,
+            Some("==> deployment succeeded in 3.0s"),
+            late,
+            lag
+        ));
+        assert!(log_complete(
+            Some(ended),
+            Some("==> deployment succeeded in 3.0s"),
+            soon,
+            lag
+        ));
+        assert!(log_complete(
+            Some(ended),
+            Some("==> deployment failed: cancelled"),
+            soon,
+            lag
+        ));
+        assert!(!log_complete(Some(ended), Some("<== build ok"), soon, lag));
+        assert!(!log_complete(Some(ended), None, soon, lag));
+        assert!(log_complete(Some(ended), Some("<== build ok"), late, lag));
+        assert!(log_complete(Some(ended), None, late, lag));
+        assert!(log_complete(Some(ended), None, ended, Duration::ZERO));
     }
 
     #[test]

@@ -99,6 +99,13 @@ pub trait DeploymentStore: Send + Sync {
         after: u64,
         limit: usize,
     ) -> Result<Vec<LogLine>, StoreError>;
+    /// How long after a deployment ends its runner's last lines may still be on their way
+    /// into this store. Zero where every line is stored before the end is reported (local
+    /// mode); on AWS the lines travel through CloudWatch Logs while the end travels as an ECS
+    /// event, and either can arrive first.
+    fn log_delivery_lag(&self) -> std::time::Duration {
+        std::time::Duration::ZERO
+    }
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
     async fn delete_connection(&self, id: &str) -> Result<(), StoreError>;
@@ -116,6 +123,7 @@ pub trait SecretStore: Send + Sync {
         environment: &str,
     ) -> Result<BTreeMap<String, String>, SecretError>;
     /// Sets (`Some`) or removes (`None`) each named secret; returns the names now stored.
+    /// Concurrent updates of one app's secrets must all take effect.
     async fn update(
         &self,
         app: &str,
