@@ -45,7 +45,7 @@ pub const MAX_LOG_PAGE: u64 = 5000;
 #[utoipa::path(get, path = "/api/deployments/{id}/logs", tag = "deployments",
     params(("id" = String, Path),
            ("after" = Option<u64>, Query, description = "last seq already seen, default 0"),
-           ("limit" = Option<u64>, Query, description = "1 to 5000, default 1000")),
+           ("limit" = Option<u64>, Query, maximum = 5000, description = "1 to 5000, default 1000")),
     responses((status = 200, body = LogsView), (status = 404, body = ErrorBody),
               (status = 422, body = ErrorBody)))]
 pub async fn logs(
