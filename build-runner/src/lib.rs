@@ -16,6 +16,7 @@ pub mod detect;
 mod environment;
 pub mod mask;
 pub mod outputs;
+pub mod site;
 pub mod step;
 
 use std::path::{Path, PathBuf};
@@ -192,6 +193,17 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         Err(e) => return failed(e, EXIT_BAD_JOB),
     };
     let mut env = step_env(job, &outputs_file);
+    let publish_to = site::publish_dir();
+    let site_dir = workspace.path().join("site");
+    if publish_to.is_some() {
+        if let Err(e) = std::fs::create_dir_all(&site_dir) {
+            return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
+        }
+        env.insert(
+            "TRELLIS_LOCAL_SITE_DIR".into(),
+            site_dir.display().to_string(),
+        );
+    }
     if user.is_some() {
         // Another user's home is not the build's to write (npm, caches): it gets its own.
         let home = workspace.path().join("home");
@@ -199,6 +211,12 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
         }
         env.insert("HOME".into(), home.display().to_string());
+        // A cache the server's user chose (npm sets this when it starts the server) is not
+        // the build user's to write.
+        env.insert(
+            "npm_config_cache".into(),
+            home.join(".npm").display().to_string(),
+        );
     }
     let action = match job.kind {
         DeploymentKind::Deploy => "deploying",
@@ -333,6 +351,12 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
     };
     if let Err(e) = step::run_shell(&mut ctx, name, cmd).await {
         return end(name, e);
+    }
+    if let Some(to) = &publish_to {
+        match site::publish(&site_dir, to) {
+            Ok(files) => say(&masker, &format!("==> site: published {files} files")),
+            Err(e) => return failed(format!("cannot publish the site: {e}"), EXIT_FAILED),
+        }
     }
 
     let mut outputs = outputs::Outputs::new();

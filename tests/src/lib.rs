@@ -131,10 +131,15 @@ pub struct Server {
 impl Server {
     /// Starts `trellis serve` on a free port and waits for its banner.
     pub async fn start() -> Server {
+        Server::start_with_env(&[]).await
+    }
+
+    /// As [`Server::start`], with these variables in the server's environment.
+    pub async fn start_with_env(env: &[(&str, &str)]) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let data_dir = dir.path().join("data");
         let repo = SampleRepo::create(dir.path());
-        let (child, base, sites) = spawn_serve(&data_dir).await;
+        let (child, base, sites) = spawn_serve_with(&data_dir, env).await;
         Server {
             base,
             sites,
@@ -155,7 +160,7 @@ impl Server {
 
     /// Starts a new server on the same data directory (after [`Server::crash`]).
     pub async fn restart(&mut self) {
-        let (child, base, sites) = spawn_serve(&self.data_dir).await;
+        let (child, base, sites) = spawn_serve_with(&self.data_dir, &[]).await;
         (self.child, self.base, self.sites) = (child, base, sites);
     }
 
@@ -305,7 +310,7 @@ impl Server {
 }
 
 /// Starts `trellis serve` on free ports; returns it, its URL and its sites' URL.
-async fn spawn_serve(data_dir: &Path) -> (Child, String, String) {
+async fn spawn_serve_with(data_dir: &Path, env: &[(&str, &str)]) -> (Child, String, String) {
     let mut child = Command::new(binary("trellis"))
         .args([
             "serve",
@@ -321,6 +326,7 @@ async fn spawn_serve(data_dir: &Path) -> (Child, String, String) {
         .env("TRELLIS_TOKEN", TOKEN)
         .env("TRELLIS_WEBHOOK_SECRET", WEBHOOK_SECRET)
         .env("RUST_LOG", "info")
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

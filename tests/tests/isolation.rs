@@ -148,3 +148,24 @@ async fn sites_are_served_on_their_own_origin_and_never_follow_symlinks() {
         "{status} {body}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_build_user_gets_a_home_and_npm_cache_it_can_write() {
+    // The server's own npm cache (npm sets npm_config_cache when it starts a server) is not
+    // writable by a build's user: the build gets its own.
+    let server = Server::start_with_env(&[("npm_config_cache", "/root/.npm")]).await;
+    server.register_sample().await;
+    let (done, log) = deploy_with(
+        &server,
+        "touch \"$HOME/written\" && echo \"cache=$npm_config_cache\" && npm run deploy",
+    )
+    .await;
+    assert_eq!(done["status"], "succeeded", "{done} {log:?}");
+    if running_as_root() {
+        assert!(
+            log.iter()
+                .any(|l| l.starts_with("cache=") && !l.contains("/root/")),
+            "{log:?}"
+        );
+    }
+}

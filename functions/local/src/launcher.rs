@@ -169,6 +169,7 @@ impl RunnerLauncher for ProcessLauncher {
                 cmd.env(name, v);
             }
         }
+        cmd.env("TRELLIS_SITE_PUBLISH_DIR", &site.publish_dir);
         if let Some(user) = site.user {
             cmd.env("TRELLIS_BUILD_USER", format!("{0}:{0}", user));
         }

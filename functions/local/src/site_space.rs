@@ -1,7 +1,9 @@
-//! Where local builds publish, and as whom they run. Each build gets only its own
-//! environment's site directory. When the server runs as root, each environment's builds run
-//! as a user of their own (no login, no files elsewhere): a build cannot read the server's data
-//! directory or process, another environment's processes, or write another site.
+//! Where local builds publish, and as whom they run. A build writes its site into its own
+//! workspace; the runner publishes it (plain files only) into that environment's directory
+//! once the deploy succeeded, so a build never writes the sites directory itself. When the
+//! server runs as root, each environment's builds run as a user of their own (no login, no
+//! files elsewhere): a build cannot read the server's data directory or process, or another
+//! environment's processes.
 
 use std::collections::BTreeMap;
 use std::os::unix::fs::PermissionsExt;
@@ -17,9 +19,11 @@ pub struct SiteSpace {
     separate_users: bool,
 }
 
-/// What a build is given: its variables and, when separated, the user it runs as.
+/// What a build is given: its variables, where the runner publishes its site and, when
+/// separated, the user it runs as.
 pub struct Site {
     pub env: BTreeMap<String, String>,
+    pub publish_dir: PathBuf,
     pub user: Option<u32>,
 }
 
@@ -38,29 +42,23 @@ impl SiteSpace {
         nix::unistd::geteuid().is_root()
     }
 
-    /// Creates the environment's site directory, owned by its build user.
+    /// Creates the app's directory under the sites (the runner publishes the environment's).
     pub fn prepare(&self, app: &str, environment: &str) -> std::io::Result<Site> {
-        let site = self.dir.join(app).join(environment);
-        std::fs::create_dir_all(&site)?;
-        // Readable and traversable by anyone (the pages are public); writable by the owner.
-        for dir in [&self.dir, &self.dir.join(app), &site] {
+        let app_dir = self.dir.join(app);
+        std::fs::create_dir_all(&app_dir)?;
+        // Readable and traversable by anyone: the pages are public.
+        for dir in [&self.dir, &app_dir] {
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755))?;
         }
-        let user = self.separate_users.then(|| build_uid(app, environment));
-        if let Some(uid) = user {
-            std::os::unix::fs::lchown(&site, Some(uid), Some(uid))?;
-        }
-        let env = BTreeMap::from([
-            (
-                "TRELLIS_LOCAL_SITE_DIR".to_string(),
-                site.display().to_string(),
-            ),
-            (
-                "TRELLIS_LOCAL_SITE_URL".to_string(),
-                format!("{}/{app}/{environment}/", self.url.trim_end_matches('/')),
-            ),
-        ]);
-        Ok(Site { env, user })
+        let env = BTreeMap::from([(
+            "TRELLIS_LOCAL_SITE_URL".to_string(),
+            format!("{}/{app}/{environment}/", self.url.trim_end_matches('/')),
+        )]);
+        Ok(Site {
+            env,
+            publish_dir: app_dir.join(environment),
+            user: self.separate_users.then(|| build_uid(app, environment)),
+        })
     }
 }
 
@@ -92,13 +90,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let space = SiteSpace::new(dir.path().join("sites"), "http://h:1/".into(), false);
         let site = space.prepare("shop", "development").unwrap();
-        assert_eq!(
-            site.env["TRELLIS_LOCAL_SITE_DIR"],
-            dir.path()
-                .join("sites/shop/development")
-                .display()
-                .to_string()
-        );
+        // The runner publishes there; the build itself never gets a path into the sites.
+        assert_eq!(site.publish_dir, dir.path().join("sites/shop/development"));
+        assert!(!site.env.contains_key("TRELLIS_LOCAL_SITE_DIR"));
         assert_eq!(
             site.env["TRELLIS_LOCAL_SITE_URL"],
             "http://h:1/shop/development/"
