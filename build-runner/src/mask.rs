@@ -48,12 +48,21 @@ impl Masker {
 
     pub fn mask(&self, line: &str) -> String {
         let mut out = line.to_string();
-        for s in &self.secrets {
-            if out.contains(s.as_str()) {
-                out = out.replace(s.as_str(), "***");
+        // A `***` can join what surrounds it into a secret again (a secret holding `*`, next
+        // to a copy of itself): mask until none is left. Each replacement shortens the line
+        // (secrets have at least MIN_MASKED characters), so this ends.
+        loop {
+            let mut changed = false;
+            for s in &self.secrets {
+                if out.contains(s.as_str()) {
+                    out = out.replace(s.as_str(), "***");
+                    changed = true;
+                }
+            }
+            if !changed {
+                return out;
             }
         }
-        out
     }
 
     /// Masks every key and string of a JSON value (a deploy's outputs).
@@ -145,5 +154,18 @@ mod tests {
             m.mask_json(&outputs),
             serde_json::json!({"url": "https://x?k=***", "***": [1, "***"]})
         );
+    }
+
+    #[test]
+    fn a_mask_never_rebuilds_the_secret_it_hides() {
+        for (secret, line) in [
+            ("*aaaaaa", "**aaaaaaaaaaaa"),
+            ("*hunter2", "token=*hunter2hunter2"),
+            ("ab***c", "abab***cc"),
+        ] {
+            let masker = Masker::new([&secret.to_string()]);
+            let out = masker.mask(line);
+            assert!(!out.contains(secret), "{line:?} → {out:?}");
+        }
     }
 }
