@@ -209,9 +209,16 @@ pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
             .map_err(|e| ApiError::bad_request(format!("push payload field {field}: {e}")))
     };
     sha("after", &p.after)?;
-    if let Some(c) = &p.head_commit {
-        sha("head_commit.id", &c.id)?;
+    if let Some(c) = &p.head_commit
+        && c.id != p.after
+    {
+        return Err(ApiError::bad_request(format!(
+            "push payload field head_commit.id: {:?} is not the pushed commit (after = {:?})",
+            c.id, p.after
+        )));
     }
+    trellis_core::validate::branch("ref", branch)
+        .map_err(|e| ApiError::bad_request(format!("push payload field ref: {e}")))?;
     let replay_key = format!(
         "push {} {} {}..{}",
         p.repository.full_name, p.reference, p.before, p.after
@@ -257,7 +264,10 @@ pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
     responses(
         (status = 202, description = "Deployments queued", body = WebhookResponse),
         (status = 200, description = "Nothing to do, and why", body = WebhookResponse),
+        (status = 400, description = "A header is missing or the push payload is unreadable (which field, why)", body = crate::error::ErrorBody),
         (status = 401, description = "Missing or wrong signature", body = crate::error::ErrorBody),
+        (status = 413, description = "The delivery is larger than 6 MB (read before the signature is checked)"),
+        (status = 503, description = "The webhook secret or the store cannot be read right now; redeliver later", body = crate::error::ErrorBody),
     ))]
 pub async fn github_webhook(
     State(state): State<AppState>,
@@ -447,6 +457,7 @@ mod tests {
             (with("abc", &good), "after"),
             (with(&format!("{}é", "a".repeat(39)), &good), "after"),
             (with(&good, "../../etc"), "head_commit.id"),
+            (with(&good, &"0".repeat(40)), "head_commit.id"),
         ] {
             let err = interpret_push(body.as_bytes()).unwrap_err();
             assert_eq!(err.status, StatusCode::BAD_REQUEST);
