@@ -558,7 +558,10 @@ pub async fn long_and_many_log_lines_are_kept(store: &dyn DeploymentStore) {
         stored[0].text, long,
         "a line of the maximum length is kept whole"
     );
-    store.append_logs("dep", None, lines(0..1000)).await.unwrap();
+    store
+        .append_logs("dep", None, lines(0..1000))
+        .await
+        .unwrap();
     for chunk in 0..50 {
         store
             .append_logs("dep", None, lines(chunk * 20..chunk * 20 + 20))
@@ -622,7 +625,10 @@ pub async fn redelivered_log_batches_are_stored_once(store: &dyn DeploymentStore
         .unwrap();
     assert_eq!(second.iter().map(|l| l.seq).collect::<Vec<_>>(), [4, 5]);
     let unnamed = store.append_logs("dep", None, lines(5..6)).await.unwrap();
-    assert_eq!(unnamed[0].seq, 6, "a batch without a name is always appended");
+    assert_eq!(
+        unnamed[0].seq, 6,
+        "a batch without a name is always appended"
+    );
     let elsewhere = store
         .append_logs("other", Some("batch-1"), lines(0..2))
         .await
@@ -651,7 +657,10 @@ pub async fn redelivered_log_batches_are_stored_once(store: &dyn DeploymentStore
         "no gaps, no duplicates"
     );
     let texts: Vec<&str> = all.iter().map(|l| l.text.as_str()).collect();
-    let expected: Vec<String> = (0..6).chain(10..6010).map(|i| format!("line {i}")).collect();
+    let expected: Vec<String> = (0..6)
+        .chain(10..6010)
+        .map(|i| format!("line {i}"))
+        .collect();
     assert_eq!(texts, expected, "each line once, in order");
 }
 
