@@ -41,10 +41,7 @@ pub fn binary(name: &str) -> PathBuf {
     path
 }
 
-pub fn fixture(path: &str) -> Vec<u8> {
-    let p = workspace_root().join("../shared/fixtures").join(path);
-    std::fs::read(&p).unwrap_or_else(|e| panic!("fixture {}: {e}", p.display()))
-}
+pub use trellis_core::conformance::fixture;
 
 /// A git repository holding a copy of the sample app, on branch `main`.
 pub struct SampleRepo {

@@ -1,5 +1,5 @@
 //! The store conformance suite: the same assertions for every [`DeploymentStore`] adapter
-//! (SQLite now, DynamoDB on the AWS emulator next), so that the two can never drift apart.
+//! (SQLite, and DynamoDB on the AWS emulator), so that the two can never drift apart.
 //!
 //! An adapter's test file calls the macro with an async expression that yields a fresh, empty
 //! store (anything that derefs to a type implementing the port):
@@ -9,6 +9,13 @@
 //! ```
 //!
 //! It expands to one `#[tokio::test]` per check, so a failure names the rule it broke.
+
+/// A recorded payload from `tests/fixtures/` (see its README), for tests in any crate.
+pub fn fixture(path: &str) -> Vec<u8> {
+    let full = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures"))
+        .join(path);
+    std::fs::read(&full).unwrap_or_else(|e| panic!("fixture {}: {e}", full.display()))
+}
 
 use std::collections::BTreeMap;
 

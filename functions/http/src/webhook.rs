@@ -353,13 +353,8 @@ pub async fn github_webhook(
 mod tests {
     use super::*;
 
-    const FIXTURES: &str = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/github"
-    );
-
     fn fixture(name: &str) -> Vec<u8> {
-        std::fs::read(format!("{FIXTURES}/{name}")).expect("fixture present")
+        trellis_core::conformance::fixture(&format!("github/{name}"))
     }
 
     #[tokio::test]

@@ -1,7 +1,6 @@
 //! Every kind of Lambda handler invoked with recorded AWS event JSON (API Gateway HTTP API v2,
 //! WebSocket, ECS task state change) against the AWS composition on moto.
 
-use std::path::PathBuf;
 
 mod common;
 
@@ -105,11 +104,7 @@ async fn the_webhook_function_queues_a_deployment_per_signed_push() {
         .unwrap();
     // A launcher that cannot reach ECS fails the deployment; the webhook still answers 202.
     let hook = services(&settings, needs("webhook-github")).await;
-    let body = std::fs::read(
-        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("../../../shared/fixtures/github/push-new-branch.json"),
-    )
-    .unwrap();
+    let body = trellis_core::conformance::fixture("github/push-new-branch.json");
     let mut mac = Hmac::<sha2::Sha256>::new_from_slice(WEBHOOK_SECRET.as_bytes()).unwrap();
     mac.update(&body);
     let signature = format!("sha256={}", hex::encode(mac.finalize().into_bytes()));

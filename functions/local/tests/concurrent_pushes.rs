@@ -28,13 +28,9 @@ fn sha(i: usize) -> String {
 
 /// A signed push of commit `i` (its parent is commit `i - 1`).
 fn push_delivery(i: usize) -> Request<Body> {
-    let mut p: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(concat!(
-            env!("CARGO_MANIFEST_DIR"),
-            "/../../../shared/fixtures/github/push-new-branch.json"
-        ))
-        .unwrap(),
-    )
+    let mut p: serde_json::Value = serde_json::from_slice(&trellis_core::conformance::fixture(
+        "github/push-new-branch.json",
+    ))
     .unwrap();
     p["before"] = sha(i.saturating_sub(1)).into();
     p["after"] = sha(i).into();

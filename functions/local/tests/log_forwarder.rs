@@ -9,13 +9,11 @@ use trellis_core::ports::{DeploymentStore, LiveEvent};
 use trellis_http::forwarder::{LogForwarder, subscription_payload};
 use trellis_local::hub::LocalHub;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures/aws");
-
 #[tokio::test]
 async fn the_recorded_subscription_event_decodes_and_its_unknown_stream_is_skipped() {
     let h = harness();
     let forwarder = LogForwarder::new(h.store.clone(), h.notifier.clone());
-    let raw = std::fs::read(format!("{FIXTURES}/cloudwatch-logs-subscription.json")).unwrap();
+    let raw = trellis_core::conformance::fixture("aws/cloudwatch-logs-subscription.json");
     let summary = forwarder.handle_json(&raw).await.unwrap();
     assert_eq!(summary.unknown_stream.as_deref(), Some("testLogStream"));
     assert_eq!(summary.stored, 0);

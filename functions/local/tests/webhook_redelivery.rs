@@ -20,11 +20,7 @@ use trellis_http::webhook::WebhookSecret;
 const SECRET: &str = "redelivery-secret";
 
 fn push_body() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/github/push-new-branch.json"
-    ))
-    .unwrap()
+    trellis_core::conformance::fixture("github/push-new-branch.json")
 }
 
 fn delivery(body: &[u8]) -> Request<Body> {

@@ -4,7 +4,6 @@
 
 pub mod recorder;
 
-use std::path::PathBuf;
 
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use serde_json::{Value, json};
@@ -16,11 +15,7 @@ pub const TOKEN: &str = "lambda-test-token";
 pub const WEBHOOK_SECRET: &str = "lambda-webhook-secret";
 
 pub fn fixture(path: &str) -> Value {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/fixtures")
-        .join(path);
-    serde_json::from_slice(&std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display())))
-        .unwrap()
+    serde_json::from_slice(&trellis_core::conformance::fixture(path)).unwrap()
 }
 
 /// A fresh table and secrets on moto, and the settings a function would get from the stack.
