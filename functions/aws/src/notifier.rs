@@ -7,7 +7,7 @@ use async_trait::async_trait;
 use aws_sdk_apigatewaymanagement::Client;
 use aws_sdk_apigatewaymanagement::primitives::Blob;
 use trellis_core::ports::{DeploymentStore, LiveEvent, Notifier};
-use trellis_http::live::messages_for;
+use trellis_wire::live::messages_for;
 
 pub struct ApiGatewayNotifier {
     client: Client,

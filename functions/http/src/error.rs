@@ -4,9 +4,7 @@
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use trellis_core::DomainError;
-use utoipa::ToSchema;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiError {
@@ -16,20 +14,7 @@ pub struct ApiError {
     pub field: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorBody {
-    pub error: ErrorDetail,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// A stable, machine-readable code, e.g. `invalid`, `not_found`, `conflict`.
-    pub code: String,
-    pub message: String,
-    /// The request field at fault, as a JSON path (`environments[1].name`).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-}
+pub use trellis_wire::error::{ErrorBody, ErrorDetail};
 
 impl ApiError {
     pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
@@ -56,6 +41,18 @@ impl ApiError {
 
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
         ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid", message).with_field(field)
+    }
+}
+
+impl From<trellis_core::StoreError> for ApiError {
+    fn from(e: trellis_core::StoreError) -> Self {
+        DomainError::from(e).into()
+    }
+}
+
+impl From<trellis_wire::FieldError> for ApiError {
+    fn from(e: trellis_wire::FieldError) -> Self {
+        ApiError::invalid(e.field, e.message)
     }
 }
 

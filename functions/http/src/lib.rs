@@ -5,11 +5,9 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod forwarder;
-pub mod live;
 pub mod openapi;
 pub mod routes;
 pub mod state;
-pub mod views;
 pub mod webhook;
 pub mod websocket;
 
@@ -20,7 +18,9 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 
 pub use error::{ApiError, ApiResult};
+// The wire types live in their own crate; these paths stay for the handlers and callers.
 pub use state::AppState;
+pub use trellis_wire::{live, views};
 
 use routes::{apps, deployments, environments, meta};
 

@@ -305,8 +305,7 @@ pub async fn github_webhook(
         .pipeline
         .store()
         .record_delivery(&delivery, now)
-        .await
-        .map_err(trellis_core::DomainError::from)?
+        .await?
     {
         return ignored(format!("delivery {delivery} was already processed"));
     }
@@ -314,8 +313,7 @@ pub async fn github_webhook(
         .pipeline
         .store()
         .record_delivery(&replay_key, now)
-        .await
-        .map_err(trellis_core::DomainError::from)?
+        .await?
     {
         return ignored(format!(
             "this push ({replay_key}) was already received under another delivery id"

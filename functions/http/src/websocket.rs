@@ -35,8 +35,7 @@ pub async fn on_connect(
             connected_at: now,
             expires_at: now + MAX_CONNECTION,
         })
-        .await
-        .map_err(trellis_core::DomainError::from)?;
+        .await?;
     Ok(())
 }
 
@@ -45,10 +44,7 @@ pub async fn on_disconnect(
     store: &dyn DeploymentStore,
     connection_id: &str,
 ) -> Result<(), ApiError> {
-    store
-        .delete_connection(connection_id)
-        .await
-        .map_err(trellis_core::DomainError::from)?;
+    store.delete_connection(connection_id).await?;
     Ok(())
 }
 

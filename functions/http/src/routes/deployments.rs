@@ -57,12 +57,7 @@ pub async fn logs(
     let limit = query_number(&query, "limit", 1000, MAX_LOG_PAGE)?.max(1) as usize;
     // Read the status first: a line stored by then is in the page read after it.
     let deployment = state.pipeline.require_deployment(&id).await?;
-    let lines = state
-        .pipeline
-        .store()
-        .read_logs(&id, after, limit)
-        .await
-        .map_err(trellis_core::DomainError::from)?;
+    let lines = state.pipeline.store().read_logs(&id, after, limit).await?;
     let complete = lines.len() < limit
         && log_complete(
             state.pipeline.store().as_ref(),
@@ -71,8 +66,7 @@ pub async fn logs(
             &lines,
             time::OffsetDateTime::now_utc(),
         )
-        .await
-        .map_err(trellis_core::DomainError::from)?;
+        .await?;
     Ok(Json(LogsView {
         lines: lines.into_iter().map(Into::into).collect(),
         complete,

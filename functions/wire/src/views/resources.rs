@@ -1,14 +1,17 @@
-//! The API's JSON shapes (camelCase), with their OpenAPI schemas. Domain records are mapped
-//! into them here; nothing secret has a field to go into.
+//! The records the API returns (camelCase), with their OpenAPI schemas. Domain records are
+//! mapped into them here; nothing secret has a field to go into.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use trellis_core::model::{
     App, Commit, ConfigSnapshot, Deployment, Environment, LogLine, Repository, Settings,
 };
 use utoipa::ToSchema;
+
+use super::schema::{DeploymentKind, DeploymentStatus, EnvironmentState, Trigger};
+use crate::FieldError;
 
 pub fn rfc3339(t: time::OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_default()
@@ -61,12 +64,11 @@ impl From<Repository> for RepositoryView {
 }
 
 impl TryFrom<RepositoryView> for Repository {
-    type Error = crate::error::ApiError;
+    type Error = FieldError;
 
     fn try_from(r: RepositoryView) -> Result<Self, Self::Error> {
-        use crate::error::ApiError;
         let stray = |field: &str, provider: &str| {
-            ApiError::invalid(
+            FieldError::new(
                 format!("repository.{field}"),
                 format!("{field} does not apply to provider {provider}"),
             )
@@ -80,7 +82,7 @@ impl TryFrom<RepositoryView> for Repository {
                     return Err(stray("installationId", "local"));
                 }
                 let path = r.path.ok_or_else(|| {
-                    ApiError::invalid("repository.path", "a local repository needs its path")
+                    FieldError::new("repository.path", "a local repository needs its path")
                 })?;
                 Ok(Repository::Local { path })
             }
@@ -89,13 +91,13 @@ impl TryFrom<RepositoryView> for Repository {
                     return Err(stray("path", "github"));
                 }
                 let full_name = r.full_name.ok_or_else(|| {
-                    ApiError::invalid(
+                    FieldError::new(
                         "repository.fullName",
                         "a GitHub repository needs its fullName (owner/repo)",
                     )
                 })?;
                 let installation_id = r.installation_id.ok_or_else(|| {
-                    ApiError::invalid(
+                    FieldError::new(
                         "repository.installationId",
                         "a GitHub repository needs the GitHub App installationId",
                     )
@@ -352,158 +354,4 @@ pub struct LogsView {
     pub lines: Vec<LogLineView>,
     /// True once the deployment has ended and every line is stored: nothing more will come.
     pub complete: bool,
-}
-
-// ----- closed sets of words, for the schema ---------------------------------------------------
-// The views carry the domain's own words as strings; these give clients (the dashboard's
-// generated types) the closed set. Only the schema uses them, hence never constructed.
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum EnvironmentState {
-    Empty,
-    Deploying,
-    Deployed,
-    Failed,
-    Removing,
-    Removed,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum DeploymentKind {
-    Deploy,
-    Teardown,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum Trigger {
-    Push,
-    Manual,
-    Promote,
-    Rollback,
-}
-
-#[allow(dead_code)]
-#[derive(ToSchema)]
-#[schema(rename_all = "lowercase")]
-pub enum DeploymentStatus {
-    Queued,
-    Running,
-    Succeeded,
-    Failed,
-    Cancelled,
-}
-
-// ----- requests ------------------------------------------------------------------------------
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct NewEnvironmentRequest {
-    pub name: String,
-    pub branch: Option<String>,
-    pub auto_deploy: Option<bool>,
-    pub protected: Option<bool>,
-    pub tests_enabled: Option<bool>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct CreateAppRequest {
-    pub name: String,
-    pub repository: RepositoryView,
-    /// Defaults to development (tracks `main`, auto-deploy) → staging → production (protected).
-    pub environments: Option<Vec<NewEnvironmentRequest>>,
-    #[serde(default)]
-    pub settings: SettingsView,
-}
-
-/// `null` clears a field; a missing field is left as it is.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct SettingsPatchRequest {
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub install_command: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub test_command: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub deploy_command: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub remove_command: Option<Option<String>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<u32>)]
-    pub timeout_minutes: Option<Option<u32>>,
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub deploy_role_arn: Option<Option<String>>,
-}
-
-impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
-    fn from(s: SettingsPatchRequest) -> Self {
-        trellis_core::requests::SettingsPatch {
-            install_command: s.install_command,
-            test_command: s.test_command,
-            deploy_command: s.deploy_command,
-            remove_command: s.remove_command,
-            timeout_minutes: s.timeout_minutes,
-            deploy_role_arn: s.deploy_role_arn,
-        }
-    }
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateAppRequest {
-    pub settings: SettingsPatchRequest,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct UpdateEnvironmentRequest {
-    #[serde(default, deserialize_with = "double_option")]
-    #[schema(value_type = Option<String>)]
-    pub branch: Option<Option<String>>,
-    pub auto_deploy: Option<bool>,
-    pub tests_enabled: Option<bool>,
-    /// `{NAME: value}` sets, `{NAME: null}` removes.
-    pub variables: Option<BTreeMap<String, Option<String>>>,
-    /// Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned.
-    pub secrets: Option<BTreeMap<String, Option<String>>>,
-    pub settings: Option<SettingsPatchRequest>,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DeployRequest {
-    /// A branch, tag or commit sha; defaults to the tracked branch's head.
-    #[serde(rename = "ref")]
-    pub reference: Option<String>,
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-pub struct RollbackRequest {
-    /// An earlier succeeded deployment of the same environment.
-    pub deployment_id: String,
-}
-
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct EmptyRequest {}
-
-/// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
-fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(de).map(Some)
 }

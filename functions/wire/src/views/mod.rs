@@ -1,0 +1,9 @@
+//! The API's JSON shapes, with their OpenAPI schemas.
+
+mod requests;
+mod resources;
+mod schema;
+
+pub use requests::*;
+pub use resources::*;
+pub use schema::*;

@@ -1,0 +1,116 @@
+//! The bodies the API accepts: unknown fields are refused, and `null` removes an entry where a
+//! patch says so.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Deserializer};
+use utoipa::ToSchema;
+
+use super::resources::{RepositoryView, SettingsView};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewEnvironmentRequest {
+    pub name: String,
+    pub branch: Option<String>,
+    pub auto_deploy: Option<bool>,
+    pub protected: Option<bool>,
+    pub tests_enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateAppRequest {
+    pub name: String,
+    pub repository: RepositoryView,
+    /// Defaults to development (tracks `main`, auto-deploy) → staging → production (protected).
+    pub environments: Option<Vec<NewEnvironmentRequest>>,
+    #[serde(default)]
+    pub settings: SettingsView,
+}
+
+/// `null` clears a field; a missing field is left as it is.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SettingsPatchRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub install_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub test_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub deploy_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub remove_command: Option<Option<String>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<u32>)]
+    pub timeout_minutes: Option<Option<u32>>,
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub deploy_role_arn: Option<Option<String>>,
+}
+
+impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
+    fn from(s: SettingsPatchRequest) -> Self {
+        trellis_core::requests::SettingsPatch {
+            install_command: s.install_command,
+            test_command: s.test_command,
+            deploy_command: s.deploy_command,
+            remove_command: s.remove_command,
+            timeout_minutes: s.timeout_minutes,
+            deploy_role_arn: s.deploy_role_arn,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateAppRequest {
+    pub settings: SettingsPatchRequest,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct UpdateEnvironmentRequest {
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>)]
+    pub branch: Option<Option<String>>,
+    pub auto_deploy: Option<bool>,
+    pub tests_enabled: Option<bool>,
+    /// `{NAME: value}` sets, `{NAME: null}` removes.
+    pub variables: Option<BTreeMap<String, Option<String>>>,
+    /// Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned.
+    pub secrets: Option<BTreeMap<String, Option<String>>>,
+    pub settings: Option<SettingsPatchRequest>,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DeployRequest {
+    /// A branch, tag or commit sha; defaults to the tracked branch's head.
+    #[serde(rename = "ref")]
+    pub reference: Option<String>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RollbackRequest {
+    /// An earlier succeeded deployment of the same environment.
+    pub deployment_id: String,
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmptyRequest {}
+
+/// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
+fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(de).map(Some)
+}
