@@ -14,7 +14,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use manifest::{Function, Trigger};
 use trellis_http::AppState;
 
-pub use services::{ConfigError, Needs, Services, Settings};
+pub use services::{ConfigError, Needs, Services, FunctionConfig};
 
 pub type Error = lambda_runtime::Error;
 

@@ -70,9 +70,10 @@ pub struct Services {
     pub hand_off: Option<RunnerHandOff>,
 }
 
-/// A function's configuration, from its environment (set by the stack).
+/// A function's configuration, from its environment (set by the stack). Not the domain's
+/// `model::Settings` (an app's build settings).
 #[derive(Debug, Clone, Default)]
-pub struct Settings {
+pub struct FunctionConfig {
     /// `TRELLIS_TABLE`
     pub table: Option<String>,
     /// `TRELLIS_SECRETS_PREFIX` (default `trellis`)
@@ -102,14 +103,14 @@ pub struct Settings {
     pub ecs_problem: Option<String>,
 }
 
-impl Settings {
-    pub fn from_env() -> Settings {
+impl FunctionConfig {
+    pub fn from_env() -> FunctionConfig {
         let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
         let (ecs, ecs_problem) = match EcsConfig::from_env() {
             Ok(c) => (Some(c), None),
             Err(e) => (None, Some(e)),
         };
-        Settings {
+        FunctionConfig {
             table: var("TRELLIS_TABLE"),
             secrets_prefix: var("TRELLIS_SECRETS_PREFIX"),
             api_token_secret: var("TRELLIS_API_TOKEN_SECRET"),
@@ -184,12 +185,12 @@ impl Services {
     /// stack).
     pub async fn load(needs: Needs) -> Result<Services, ConfigError> {
         let config = aws_config::load_from_env().await;
-        Services::from_config(&config, &Settings::from_env(), needs).await
+        Services::from_config(&config, &FunctionConfig::from_env(), needs).await
     }
 
     pub async fn from_config(
         config: &SdkConfig,
-        settings: &Settings,
+        settings: &FunctionConfig,
         needs: Needs,
     ) -> Result<Services, ConfigError> {
         Services::observed(config, settings, needs, None).await
@@ -199,7 +200,7 @@ impl Services {
     /// operations each function calls, to hold them against its IAM policy).
     pub async fn observed(
         config: &SdkConfig,
-        settings: &Settings,
+        settings: &FunctionConfig,
         needs: Needs,
         observer: Option<SharedInterceptor>,
     ) -> Result<Services, ConfigError> {
@@ -306,7 +307,7 @@ impl Services {
 
 /// Where runners start: everything for a function that starts them, the cluster alone for one
 /// that only stops them.
-fn ecs_config(settings: &Settings, launch: bool) -> Result<EcsConfig, ConfigError> {
+fn ecs_config(settings: &FunctionConfig, launch: bool) -> Result<EcsConfig, ConfigError> {
     match (&settings.ecs, launch) {
         (Some(ecs), _) => Ok(ecs.clone()),
         (None, true) => Err(ConfigError::Runner(
@@ -328,7 +329,7 @@ fn ecs_config(settings: &Settings, launch: bool) -> Result<EcsConfig, ConfigErro
 async fn github_app(
     client: &aws_sdk_secretsmanager::Client,
     id: &str,
-    settings: &Settings,
+    settings: &FunctionConfig,
 ) -> Result<Option<Arc<GithubApp>>, ConfigError> {
     let raw = read_secret(client, id).await?;
     let value: serde_json::Value = serde_json::from_str(&raw).map_err(|_| {

@@ -17,10 +17,10 @@ use trellis_core::ports::DeploymentStore;
 use trellis_http::AppState;
 use trellis_lambdas::events;
 use trellis_lambdas::manifest::{FUNCTIONS, Trigger};
-use trellis_lambdas::{Services, Settings};
+use trellis_lambdas::{Services, FunctionConfig};
 
 struct World {
-    settings: Settings,
+    settings: FunctionConfig,
     functions: BTreeMap<&'static str, (Services, Recorder)>,
     s3: aws_sdk_s3::Client,
 }
@@ -131,7 +131,7 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
 }
 
 /// A runner cluster and task definition on moto, so launches really run tasks.
-async fn runner_on_moto(settings: &mut Settings) {
+async fn runner_on_moto(settings: &mut FunctionConfig) {
     let (cluster, family) = testing::runner_cluster().await;
     let (subnets, groups) = testing::default_network().await;
     let ecs_config = settings.ecs.as_mut().unwrap();

@@ -9,7 +9,7 @@ use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use trellis_aws::{DynamoStore, EcsConfig, testing};
-use trellis_lambdas::{Needs, Services, Settings};
+use trellis_lambdas::{Needs, Services, FunctionConfig};
 
 pub const TOKEN: &str = "lambda-test-token";
 pub const WEBHOOK_SECRET: &str = "lambda-webhook-secret";
@@ -19,7 +19,7 @@ pub fn fixture(path: &str) -> Value {
 }
 
 /// A fresh table and secrets on moto, and the settings a function would get from the stack.
-pub async fn settings() -> Settings {
+pub async fn settings() -> FunctionConfig {
     let config = testing::sdk_config().await;
     let table = testing::unique("trellis-lambda");
     DynamoStore::create_table(&aws_sdk_dynamodb::Client::new(&config), &table)
@@ -37,7 +37,7 @@ pub async fn settings() -> Settings {
             .unwrap();
     }
     let (_, bucket) = testing::jobs_bucket().await;
-    Settings {
+    FunctionConfig {
         table: Some(table),
         jobs_bucket: Some(bucket),
         secrets_prefix: Some(prefix.clone()),
@@ -69,7 +69,7 @@ pub fn needs(name: &str) -> Needs {
         .needs
 }
 
-pub async fn services(settings: &Settings, needs: Needs) -> Services {
+pub async fn services(settings: &FunctionConfig, needs: Needs) -> Services {
     Services::from_config(&testing::sdk_config().await, settings, needs)
         .await
         .expect("services compose")
