@@ -66,3 +66,24 @@ pub enum RunnerOutcome {
         reason: String,
     },
 }
+
+impl Settings {
+    /// These settings with a change applied: `Some(None)` clears a field, `None` keeps it.
+    pub fn patched(&self, p: &SettingsPatch) -> Settings {
+        let s = self;
+        fn pick<T: Clone>(current: &Option<T>, change: &Option<Option<T>>) -> Option<T> {
+            match change {
+                Some(v) => v.clone(),
+                None => current.clone(),
+            }
+        }
+        Settings {
+            install_command: pick(&s.install_command, &p.install_command),
+            test_command: pick(&s.test_command, &p.test_command),
+            deploy_command: pick(&s.deploy_command, &p.deploy_command),
+            remove_command: pick(&s.remove_command, &p.remove_command),
+            timeout_minutes: pick(&s.timeout_minutes, &p.timeout_minutes),
+            deploy_role_arn: pick(&s.deploy_role_arn, &p.deploy_role_arn),
+        }
+    }
+}

@@ -244,6 +244,65 @@ pub fn role_arn(field: &str, value: &str) -> Result<(), DomainError> {
     }
 }
 
+/// A repository an app may track: an absolute local path, or `owner/repo` on GitHub.
+pub fn repository(repo: &crate::model::Repository) -> Result<(), DomainError> {
+    match repo {
+        crate::model::Repository::Local { path } => {
+            if path.trim().is_empty() {
+                return Err(DomainError::invalid("repository.path", "path is empty"));
+            }
+            if !path.starts_with('/') {
+                return Err(DomainError::invalid(
+                    "repository.path",
+                    "path must be absolute",
+                ));
+            }
+        }
+        crate::model::Repository::Github { full_name, .. } => {
+            let parts: Vec<&str> = full_name.split('/').collect();
+            let part_ok = |p: &str| {
+                !p.is_empty()
+                    && p.len() <= 100
+                    && p.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+            };
+            if parts.len() != 2 || !parts.iter().all(|p| part_ok(p)) {
+                return Err(DomainError::invalid(
+                    "repository.fullName",
+                    format!("{full_name:?} is not of the form owner/repo"),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Build settings: each command, the timeout and the deploy role.
+pub fn settings(field: &str, s: &crate::model::Settings) -> Result<(), DomainError> {
+    for (name, value) in [
+        ("installCommand", &s.install_command),
+        ("testCommand", &s.test_command),
+        ("deployCommand", &s.deploy_command),
+        ("removeCommand", &s.remove_command),
+    ] {
+        if let Some(v) = value {
+            command(&format!("{field}.{name}"), v)?;
+        }
+    }
+    if let Some(t) = s.timeout_minutes {
+        timeout_minutes(&format!("{field}.timeoutMinutes"), t)?;
+    }
+    if let Some(arn) = &s.deploy_role_arn {
+        role_arn(&format!("{field}.deployRoleArn"), arn)?;
+    }
+    Ok(())
+}
+
+/// A settings change, as the settings it would set.
+pub fn settings_patch(field: &str, p: &crate::requests::SettingsPatch) -> Result<(), DomainError> {
+    settings(field, &crate::model::Settings::default().patched(p))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

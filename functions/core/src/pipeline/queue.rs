@@ -1,0 +1,177 @@
+//! The queue: one running and one queued deployment per environment; an older queued one is
+//! superseded; the queued one starts when the environment is free.
+
+use super::*;
+
+impl Pipeline {
+    /// Queues a deployment; an older queued one is superseded. Then starts it if the
+    /// environment is free.
+    pub(super) async fn enqueue(
+        &self,
+        app: &App,
+        env: &str,
+        kind: DeploymentKind,
+        trigger: Trigger,
+        commit: Commit,
+        origin: Origin,
+    ) -> Result<Deployment, DomainError> {
+        let id = self.new_id();
+        let commit = validate::commit(commit);
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
+            let mut e = self.get_environment(&app.name, env).await?;
+            let config = match &origin {
+                Origin::RollbackOf(d) => d.config.clone(),
+                _ => snapshot(app, &e),
+            };
+            let mut dep = Deployment {
+                id: id.clone(),
+                app: app.name.clone(),
+                environment: env.to_string(),
+                kind,
+                trigger,
+                commit: commit.clone(),
+                status: DeploymentStatus::Queued,
+                created_at: self.clock.now(),
+                started_at: None,
+                finished_at: None,
+                error: None,
+                outputs: Default::default(),
+                promoted_from: match &origin {
+                    Origin::PromotedFrom(p) => Some(p.clone()),
+                    _ => None,
+                },
+                rollback_of: match &origin {
+                    Origin::RollbackOf(d) => Some(d.id.clone()),
+                    _ => None,
+                },
+                config,
+                runner: None,
+                cancel_requested: false,
+                version: 0,
+            };
+            let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Absent)];
+            let mut superseded = None;
+            if let Some(old_id) = &e.queued_deployment
+                && let Some(mut old) = self.store.get_deployment(old_id).await?
+                && old.status == DeploymentStatus::Queued
+            {
+                let v = old.version;
+                old.status = DeploymentStatus::Cancelled;
+                old.finished_at = Some(self.clock.now());
+                old.error = Some(format!("superseded by {id}"));
+                writes.push(Write::PutDeployment(old.clone(), Expect::Version(v)));
+                old.version = v + 1;
+                superseded = Some(old);
+            }
+            let v = e.version;
+            e.queued_deployment = Some(id.clone());
+            writes.push(Write::PutEnvironment(e, Expect::Version(v)));
+            match self.store.commit(writes).await {
+                Ok(()) => {
+                    dep.version = 1;
+                    if let Some(old) = superseded {
+                        self.publish(&old).await;
+                    }
+                    self.publish(&dep).await;
+                    self.dispatch(&app.name, env).await?;
+                    return Ok(self.store.get_deployment(&id).await?.unwrap_or(dep));
+                }
+                Err(crate::error::StoreError::Conflict) => continue,
+                Err(err) => return Err(err.into()),
+            }
+        }
+        Err(DomainError::Busy("environment"))
+    }
+
+    /// Starts the queued deployment of an environment if nothing runs there.
+    pub async fn dispatch(&self, app: &str, env: &str) -> Result<(), DomainError> {
+        for attempt in 0..MAX_ATTEMPTS {
+            push::backoff(attempt).await;
+            let Some(mut e) = self.store.get_environment(app, env).await? else {
+                return Ok(());
+            };
+            if e.running_deployment.is_some() {
+                return Ok(());
+            }
+            let Some(queued) = e.queued_deployment.clone() else {
+                return Ok(());
+            };
+            let Some(mut dep) = self.store.get_deployment(&queued).await? else {
+                return Err(DomainError::Internal(format!(
+                    "queued deployment {queued} is missing"
+                )));
+            };
+            let ev = e.version;
+            let dv = dep.version;
+            e.queued_deployment = None;
+            let starts = dep.status == DeploymentStatus::Queued;
+            if starts {
+                e.running_deployment = Some(dep.id.clone());
+                e.state = match dep.kind {
+                    DeploymentKind::Deploy => EnvState::Deploying,
+                    DeploymentKind::Teardown => EnvState::Removing,
+                };
+                dep.status = DeploymentStatus::Running;
+                dep.started_at = Some(self.clock.now());
+            }
+            let mut writes = vec![Write::PutEnvironment(e, Expect::Version(ev))];
+            if starts {
+                writes.push(Write::PutDeployment(dep.clone(), Expect::Version(dv)));
+            }
+            match self.store.commit(writes).await {
+                Ok(()) => {}
+                Err(crate::error::StoreError::Conflict) => continue,
+                Err(err) => return Err(err.into()),
+            }
+            if !starts {
+                continue;
+            }
+            dep.version = dv + 1;
+            self.publish(&dep).await;
+            self.launch(dep).await?;
+            return Ok(());
+        }
+        Err(DomainError::Busy("environment"))
+    }
+
+    /// Boxed because it closes a cycle: a failed launch finishes the deployment, which
+    /// dispatches the next one, which launches again.
+    pub(super) fn launch(
+        &self,
+        dep: Deployment,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DomainError>> + Send + '_>>
+    {
+        Box::pin(async move {
+            let app = self.store.get_app(&dep.app).await?;
+            let launched = match app {
+                Some(app) => {
+                    self.launcher
+                        .launch(RunnerJob::for_deployment(&dep, &app.repository))
+                        .await
+                }
+                None => Err(crate::error::LaunchError("the app was deleted".into())),
+            };
+            match launched {
+                Ok(runner) => {
+                    self.update_deployment(&dep.id, |d| {
+                        d.runner = Some(runner.clone());
+                        true
+                    })
+                    .await?;
+                    Ok(())
+                }
+                Err(err) => {
+                    tracing::error!(deployment = %dep.id, "runner launch failed: {err}");
+                    self.finish(
+                        &dep.id,
+                        RunnerOutcome::Failed {
+                            reason: format!("could not start the build runner: {err}"),
+                        },
+                    )
+                    .await
+                }
+            }
+        })
+    }
+}

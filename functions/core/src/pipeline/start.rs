@@ -1,0 +1,174 @@
+//! Starting deployments: manual deploy, promotion, rollback, teardown, and pushes.
+
+use super::*;
+
+impl Pipeline {
+    // ----- starting deployments -------------------------------------------------------------
+
+    /// A manual deploy of the tracked branch head, or of `reference`.
+    pub async fn deploy(
+        &self,
+        app: &str,
+        env: &str,
+        reference: Option<&str>,
+    ) -> Result<Deployment, DomainError> {
+        let (app_rec, _) = self.get_app(app).await?;
+        let e = self.get_environment(app, env).await?;
+        if e.protected {
+            return Err(DomainError::Conflict(format!(
+                "{env} is protected: only a promotion or rollback deploys it"
+            )));
+        }
+        let reference = match reference {
+            Some(r) => {
+                validate::reference("ref", r)?;
+                r.to_string()
+            }
+            None => e.branch.clone().ok_or_else(|| {
+                DomainError::invalid(
+                    "ref",
+                    format!("{env} tracks no branch: give the ref to deploy"),
+                )
+            })?,
+        };
+        let commit = self
+            .source
+            .resolve(&app_rec.repository, &reference)
+            .await
+            .map_err(|err| match err {
+                crate::error::SourceError::NotFound(m) => DomainError::invalid("ref", m),
+                other => other.into(),
+            })?;
+        self.enqueue(
+            &app_rec,
+            env,
+            DeploymentKind::Deploy,
+            Trigger::Manual,
+            commit,
+            Origin::Fresh,
+        )
+        .await
+    }
+
+    /// Deploys `env`'s last succeeded commit to the next environment of the pipeline.
+    pub async fn promote(&self, app: &str, env: &str) -> Result<Deployment, DomainError> {
+        let (app_rec, envs) = self.get_app(app).await?;
+        let source = envs.iter().find(|e| e.name == env).ok_or_else(|| {
+            DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
+        })?;
+        let target = envs
+            .iter()
+            .find(|e| e.position > source.position)
+            .ok_or_else(|| {
+                DomainError::Conflict(format!(
+                    "{env} is the last environment of the pipeline: there is nothing to \
+                     promote to"
+                ))
+            })?;
+        let (Some(dep_id), Some(commit)) = (&source.current_deployment, &source.current_commit)
+        else {
+            return Err(DomainError::Conflict(format!(
+                "{env} has no succeeded deployment to promote"
+            )));
+        };
+        self.enqueue(
+            &app_rec,
+            &target.name,
+            DeploymentKind::Deploy,
+            Trigger::Promote,
+            commit.clone(),
+            Origin::PromotedFrom(dep_id.clone()),
+        )
+        .await
+    }
+
+    /// Redeploys the commit and configuration of an earlier succeeded deployment.
+    pub async fn rollback(
+        &self,
+        app: &str,
+        env: &str,
+        deployment_id: &str,
+    ) -> Result<Deployment, DomainError> {
+        let (app_rec, _) = self.get_app(app).await?;
+        self.get_environment(app, env).await?;
+        let earlier = self
+            .store
+            .get_deployment(deployment_id)
+            .await?
+            .filter(|d| d.app == app && d.environment == env)
+            .ok_or_else(|| {
+                DomainError::invalid(
+                    "deploymentId",
+                    format!("{env} has no deployment {deployment_id:?}"),
+                )
+            })?;
+        if earlier.kind != DeploymentKind::Deploy || earlier.status != DeploymentStatus::Succeeded {
+            return Err(DomainError::Conflict(format!(
+                "deployment {deployment_id} is a {} that {}: only a succeeded deploy can be \
+                 rolled back to",
+                match earlier.kind {
+                    DeploymentKind::Deploy => "deploy",
+                    DeploymentKind::Teardown => "teardown",
+                },
+                earlier.status.as_str()
+            )));
+        }
+        self.enqueue(
+            &app_rec,
+            env,
+            DeploymentKind::Deploy,
+            Trigger::Rollback,
+            earlier.commit.clone(),
+            Origin::RollbackOf(Box::new(earlier)),
+        )
+        .await
+    }
+
+    /// Runs the remove command for what the environment has deployed.
+    pub async fn teardown(&self, app: &str, env: &str) -> Result<Deployment, DomainError> {
+        let (app_rec, _) = self.get_app(app).await?;
+        let e = self.get_environment(app, env).await?;
+        let commit = match (&e.current_commit, e.state) {
+            (Some(c), _) => c.clone(),
+            _ => {
+                return Err(DomainError::Conflict(format!(
+                    "{env} has nothing deployed to tear down"
+                )));
+            }
+        };
+        self.enqueue(
+            &app_rec,
+            env,
+            DeploymentKind::Teardown,
+            Trigger::Manual,
+            commit,
+            Origin::Fresh,
+        )
+        .await
+    }
+
+    /// A push: queue a deployment in every auto-deploy environment that tracks the branch.
+    /// Protected environments are never deployed by a push.
+    pub async fn handle_push(&self, push: PushEvent) -> Result<Vec<Deployment>, DomainError> {
+        let mut created = Vec::new();
+        for app in self.store.list_apps().await? {
+            if app.repository.key() != push.repository_key
+                || push.only_app.as_ref().is_some_and(|only| *only != app.name)
+            {
+                continue;
+            }
+            for e in self.store.list_environments(&app.name).await? {
+                if e.auto_deploy
+                    && !e.protected
+                    && e.branch.as_deref() == Some(&push.branch)
+                    && let Some(d) = self
+                        .enqueue_push(&app, &e.name, push.commit.clone())
+                        .await?
+                {
+                    created.push(d);
+                }
+            }
+        }
+        Ok(created)
+    }
+}
