@@ -72,19 +72,23 @@ impl Pipeline {
                 version: 1,
             });
         }
-        if self.store.get_app(&req.name).await?.is_some() {
+        if self.ports.store.get_app(&req.name).await?.is_some() {
             return Err(DomainError::Conflict(format!(
                 "an app named {:?} already exists",
                 req.name
             )));
         }
-        self.source.check(&req.repository).await.map_err(|e| {
-            DomainError::invalid("repository", format!("repository cannot be read: {e}"))
-        })?;
+        self.ports
+            .source
+            .check(&req.repository)
+            .await
+            .map_err(|e| {
+                DomainError::invalid("repository", format!("repository cannot be read: {e}"))
+            })?;
         // Heads that exist now count as seen: registering an app deploys nothing.
         let branch_heads = match &req.repository {
             crate::model::Repository::Local { .. } => {
-                self.source.branch_heads(&req.repository).await?
+                self.ports.source.branch_heads(&req.repository).await?
             }
             crate::model::Repository::Github { .. } => BTreeMap::new(),
         };
@@ -93,7 +97,7 @@ impl Pipeline {
             repository: req.repository,
             settings: req.settings,
             branch_heads,
-            created_at: self.clock.now(),
+            created_at: self.ports.clock.now(),
             version: 1,
         };
         let mut writes = vec![Write::PutApp(app.clone(), Expect::Absent)];
@@ -102,7 +106,7 @@ impl Pipeline {
                 .iter()
                 .map(|e| Write::PutEnvironment(e.clone(), Expect::Absent)),
         );
-        match self.store.commit(writes).await {
+        match self.ports.store.commit(writes).await {
             Ok(()) => Ok((app, environments)),
             Err(crate::error::StoreError::Conflict) => Err(DomainError::Conflict(format!(
                 "an app named {:?} already exists",
@@ -114,18 +118,19 @@ impl Pipeline {
 
     pub async fn get_app(&self, name: &str) -> Result<(App, Vec<Environment>), DomainError> {
         let app = self
+            .ports
             .store
             .get_app(name)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("no app named {name:?}")))?;
-        let envs = self.store.list_environments(name).await?;
+        let envs = self.ports.store.list_environments(name).await?;
         Ok((app, envs))
     }
 
     pub async fn list_apps(&self) -> Result<Vec<(App, Vec<Environment>)>, DomainError> {
         let mut out = Vec::new();
-        for app in self.store.list_apps().await? {
-            let envs = self.store.list_environments(&app.name).await?;
+        for app in self.ports.store.list_apps().await? {
+            let envs = self.ports.store.list_environments(&app.name).await?;
             out.push((app, envs));
         }
         Ok(out)
@@ -137,25 +142,16 @@ impl Pipeline {
         patch: SettingsPatch,
     ) -> Result<(App, Vec<Environment>), DomainError> {
         validate::settings_patch("settings", &patch)?;
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
+        let patch = &patch;
+        self.commit_with_retry("app", move || async move {
             let (mut app, envs) = self.get_app(name).await?;
             let expected = app.version;
-            app.settings = app.settings.patched(&patch);
-            match self
-                .store
-                .commit(vec![Write::PutApp(app.clone(), Expect::Version(expected))])
-                .await
-            {
-                Ok(()) => {
-                    app.version += 1;
-                    return Ok((app, envs));
-                }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(DomainError::Busy("app"))
+            app.settings = app.settings.patched(patch);
+            let write = Write::PutApp(app.clone(), Expect::Version(expected));
+            app.version += 1;
+            Ok(Attempt::Write(vec![write], (app, envs)))
+        })
+        .await
     }
 
     /// Records new branch heads of an app (local repository watcher); returns the pushes to
@@ -173,6 +169,7 @@ impl Pipeline {
         let mut updated = app.clone();
         updated.branch_heads = heads;
         match self
+            .ports
             .store
             .commit(vec![Write::PutApp(updated, Expect::Version(app.version))])
             .await
@@ -184,40 +181,35 @@ impl Pipeline {
     }
 
     pub async fn delete_app(&self, name: &str) -> Result<(), DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
-            let (app, envs) = self.get_app(name).await?;
-            if let Some(e) = envs.iter().find(|e| {
-                e.current_deployment.is_some()
-                    || e.running_deployment.is_some()
-                    || e.queued_deployment.is_some()
-            }) {
-                return Err(DomainError::Conflict(format!(
-                    "app {name:?} cannot be deleted while environment {:?} is deployed or \
-                     deploying; tear it down first",
-                    e.name
-                )));
-            }
-            let mut writes = vec![Write::DeleteApp {
-                name: app.name.clone(),
-                version: app.version,
-            }];
-            writes.extend(envs.iter().map(|e| Write::DeleteEnvironment {
-                app: e.app.clone(),
-                name: e.name.clone(),
-                version: e.version,
-            }));
-            match self.store.commit(writes).await {
-                Ok(()) => {
-                    for e in &envs {
-                        self.secrets.delete_all(name, &e.name).await?;
-                    }
-                    return Ok(());
+        let envs = self
+            .commit_with_retry("app", move || async move {
+                let (app, envs) = self.get_app(name).await?;
+                if let Some(e) = envs.iter().find(|e| {
+                    e.current_deployment.is_some()
+                        || e.running_deployment.is_some()
+                        || e.queued_deployment.is_some()
+                }) {
+                    return Err(DomainError::Conflict(format!(
+                        "app {name:?} cannot be deleted while environment {:?} is deployed or \
+                         deploying; tear it down first",
+                        e.name
+                    )));
                 }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
-            }
+                let mut writes = vec![Write::DeleteApp {
+                    name: app.name.clone(),
+                    version: app.version,
+                }];
+                writes.extend(envs.iter().map(|e| Write::DeleteEnvironment {
+                    app: e.app.clone(),
+                    name: e.name.clone(),
+                    version: e.version,
+                }));
+                Ok(Attempt::Write(writes, envs))
+            })
+            .await?;
+        for e in &envs {
+            self.ports.secrets.delete_all(name, &e.name).await?;
         }
-        Err(DomainError::Busy("app"))
+        Ok(())
     }
 }

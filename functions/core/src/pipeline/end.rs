@@ -8,140 +8,134 @@ impl Pipeline {
 
     /// Cancels a queued deployment at once, or asks a running one's runner to stop.
     pub async fn cancel(&self, id: &str) -> Result<Deployment, DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
-            let mut dep = self.require_deployment(id).await?;
-            match dep.status {
-                DeploymentStatus::Queued => {
-                    let mut e = self.get_environment(&dep.app, &dep.environment).await?;
-                    let (dv, ev) = (dep.version, e.version);
-                    dep.status = DeploymentStatus::Cancelled;
-                    dep.finished_at = Some(self.clock.now());
-                    dep.error = Some("cancelled by a user".into());
-                    let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Version(dv))];
-                    if e.queued_deployment.as_deref() == Some(id) {
-                        e.queued_deployment = None;
-                        writes.push(Write::PutEnvironment(e, Expect::Version(ev)));
-                    }
-                    match self.store.commit(writes).await {
-                        Ok(()) => {
-                            dep.version = dv + 1;
-                            self.publish(&dep).await;
-                            return Ok(dep);
+        // `Some`: a queued deployment, cancelled here; `None`: a running one, whose runner
+        // is asked to stop below.
+        let cancelled = self
+            .commit_with_retry("deployment", move || async move {
+                let mut dep = self.require_deployment(id).await?;
+                match dep.status {
+                    DeploymentStatus::Queued => {
+                        let mut e = self.get_environment(&dep.app, &dep.environment).await?;
+                        let (dv, ev) = (dep.version, e.version);
+                        dep.status = DeploymentStatus::Cancelled;
+                        dep.finished_at = Some(self.ports.clock.now());
+                        dep.error = Some("cancelled by a user".into());
+                        let mut writes =
+                            vec![Write::PutDeployment(dep.clone(), Expect::Version(dv))];
+                        if e.queued_deployment.as_deref() == Some(id) {
+                            e.queued_deployment = None;
+                            writes.push(Write::PutEnvironment(e, Expect::Version(ev)));
                         }
-                        Err(crate::error::StoreError::Conflict) => continue,
-                        Err(err) => return Err(err.into()),
+                        dep.version = dv + 1;
+                        Ok(Attempt::Write(writes, Some(dep)))
                     }
-                }
-                DeploymentStatus::Running => {
-                    let dep = self
-                        .update_deployment(id, |d| {
-                            if d.status != DeploymentStatus::Running || d.cancel_requested {
-                                return false;
-                            }
-                            d.cancel_requested = true;
-                            true
-                        })
-                        .await?;
-                    if let Some(runner) = &dep.runner
-                        && let Err(err) = self.launcher.stop(runner).await
-                    {
-                        tracing::warn!(deployment = %id, "stopping runner failed: {err}");
-                    }
-                    return Ok(dep);
-                }
-                status => {
-                    return Err(DomainError::Conflict(format!(
+                    DeploymentStatus::Running => Ok(Attempt::Done(None)),
+                    status => Err(DomainError::Conflict(format!(
                         "deployment {id} has already {}",
                         status.as_str()
-                    )));
+                    ))),
                 }
-            }
+            })
+            .await?;
+        if let Some(dep) = cancelled {
+            self.publish(&dep).await;
+            return Ok(dep);
         }
-        Err(DomainError::Busy("deployment"))
+        let dep = self
+            .update_deployment(id, |d| {
+                if d.status != DeploymentStatus::Running || d.cancel_requested {
+                    return false;
+                }
+                d.cancel_requested = true;
+                true
+            })
+            .await?;
+        if let Some(runner) = &dep.runner
+            && let Err(err) = self.ports.launcher.stop(runner).await
+        {
+            tracing::warn!(deployment = %id, "stopping runner failed: {err}");
+        }
+        Ok(dep)
     }
 
     /// A runner ended. The outcome decides the deployment's status; a failure never changes
     /// the environment's current deployment. Then the next queued deployment starts.
     pub async fn finish(&self, id: &str, outcome: RunnerOutcome) -> Result<(), DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
-            let mut dep = self.require_deployment(id).await?;
-            if dep.status.is_terminal() {
-                return Ok(());
-            }
-            let Some(mut e) = self
-                .store
-                .get_environment(&dep.app, &dep.environment)
-                .await?
-            else {
-                return Err(DomainError::Internal(format!(
-                    "environment of deployment {id} is missing"
-                )));
-            };
-            let (dv, ev) = (dep.version, e.version);
-            let now = self.clock.now();
-            dep.finished_at = Some(now);
-            if dep.started_at.is_none() {
-                dep.started_at = Some(now);
-            }
-            match &outcome {
-                RunnerOutcome::Succeeded { outputs } => {
-                    dep.status = DeploymentStatus::Succeeded;
-                    dep.outputs = outputs.clone();
-                    match dep.kind {
-                        DeploymentKind::Deploy => {
-                            e.state = EnvState::Deployed;
-                            e.current_deployment = Some(dep.id.clone());
-                            e.current_commit = Some(dep.commit.clone());
-                        }
-                        DeploymentKind::Teardown => {
-                            e.state = EnvState::Removed;
-                            e.current_deployment = None;
-                            e.current_commit = None;
+        let outcome = &outcome;
+        let ended = self
+            .commit_with_retry("deployment", move || async move {
+                let mut dep = self.require_deployment(id).await?;
+                if dep.status.is_terminal() {
+                    return Ok(Attempt::Done(None));
+                }
+                let Some(mut e) = self
+                    .ports
+                    .store
+                    .get_environment(&dep.app, &dep.environment)
+                    .await?
+                else {
+                    return Err(DomainError::Internal(format!(
+                        "environment of deployment {id} is missing"
+                    )));
+                };
+                let (dv, ev) = (dep.version, e.version);
+                let now = self.ports.clock.now();
+                dep.finished_at = Some(now);
+                if dep.started_at.is_none() {
+                    dep.started_at = Some(now);
+                }
+                match outcome {
+                    RunnerOutcome::Succeeded { outputs } => {
+                        dep.status = DeploymentStatus::Succeeded;
+                        dep.outputs = outputs.clone();
+                        match dep.kind {
+                            DeploymentKind::Deploy => {
+                                e.state = EnvState::Deployed;
+                                e.current_deployment = Some(dep.id.clone());
+                                e.current_commit = Some(dep.commit.clone());
+                            }
+                            DeploymentKind::Teardown => {
+                                e.state = EnvState::Removed;
+                                e.current_deployment = None;
+                                e.current_commit = None;
+                            }
                         }
                     }
-                }
-                RunnerOutcome::Failed { reason } => {
-                    if dep.cancel_requested {
-                        dep.status = DeploymentStatus::Cancelled;
-                        dep.error = Some("cancelled by a user".into());
-                        e.state = if e.current_deployment.is_some() {
-                            EnvState::Deployed
+                    RunnerOutcome::Failed { reason } => {
+                        if dep.cancel_requested {
+                            dep.status = DeploymentStatus::Cancelled;
+                            dep.error = Some("cancelled by a user".into());
+                            e.state = if e.current_deployment.is_some() {
+                                EnvState::Deployed
+                            } else {
+                                EnvState::Empty
+                            };
                         } else {
-                            EnvState::Empty
-                        };
-                    } else {
-                        dep.status = DeploymentStatus::Failed;
-                        dep.error = Some(reason.clone());
-                        e.state = EnvState::Failed;
+                            dep.status = DeploymentStatus::Failed;
+                            dep.error = Some(reason.clone());
+                            e.state = EnvState::Failed;
+                        }
                     }
                 }
-            }
-            if e.running_deployment.as_deref() == Some(id) {
-                e.running_deployment = None;
-            }
-            if e.queued_deployment.as_deref() == Some(id) {
-                e.queued_deployment = None;
-            }
-            match self
-                .store
-                .commit(vec![
+                if e.running_deployment.as_deref() == Some(id) {
+                    e.running_deployment = None;
+                }
+                if e.queued_deployment.as_deref() == Some(id) {
+                    e.queued_deployment = None;
+                }
+                let writes = vec![
                     Write::PutDeployment(dep.clone(), Expect::Version(dv)),
                     Write::PutEnvironment(e, Expect::Version(ev)),
-                ])
-                .await
-            {
-                Ok(()) => {
-                    dep.version = dv + 1;
-                    self.publish(&dep).await;
-                    return self.dispatch(&dep.app, &dep.environment).await;
-                }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Err(DomainError::Busy("deployment"))
+                ];
+                dep.version = dv + 1;
+                Ok(Attempt::Write(writes, Some(dep)))
+            })
+            .await?;
+        let Some(dep) = ended else {
+            return Ok(());
+        };
+        self.publish(&dep).await;
+        self.dispatch(&dep.app, &dep.environment).await
     }
 
     /// Gives up on a deployment whose runner stopped reporting: its runner is asked to stop
@@ -149,7 +143,7 @@ impl Pipeline {
     pub async fn abandon(&self, id: &str, reason: String) -> Result<(), DomainError> {
         let dep = self.require_deployment(id).await?;
         if let Some(runner) = &dep.runner
-            && let Err(e) = self.launcher.stop(runner).await
+            && let Err(e) = self.ports.launcher.stop(runner).await
         {
             tracing::warn!(deployment = %id, "stopping an abandoned runner failed: {e}");
         }
@@ -162,7 +156,7 @@ impl Pipeline {
         &self,
         runner_alive: impl Fn(&Deployment) -> bool,
     ) -> Result<(), DomainError> {
-        for dep in self.store.list_active_deployments().await? {
+        for dep in self.ports.store.list_active_deployments().await? {
             match dep.status {
                 DeploymentStatus::Running if !runner_alive(&dep) => {
                     self.finish(

@@ -7,12 +7,16 @@ impl Pipeline {
     // ----- environments ---------------------------------------------------------------------
 
     pub async fn get_environment(&self, app: &str, env: &str) -> Result<Environment, DomainError> {
-        if self.store.get_app(app).await?.is_none() {
+        if self.ports.store.get_app(app).await?.is_none() {
             return Err(DomainError::NotFound(format!("no app named {app:?}")));
         }
-        self.store.get_environment(app, env).await?.ok_or_else(|| {
-            DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
-        })
+        self.ports
+            .store
+            .get_environment(app, env)
+            .await?
+            .ok_or_else(|| {
+                DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
+            })
     }
 
     pub async fn update_environment(
@@ -37,8 +41,8 @@ impl Pipeline {
         if let Some(s) = &patch.settings {
             validate::settings_patch("settings", s)?;
         }
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
+        let patch = &patch;
+        self.commit_with_retry("environment", move || async move {
             let mut e = self.get_environment(app, env).await?;
             let expected = e.version;
             if let Some(branch) = &patch.branch {
@@ -116,25 +120,13 @@ impl Pipeline {
             if let Some(secrets) = &patch.secrets {
                 self.check_app_secrets_fit(app, env, secrets).await?;
                 // Secret values go to the secret store first; the environment keeps names only.
-                e.secret_names = self.secrets.update(app, env, secrets.clone()).await?;
+                e.secret_names = self.ports.secrets.update(app, env, secrets.clone()).await?;
             }
-            match self
-                .store
-                .commit(vec![Write::PutEnvironment(
-                    e.clone(),
-                    Expect::Version(expected),
-                )])
-                .await
-            {
-                Ok(()) => {
-                    e.version += 1;
-                    return Ok(e);
-                }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Err(DomainError::Busy("environment"))
+            let write = Write::PutEnvironment(e.clone(), Expect::Version(expected));
+            e.version += 1;
+            Ok(Attempt::Write(vec![write], e))
+        })
+        .await
     }
 
     /// All of an app's secrets share one secret on AWS: the change must leave them within it.
@@ -145,8 +137,8 @@ impl Pipeline {
         change: &BTreeMap<String, Option<String>>,
     ) -> Result<(), DomainError> {
         let mut bytes = 0;
-        for other in self.store.list_environments(app).await? {
-            let mut values = self.secrets.get(app, &other.name).await?;
+        for other in self.ports.store.list_environments(app).await? {
+            let mut values = self.ports.secrets.get(app, &other.name).await?;
             if other.name == env {
                 for (name, value) in change {
                     match value {

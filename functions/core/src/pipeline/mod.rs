@@ -38,49 +38,49 @@ pub const DEFAULT_TIMEOUT_MINUTES: u32 = 60;
 /// How often a batch that lost a race is retried before the caller is told to try again.
 const MAX_ATTEMPTS: usize = 16;
 
+/// What the pipeline works through: one value, handed over once.
 pub struct Ports {
     pub store: Arc<dyn DeploymentStore>,
     pub secrets: Arc<dyn SecretStore>,
     pub launcher: Arc<dyn RunnerLauncher>,
     pub notifier: Arc<dyn Notifier>,
     pub source: Arc<dyn SourceRepository>,
-    pub clock: Arc<dyn crate::ports::Clock>,
+    pub clock: Arc<dyn Clock>,
 }
 
+/// What one attempt of a read–decide–write decided.
+pub(super) enum Attempt<T> {
+    /// Write this batch (all or nothing); once it is written the operation answers `T`.
+    Write(Vec<Write>, T),
+    /// Nothing (more) to write: answer `T`.
+    Done(T),
+}
+
+/// Every rule of apps, environments and deployments, over the ports.
 pub struct Pipeline {
-    store: Arc<dyn DeploymentStore>,
-    secrets: Arc<dyn SecretStore>,
-    launcher: Arc<dyn RunnerLauncher>,
-    notifier: Arc<dyn Notifier>,
-    source: Arc<dyn SourceRepository>,
-    clock: Arc<dyn Clock>,
+    ports: Ports,
     ids: Mutex<ulid::Generator>,
 }
 
 impl Pipeline {
     pub fn new(ports: Ports) -> Self {
         Pipeline {
-            store: ports.store,
-            secrets: ports.secrets,
-            launcher: ports.launcher,
-            notifier: ports.notifier,
-            source: ports.source,
-            clock: ports.clock,
+            ports,
             ids: Mutex::new(ulid::Generator::new()),
         }
     }
 
     pub fn store(&self) -> &Arc<dyn DeploymentStore> {
-        &self.store
+        &self.ports.store
     }
 
     pub fn notifier(&self) -> &Arc<dyn Notifier> {
-        &self.notifier
+        &self.ports.notifier
     }
 
     /// Monotonic ULIDs: ids sort in creation order even within one millisecond.
     fn new_id(&self) -> String {
-        let now = self.clock.now();
+        let now = self.ports.clock.now();
         let system_time = std::time::SystemTime::UNIX_EPOCH
             + std::time::Duration::from_millis(
                 u64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0),
@@ -95,7 +95,8 @@ impl Pipeline {
     // ----- reading --------------------------------------------------------------------------
 
     pub async fn require_deployment(&self, id: &str) -> Result<Deployment, DomainError> {
-        self.store
+        self.ports
+            .store
             .get_deployment(id)
             .await?
             .ok_or_else(|| DomainError::NotFound(format!("no deployment with id {id:?}")))
@@ -110,6 +111,7 @@ impl Pipeline {
     ) -> Result<Vec<Deployment>, DomainError> {
         self.get_environment(app, env).await?;
         Ok(self
+            .ports
             .store
             .list_deployments(app, env, limit.clamp(1, 200), before)
             .await?)
@@ -117,37 +119,56 @@ impl Pipeline {
 
     // ----- helpers --------------------------------------------------------------------------
 
+    /// The one read–decide–conditional-write loop every operation goes through. `attempt`
+    /// reads what it needs and decides; if the batch it decided on lost a race (a version
+    /// moved), it reads and decides again after a jittered pause. `what` names the record in
+    /// the `Busy` answer when the races never end.
+    pub(super) async fn commit_with_retry<T, F, Fut>(
+        &self,
+        what: &'static str,
+        attempt: F,
+    ) -> Result<T, DomainError>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<Attempt<T>, DomainError>>,
+    {
+        for n in 0..MAX_ATTEMPTS {
+            push::backoff(n).await;
+            match attempt().await? {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Write(writes, value) => match self.ports.store.commit(writes).await {
+                    Ok(()) => return Ok(value),
+                    Err(crate::error::StoreError::Conflict) => continue,
+                    Err(err) => return Err(err.into()),
+                },
+            }
+        }
+        Err(DomainError::Busy(what))
+    }
+
     /// Read-modify-write of one deployment; `change` returns false to leave it as it is.
     async fn update_deployment(
         &self,
         id: &str,
         change: impl Fn(&mut Deployment) -> bool,
     ) -> Result<Deployment, DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
+        let change = &change;
+        self.commit_with_retry("deployment", move || async move {
             let mut dep = self.require_deployment(id).await?;
             let v = dep.version;
             if !change(&mut dep) {
-                return Ok(dep);
+                return Ok(Attempt::Done(dep));
             }
-            match self
-                .store
-                .commit(vec![Write::PutDeployment(dep.clone(), Expect::Version(v))])
-                .await
-            {
-                Ok(()) => {
-                    dep.version = v + 1;
-                    return Ok(dep);
-                }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
-        }
-        Err(DomainError::Busy("deployment"))
+            let write = Write::PutDeployment(dep.clone(), Expect::Version(v));
+            dep.version = v + 1;
+            Ok(Attempt::Write(vec![write], dep))
+        })
+        .await
     }
 
     async fn publish(&self, dep: &Deployment) {
-        self.notifier
+        self.ports
+            .notifier
             .publish(LiveEvent::Deployment(Box::new(dep.clone())))
             .await;
     }

@@ -53,7 +53,7 @@ impl Pipeline {
 
     /// Settles every queued push no environment points at yet; returns what failed.
     pub async fn settle_recorded_pushes(&self) -> Vec<String> {
-        let active = match self.store.list_active_deployments().await {
+        let active = match self.ports.store.list_active_deployments().await {
             Ok(a) => a,
             Err(e) => return vec![format!("listing active deployments: {e}")],
         };
@@ -77,7 +77,7 @@ impl Pipeline {
             trigger: Trigger::Push,
             commit,
             status: DeploymentStatus::Queued,
-            created_at: self.clock.now(),
+            created_at: self.ports.clock.now(),
             started_at: None,
             finished_at: None,
             error: None,
@@ -98,7 +98,7 @@ impl Pipeline {
         queued: Option<&Deployment>,
     ) -> Result<Placement, DomainError> {
         let running = match &e.running_deployment {
-            Some(id) => self.store.get_deployment(id).await?,
+            Some(id) => self.ports.store.get_deployment(id).await?,
             None => None,
         };
         let same_commit = |d: &Deployment| d.id != dep.id && d.commit.sha == dep.commit.sha;
@@ -135,117 +135,132 @@ impl Pipeline {
     /// `stored`: the deployment is already recorded (settling), else it is new.
     async fn place_push(
         &self,
-        mut dep: Deployment,
+        dep: Deployment,
         stored: bool,
     ) -> Result<Option<Deployment>, DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            backoff(attempt).await;
-            let Some(mut e) = self
-                .store
-                .get_environment(&dep.app, &dep.environment)
-                .await?
-            else {
-                return Err(DomainError::NotFound(format!(
-                    "environment {} of {}",
-                    dep.environment, dep.app
-                )));
-            };
-            if stored {
-                dep = self.require_deployment(&dep.id).await?;
-                if dep.status != DeploymentStatus::Queued
-                    || e.queued_deployment.as_deref() == Some(dep.id.as_str())
-                {
-                    return Ok(Some(dep));
-                }
-            }
-            let expect = if stored {
-                Expect::Version(dep.version)
-            } else {
-                Expect::Absent
-            };
-            let queued = match &e.queued_deployment {
-                Some(id) => self
+        /// What one look decided: answer now, or the push's own record (and the queued push
+        /// it supersedes) as written.
+        enum Placed {
+            Answer(Option<Box<Deployment>>),
+            Written(Box<Deployment>, Option<Box<Deployment>>),
+        }
+        let original = &dep;
+        let placed = self
+            .commit_with_retry("environment", move || async move {
+                let Some(mut e) = self
+                    .ports
                     .store
-                    .get_deployment(id)
+                    .get_environment(&original.app, &original.environment)
                     .await?
-                    .filter(|d| d.status == DeploymentStatus::Queued),
-                None => None,
-            };
-            let mut writes = Vec::new();
-            let mut superseded = None;
-            match self.placement(&dep, &e, queued.as_ref()).await? {
-                Placement::Duplicate if !stored => return Ok(None),
-                Placement::Duplicate => {
-                    let reason = "not deployed: the same commit is already in line".to_string();
-                    writes.push(Write::PutDeployment(self.ended(&dep, reason), expect));
-                }
-                Placement::Skip(reason) => {
+                else {
+                    return Err(DomainError::NotFound(format!(
+                        "environment {} of {}",
+                        original.environment, original.app
+                    )));
+                };
+                let dep = if stored {
+                    let dep = self.require_deployment(&original.id).await?;
+                    if dep.status != DeploymentStatus::Queued
+                        || e.queued_deployment.as_deref() == Some(dep.id.as_str())
+                    {
+                        return Ok(Attempt::Done(Placed::Answer(Some(Box::new(dep)))));
+                    }
+                    dep
+                } else {
+                    original.clone()
+                };
+                let expect = if stored {
+                    Expect::Version(dep.version)
+                } else {
+                    Expect::Absent
+                };
+                let queued = match &e.queued_deployment {
+                    Some(id) => self
+                        .ports
+                        .store
+                        .get_deployment(id)
+                        .await?
+                        .filter(|d| d.status == DeploymentStatus::Queued),
+                    None => None,
+                };
+                let mut superseded = None;
+                let mut own = match self.placement(&dep, &e, queued.as_ref()).await? {
+                    Placement::Duplicate if !stored => {
+                        return Ok(Attempt::Done(Placed::Answer(None)));
+                    }
+                    Placement::Duplicate => self.ended(
+                        &dep,
+                        "not deployed: the same commit is already in line".into(),
+                    ),
                     // Its own record only: the environment is not touched.
-                    writes.push(Write::PutDeployment(self.ended(&dep, reason), expect));
-                }
-                Placement::Queue => {
-                    writes.push(Write::PutDeployment(dep.clone(), expect));
+                    Placement::Skip(reason) => self.ended(&dep, reason),
+                    Placement::Queue => dep.clone(),
+                };
+                let mut writes = vec![Write::PutDeployment(own.clone(), expect)];
+                if own.status == DeploymentStatus::Queued {
                     if let Some(q) = queued {
-                        let reason = format!("superseded by {}", dep.id);
+                        let mut old = self.ended(&q, format!("superseded by {}", dep.id));
                         writes.push(Write::PutDeployment(
-                            self.ended(&q, reason.clone()),
+                            old.clone(),
                             Expect::Version(q.version),
                         ));
-                        superseded = Some(self.ended(&q, reason));
+                        old.version = q.version + 1;
+                        superseded = Some(old);
                     }
                     let v = e.version;
                     e.queued_deployment = Some(dep.id.clone());
                     writes.push(Write::PutEnvironment(e, Expect::Version(v)));
                 }
-            }
-            let placed = match &writes[0] {
-                Write::PutDeployment(d, _) => d.clone(),
-                _ => unreachable!("the push's own record is written first"),
-            };
-            match self.store.commit(writes).await {
-                Ok(()) => {
-                    if let Some(mut old) = superseded {
-                        old.version += 1;
-                        self.publish(&old).await;
-                    }
-                    let mut placed = placed;
-                    placed.version = if stored { dep.version + 1 } else { 1 };
-                    self.publish(&placed).await;
-                    if placed.status == DeploymentStatus::Queued {
-                        self.dispatch(&placed.app, &placed.environment).await?;
-                        return Ok(Some(
-                            self.store
-                                .get_deployment(&placed.id)
-                                .await?
-                                .unwrap_or(placed),
-                        ));
-                    }
-                    return Ok(Some(placed));
-                }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
-        }
-        if stored {
+                own.version = if stored { dep.version + 1 } else { 1 };
+                Ok(Attempt::Write(
+                    writes,
+                    Placed::Written(Box::new(own), superseded.map(Box::new)),
+                ))
+            })
+            .await;
+        let (placed, superseded) = match placed {
+            Ok(Placed::Answer(answer)) => return Ok(answer.map(|d| *d)),
+            Ok(Placed::Written(placed, superseded)) => (*placed, superseded),
             // Still recorded: the next sweep tries again.
-            return Ok(Some(dep));
+            Err(DomainError::Busy(_)) if stored => return Ok(Some(dep)),
+            Err(DomainError::Busy(_)) => return self.record_alone(dep).await.map(Some),
+            Err(e) => return Err(e),
+        };
+        if let Some(old) = superseded {
+            self.publish(&old).await;
         }
-        // The environment kept changing: record the push on its own (its key is new, so
-        // nothing contends); the sweeper or the local watcher puts it in line.
+        self.publish(&placed).await;
+        if placed.status != DeploymentStatus::Queued {
+            return Ok(Some(placed));
+        }
+        self.dispatch(&placed.app, &placed.environment).await?;
+        Ok(Some(
+            self.ports
+                .store
+                .get_deployment(&placed.id)
+                .await?
+                .unwrap_or(placed),
+        ))
+    }
+
+    /// The environment kept changing: the push is recorded on its own (its key is new, so
+    /// nothing contends); the sweeper or the local watcher puts it in line.
+    async fn record_alone(&self, mut dep: Deployment) -> Result<Deployment, DomainError> {
         tracing::warn!(deployment = %dep.id, "push recorded; it is put in line by the next sweep");
-        self.store
+        self.ports
+            .store
             .commit(vec![Write::PutDeployment(dep.clone(), Expect::Absent)])
             .await?;
         dep.version = 1;
         self.publish(&dep).await;
-        Ok(Some(dep))
+        Ok(dep)
     }
 
     /// A queued deployment that will not run, and why.
     fn ended(&self, d: &Deployment, reason: String) -> Deployment {
         let mut ended = d.clone();
         ended.status = DeploymentStatus::Cancelled;
-        ended.finished_at = Some(self.clock.now());
+        ended.finished_at = Some(self.ports.clock.now());
         ended.error = Some(reason);
         ended
     }

@@ -16,123 +16,126 @@ impl Pipeline {
         origin: Origin,
     ) -> Result<Deployment, DomainError> {
         let id = self.new_id();
-        let commit = validate::commit(commit);
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
-            let mut e = self.get_environment(&app.name, env).await?;
-            let config = match &origin {
-                Origin::RollbackOf(d) => d.config.clone(),
-                _ => snapshot(app, &e),
-            };
-            let mut dep = Deployment {
-                id: id.clone(),
-                app: app.name.clone(),
-                environment: env.to_string(),
-                kind,
-                trigger,
-                commit: commit.clone(),
-                status: DeploymentStatus::Queued,
-                created_at: self.clock.now(),
-                started_at: None,
-                finished_at: None,
-                error: None,
-                outputs: Default::default(),
-                promoted_from: match &origin {
-                    Origin::PromotedFrom(p) => Some(p.clone()),
-                    _ => None,
-                },
-                rollback_of: match &origin {
-                    Origin::RollbackOf(d) => Some(d.id.clone()),
-                    _ => None,
-                },
-                config,
-                runner: None,
-                cancel_requested: false,
-                version: 0,
-            };
-            let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Absent)];
-            let mut superseded = None;
-            if let Some(old_id) = &e.queued_deployment
-                && let Some(mut old) = self.store.get_deployment(old_id).await?
-                && old.status == DeploymentStatus::Queued
-            {
-                let v = old.version;
-                old.status = DeploymentStatus::Cancelled;
-                old.finished_at = Some(self.clock.now());
-                old.error = Some(format!("superseded by {id}"));
-                writes.push(Write::PutDeployment(old.clone(), Expect::Version(v)));
-                old.version = v + 1;
-                superseded = Some(old);
-            }
-            let v = e.version;
-            e.queued_deployment = Some(id.clone());
-            writes.push(Write::PutEnvironment(e, Expect::Version(v)));
-            match self.store.commit(writes).await {
-                Ok(()) => {
-                    dep.version = 1;
-                    if let Some(old) = superseded {
-                        self.publish(&old).await;
-                    }
-                    self.publish(&dep).await;
-                    self.dispatch(&app.name, env).await?;
-                    return Ok(self.store.get_deployment(&id).await?.unwrap_or(dep));
+        let commit = &validate::commit(commit);
+        let (id, origin) = (&id, &origin);
+        let (dep, superseded) = self
+            .commit_with_retry("environment", move || async move {
+                let mut e = self.get_environment(&app.name, env).await?;
+                let config = match origin {
+                    Origin::RollbackOf(d) => d.config.clone(),
+                    _ => snapshot(app, &e),
+                };
+                let mut dep = Deployment {
+                    id: id.clone(),
+                    app: app.name.clone(),
+                    environment: env.to_string(),
+                    kind,
+                    trigger,
+                    commit: commit.clone(),
+                    status: DeploymentStatus::Queued,
+                    created_at: self.ports.clock.now(),
+                    started_at: None,
+                    finished_at: None,
+                    error: None,
+                    outputs: Default::default(),
+                    promoted_from: match origin {
+                        Origin::PromotedFrom(p) => Some(p.clone()),
+                        _ => None,
+                    },
+                    rollback_of: match origin {
+                        Origin::RollbackOf(d) => Some(d.id.clone()),
+                        _ => None,
+                    },
+                    config,
+                    runner: None,
+                    cancel_requested: false,
+                    version: 0,
+                };
+                let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Absent)];
+                let mut superseded = None;
+                if let Some(old_id) = &e.queued_deployment
+                    && let Some(mut old) = self.ports.store.get_deployment(old_id).await?
+                    && old.status == DeploymentStatus::Queued
+                {
+                    let v = old.version;
+                    old.status = DeploymentStatus::Cancelled;
+                    old.finished_at = Some(self.ports.clock.now());
+                    old.error = Some(format!("superseded by {id}"));
+                    writes.push(Write::PutDeployment(old.clone(), Expect::Version(v)));
+                    old.version = v + 1;
+                    superseded = Some(old);
                 }
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
+                let v = e.version;
+                e.queued_deployment = Some(id.clone());
+                writes.push(Write::PutEnvironment(e, Expect::Version(v)));
+                dep.version = 1;
+                Ok(Attempt::Write(writes, (dep, superseded)))
+            })
+            .await?;
+        if let Some(old) = superseded {
+            self.publish(&old).await;
         }
-        Err(DomainError::Busy("environment"))
+        self.publish(&dep).await;
+        self.dispatch(&app.name, env).await?;
+        Ok(self.ports.store.get_deployment(id).await?.unwrap_or(dep))
     }
 
     /// Starts the queued deployment of an environment if nothing runs there.
     pub async fn dispatch(&self, app: &str, env: &str) -> Result<(), DomainError> {
-        for attempt in 0..MAX_ATTEMPTS {
-            push::backoff(attempt).await;
-            let Some(mut e) = self.store.get_environment(app, env).await? else {
-                return Ok(());
-            };
-            if e.running_deployment.is_some() {
-                return Ok(());
-            }
-            let Some(queued) = e.queued_deployment.clone() else {
-                return Ok(());
-            };
-            let Some(mut dep) = self.store.get_deployment(&queued).await? else {
-                return Err(DomainError::Internal(format!(
-                    "queued deployment {queued} is missing"
-                )));
-            };
-            let ev = e.version;
-            let dv = dep.version;
-            e.queued_deployment = None;
-            let starts = dep.status == DeploymentStatus::Queued;
-            if starts {
-                e.running_deployment = Some(dep.id.clone());
-                e.state = match dep.kind {
-                    DeploymentKind::Deploy => EnvState::Deploying,
-                    DeploymentKind::Teardown => EnvState::Removing,
-                };
-                dep.status = DeploymentStatus::Running;
-                dep.started_at = Some(self.clock.now());
-            }
-            let mut writes = vec![Write::PutEnvironment(e, Expect::Version(ev))];
-            if starts {
-                writes.push(Write::PutDeployment(dep.clone(), Expect::Version(dv)));
-            }
-            match self.store.commit(writes).await {
-                Ok(()) => {}
-                Err(crate::error::StoreError::Conflict) => continue,
-                Err(err) => return Err(err.into()),
-            }
-            if !starts {
-                continue;
-            }
-            dep.version = dv + 1;
-            self.publish(&dep).await;
-            self.launch(dep).await?;
-            return Ok(());
+        /// What one look at the environment found to do.
+        enum Step {
+            Nothing,
+            /// The queue pointed at a deployment that no longer waits: cleared, look again.
+            Cleared,
+            Start(Box<Deployment>),
         }
-        Err(DomainError::Busy("environment"))
+        loop {
+            let step = self
+                .commit_with_retry("environment", move || async move {
+                    let Some(mut e) = self.ports.store.get_environment(app, env).await? else {
+                        return Ok(Attempt::Done(Step::Nothing));
+                    };
+                    if e.running_deployment.is_some() {
+                        return Ok(Attempt::Done(Step::Nothing));
+                    }
+                    let Some(queued) = e.queued_deployment.clone() else {
+                        return Ok(Attempt::Done(Step::Nothing));
+                    };
+                    let Some(mut dep) = self.ports.store.get_deployment(&queued).await? else {
+                        return Err(DomainError::Internal(format!(
+                            "queued deployment {queued} is missing"
+                        )));
+                    };
+                    let (ev, dv) = (e.version, dep.version);
+                    e.queued_deployment = None;
+                    if dep.status != DeploymentStatus::Queued {
+                        let writes = vec![Write::PutEnvironment(e, Expect::Version(ev))];
+                        return Ok(Attempt::Write(writes, Step::Cleared));
+                    }
+                    e.running_deployment = Some(dep.id.clone());
+                    e.state = match dep.kind {
+                        DeploymentKind::Deploy => EnvState::Deploying,
+                        DeploymentKind::Teardown => EnvState::Removing,
+                    };
+                    dep.status = DeploymentStatus::Running;
+                    dep.started_at = Some(self.ports.clock.now());
+                    let writes = vec![
+                        Write::PutEnvironment(e, Expect::Version(ev)),
+                        Write::PutDeployment(dep.clone(), Expect::Version(dv)),
+                    ];
+                    dep.version = dv + 1;
+                    Ok(Attempt::Write(writes, Step::Start(Box::new(dep))))
+                })
+                .await?;
+            match step {
+                Step::Nothing => return Ok(()),
+                Step::Cleared => continue,
+                Step::Start(dep) => {
+                    self.publish(&dep).await;
+                    return self.launch(*dep).await;
+                }
+            }
+        }
     }
 
     /// Boxed because it closes a cycle: a failed launch finishes the deployment, which
@@ -143,10 +146,11 @@ impl Pipeline {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), DomainError>> + Send + '_>>
     {
         Box::pin(async move {
-            let app = self.store.get_app(&dep.app).await?;
+            let app = self.ports.store.get_app(&dep.app).await?;
             let launched = match app {
                 Some(app) => {
-                    self.launcher
+                    self.ports
+                        .launcher
                         .launch(RunnerJob::for_deployment(&dep, &app.repository))
                         .await
                 }

@@ -32,6 +32,7 @@ impl Pipeline {
             })?,
         };
         let commit = self
+            .ports
             .source
             .resolve(&app_rec.repository, &reference)
             .await
@@ -92,6 +93,7 @@ impl Pipeline {
         let (app_rec, _) = self.get_app(app).await?;
         self.get_environment(app, env).await?;
         let earlier = self
+            .ports
             .store
             .get_deployment(deployment_id)
             .await?
@@ -151,13 +153,13 @@ impl Pipeline {
     /// Protected environments are never deployed by a push.
     pub async fn handle_push(&self, push: PushEvent) -> Result<Vec<Deployment>, DomainError> {
         let mut created = Vec::new();
-        for app in self.store.list_apps().await? {
+        for app in self.ports.store.list_apps().await? {
             if app.repository.key() != push.repository_key
                 || push.only_app.as_ref().is_some_and(|only| *only != app.name)
             {
                 continue;
             }
-            for e in self.store.list_environments(&app.name).await? {
+            for e in self.ports.store.list_environments(&app.name).await? {
                 if e.auto_deploy
                     && !e.protected
                     && e.branch.as_deref() == Some(&push.branch)
