@@ -2,7 +2,6 @@
 //! changes and the stuck-deployment sweeper. Plain functions over [`Services`], so tests call
 //! them with recorded event JSON and no Lambda runtime.
 
-use std::collections::HashMap;
 
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
@@ -277,60 +276,14 @@ async fn discard(services: &Services, deployment: &str) {
     }
 }
 
-/// How long past its timeout a running deployment may go before the sweeper ends it (the
-/// runner enforces the timeout itself; this is the backstop).
-pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(10);
+pub use trellis_core::pipeline::{SWEEP_GRACE, SweepSummary};
 
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct SweepSummary {
-    pub failed: Vec<String>,
-    pub dispatched: usize,
-    /// What could not be done this time (the next run tries again); one broken deployment
-    /// never stops the rest of the pass.
-    pub errors: Vec<String>,
-}
-
-/// The scheduled sweeper: fails deployments stuck past their timeout and starts queued ones
-/// whose environment is free.
+/// The scheduled sweeper: the pipeline's sweep pass (see [`trellis_core::Pipeline::sweep`]).
 pub async fn sweep(
     services: &Services,
     now: time::OffsetDateTime,
 ) -> Result<SweepSummary, crate::Error> {
-    let mut summary = SweepSummary::default();
-    let mut queued_envs: HashMap<(String, String), ()> = HashMap::new();
-    for d in services.store.list_active_deployments().await? {
-        match d.status {
-            DeploymentStatus::Running => {
-                let limit = time::Duration::minutes(i64::from(d.config.timeout_minutes));
-                let started = d.started_at.unwrap_or(d.created_at);
-                if now - started <= limit + SWEEP_GRACE {
-                    continue;
-                }
-                let reason = format!(
-                    "timed out: the runner did not report within {} min",
-                    d.config.timeout_minutes
-                );
-                match services.pipeline.abandon(&d.id, reason).await {
-                    Ok(_) => summary.failed.push(d.id),
-                    Err(e) => summary.errors.push(format!("ending {}: {e}", d.id)),
-                }
-            }
-            DeploymentStatus::Queued => {
-                // A push recorded under contention is put in line (or superseded) here.
-                if let Err(e) = services.pipeline.settle_queued(&d).await {
-                    summary.errors.push(format!("settling {}: {e}", d.id));
-                }
-                queued_envs.insert((d.app, d.environment), ());
-            }
-            _ => {}
-        }
-    }
-    for (app, env) in queued_envs.into_keys() {
-        match services.pipeline.dispatch(&app, &env).await {
-            Ok(_) => summary.dispatched += 1,
-            Err(e) => summary.errors.push(format!("starting {app}/{env}: {e}")),
-        }
-    }
+    let summary = services.pipeline.sweep(now).await?;
     for e in &summary.errors {
         tracing::warn!("sweeper: {e}");
     }

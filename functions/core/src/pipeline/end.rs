@@ -174,4 +174,67 @@ impl Pipeline {
         }
         Ok(())
     }
+
+    /// The backstop pass (run on a schedule on AWS): fails running deployments stuck past
+    /// their timeout plus [`SWEEP_GRACE`], puts recorded pushes in line, and starts queued
+    /// deployments whose environment is free. One deployment it cannot handle never stops the
+    /// rest: what failed is listed, and the next pass tries again.
+    pub async fn sweep(&self, now: crate::model::Timestamp) -> Result<SweepSummary, DomainError> {
+        let mut summary = SweepSummary::default();
+        let mut queued_envs = std::collections::BTreeSet::new();
+        for d in self.ports.store.list_active_deployments().await? {
+            match d.status {
+                DeploymentStatus::Running => {
+                    let Some(reason) = overdue(&d, now) else {
+                        continue;
+                    };
+                    match self.abandon(&d.id, reason).await {
+                        Ok(()) => summary.failed.push(d.id),
+                        Err(e) => summary.errors.push(format!("ending {}: {e}", d.id)),
+                    }
+                }
+                DeploymentStatus::Queued => {
+                    // A push recorded under contention is put in line (or superseded) here.
+                    if let Err(e) = self.settle_queued(&d).await {
+                        summary.errors.push(format!("settling {}: {e}", d.id));
+                    }
+                    queued_envs.insert((d.app, d.environment));
+                }
+                _ => {}
+            }
+        }
+        for (app, env) in queued_envs {
+            match self.dispatch(&app, &env).await {
+                Ok(()) => summary.dispatched += 1,
+                Err(e) => summary.errors.push(format!("starting {app}/{env}: {e}")),
+            }
+        }
+        Ok(summary)
+    }
+}
+
+/// How long past its timeout a running deployment may go before the sweeper ends it (the
+/// runner enforces the timeout itself; this is the backstop).
+pub const SWEEP_GRACE: time::Duration = time::Duration::minutes(10);
+
+/// What a sweep pass did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct SweepSummary {
+    pub failed: Vec<String>,
+    pub dispatched: usize,
+    /// What could not be done this time (the next run tries again); one broken deployment
+    /// never stops the rest of the pass.
+    pub errors: Vec<String>,
+}
+
+/// Why a running deployment is overdue at `now`, if it is.
+pub fn overdue(d: &Deployment, now: crate::model::Timestamp) -> Option<String> {
+    let limit = time::Duration::minutes(i64::from(d.config.timeout_minutes));
+    let started = d.started_at.unwrap_or(d.created_at);
+    (now - started > limit + SWEEP_GRACE).then(|| {
+        format!(
+            "timed out: the runner did not report within {} min",
+            d.config.timeout_minutes
+        )
+    })
 }

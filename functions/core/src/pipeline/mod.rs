@@ -24,6 +24,7 @@ use crate::validate;
 
 mod apps;
 mod end;
+pub use end::{SWEEP_GRACE, SweepSummary, overdue};
 mod environments;
 mod push;
 mod queue;
