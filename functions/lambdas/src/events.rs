@@ -2,7 +2,6 @@
 //! changes and the stuck-deployment sweeper. Plain functions over [`Services`], so tests call
 //! them with recorded event JSON and no Lambda runtime.
 
-
 use aws_lambda_events::apigw::{ApiGatewayProxyResponse, ApiGatewayWebsocketProxyRequest};
 use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use aws_lambda_events::encodings::Body;

@@ -14,7 +14,7 @@ use lambda_runtime::{LambdaEvent, service_fn};
 use manifest::{Function, Trigger};
 use trellis_http::AppState;
 
-pub use services::{ConfigError, Needs, Services, FunctionConfig};
+pub use services::{ConfigError, FunctionConfig, Needs, Services};
 
 pub type Error = lambda_runtime::Error;
 

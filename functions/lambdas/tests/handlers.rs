@@ -1,7 +1,6 @@
 //! Every kind of Lambda handler invoked with recorded AWS event JSON (API Gateway HTTP API v2,
 //! WebSocket, ECS task state change) against the AWS composition on moto.
 
-
 mod common;
 
 use common::*;

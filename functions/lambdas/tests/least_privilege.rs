@@ -17,7 +17,7 @@ use trellis_core::ports::DeploymentStore;
 use trellis_http::AppState;
 use trellis_lambdas::events;
 use trellis_lambdas::manifest::{FUNCTIONS, Trigger};
-use trellis_lambdas::{Services, FunctionConfig};
+use trellis_lambdas::{FunctionConfig, Services};
 
 struct World {
     settings: FunctionConfig,

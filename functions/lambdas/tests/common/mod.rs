@@ -4,12 +4,11 @@
 
 pub mod recorder;
 
-
 use aws_lambda_events::apigw::ApiGatewayWebsocketProxyRequest;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 use trellis_aws::{DynamoStore, EcsConfig, testing};
-use trellis_lambdas::{Needs, Services, FunctionConfig};
+use trellis_lambdas::{FunctionConfig, Needs, Services};
 
 pub const TOKEN: &str = "lambda-test-token";
 pub const WEBHOOK_SECRET: &str = "lambda-webhook-secret";
