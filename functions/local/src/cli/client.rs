@@ -1,0 +1,118 @@
+//! The HTTP side of the CLI: the server's URL and token, calls, and the errors and exit codes
+//! they map to.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use super::*;
+
+pub struct Client {
+    http: reqwest::Client,
+    url: String,
+    token: String,
+    pub(super) json: bool,
+}
+
+/// A command's failure, carrying the exit code it maps to.
+#[derive(Debug)]
+pub struct CliError {
+    pub code: i32,
+    pub message: String,
+}
+
+fn unreachable_error(e: reqwest::Error) -> CliError {
+    CliError {
+        code: EXIT_UNREACHABLE,
+        message: format!("cannot reach the Trellis server: {e}"),
+    }
+}
+
+impl Client {
+    pub fn new(args: &ClientArgs, data_dir: &std::path::Path) -> CliResult<Self> {
+        let token = args
+            .token
+            .clone()
+            .or_else(|| std::env::var("TRELLIS_TOKEN").ok())
+            .or_else(|| std::fs::read_to_string(data_dir.join("admin-token")).ok())
+            .map(|t| t.trim().to_string())
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| CliError {
+                code: EXIT_USAGE,
+                message: format!(
+                    "no API token: pass --token, set TRELLIS_TOKEN, or run from where {} exists",
+                    data_dir.join("admin-token").display()
+                ),
+            })?;
+        Ok(Client {
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(30))
+                .build()
+                .map_err(unreachable_error)?,
+            url: args.url.trim_end_matches('/').to_string(),
+            token,
+            json: args.json,
+        })
+    }
+
+    pub(super) async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> CliResult<Value> {
+        let mut req = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.map_err(unreachable_error)?;
+        let status = resp.status();
+        let text = resp.text().await.map_err(unreachable_error)?;
+        let value: Value = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        if status.is_success() {
+            return Ok(value);
+        }
+        let err = &value["error"];
+        let mut message = err["message"]
+            .as_str()
+            .map(str::to_string)
+            .unwrap_or_else(|| value.to_string());
+        if let Some(field) = err["field"].as_str() {
+            message = format!("{field}: {message}");
+        }
+        Err(CliError {
+            code: if status.is_client_error() {
+                EXIT_API_ERROR
+            } else {
+                EXIT_UNREACHABLE
+            },
+            message: format!("{} ({})", message, status.as_u16()),
+        })
+    }
+
+    pub(super) async fn get(&self, path: &str) -> CliResult<Value> {
+        self.call(reqwest::Method::GET, path, None).await
+    }
+
+    pub(super) async fn post(&self, path: &str, body: Value) -> CliResult<Value> {
+        self.call(reqwest::Method::POST, path, Some(body)).await
+    }
+
+    pub(super) fn print(&self, value: &Value, text: impl FnOnce(&Value) -> String) {
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(value).unwrap_or_default()
+            );
+        } else {
+            println!("{}", text(value));
+        }
+    }
+}
