@@ -1,6 +1,7 @@
 //! How records are shown as text.
 
 use serde_json::Value;
+use trellis_http::views::{DeploymentView, EnvironmentView};
 
 pub(super) fn s(v: &Value) -> &str {
     v.as_str().unwrap_or("")
@@ -10,48 +11,64 @@ pub(super) fn short(sha: &str) -> &str {
     sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
 }
 
-pub(super) fn env_line(e: &Value) -> String {
-    let commit = &e["currentCommit"];
-    let what = if commit.is_null() {
-        "-".to_string()
-    } else {
-        format!(
+/// An environment on one line; `value` is the API's environment record.
+pub(super) fn env_line(value: &Value) -> String {
+    match decode::<EnvironmentView>(value) {
+        Ok(e) => environment_text(&e),
+        Err(unexpected) => unexpected,
+    }
+}
+
+/// A deployment on one line; `value` is the API's deployment record.
+pub(super) fn deployment_line(value: &Value) -> String {
+    match decode::<DeploymentView>(value) {
+        Ok(d) => deployment_text(&d),
+        Err(unexpected) => unexpected,
+    }
+}
+
+/// The API's record as its typed view, or a line saying what was not understood.
+fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+    serde_json::from_value(value.clone()).map_err(|e| format!("(unexpected answer: {e})"))
+}
+
+fn environment_text(e: &EnvironmentView) -> String {
+    let what = match &e.current_commit {
+        None => "-".to_string(),
+        Some(c) => format!(
             "{} {}",
-            short(s(&commit["sha"])),
-            s(&commit["message"]).lines().next().unwrap_or("")
-        )
+            short(&c.sha),
+            c.message.lines().next().unwrap_or("")
+        ),
     };
     format!(
         "  {:<14} {:<10} {}{}\n",
-        s(&e["name"]),
-        s(&e["state"]),
+        e.name,
+        e.state,
         what,
-        if e["protected"].as_bool() == Some(true) {
-            "  [protected]"
-        } else {
-            ""
-        }
+        if e.protected { "  [protected]" } else { "" }
     )
 }
 
-pub(super) fn deployment_line(d: &Value) -> String {
-    let duration = d["durationMs"]
-        .as_i64()
+fn deployment_text(d: &DeploymentView) -> String {
+    let duration = d
+        .duration_ms
         .map(|ms| format!(" in {:.1}s", ms as f64 / 1000.0))
         .unwrap_or_default();
-    let error = d["error"]
-        .as_str()
+    let error = d
+        .error
+        .as_deref()
         .map(|e| format!(" — {e}"))
         .unwrap_or_default();
     format!(
         "{} {} {} {:<9} {:<8} {} {}{}{}",
-        s(&d["id"]),
-        s(&d["environment"]),
-        s(&d["kind"]),
-        s(&d["status"]),
-        s(&d["trigger"]),
-        short(s(&d["commit"]["sha"])),
-        s(&d["commit"]["message"]).lines().next().unwrap_or(""),
+        d.id,
+        d.environment,
+        d.kind,
+        d.status,
+        d.trigger,
+        short(&d.commit.sha),
+        d.commit.message.lines().next().unwrap_or(""),
         duration,
         error
     )
