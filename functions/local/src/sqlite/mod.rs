@@ -3,6 +3,7 @@
 //! version checks make it a compare-and-set, as a DynamoDB transaction's conditions would.
 
 mod db;
+mod rows;
 mod secrets;
 mod store;
 
