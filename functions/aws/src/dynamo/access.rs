@@ -1,7 +1,6 @@
 //! Reading items and writing batches: one conditional write alone, several in one
 //! transaction.
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{Delete, Put, TransactWriteItem};
 use serde::de::DeserializeOwned;
 use trellis_core::StoreError;
@@ -112,12 +111,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| {
-                    let failed = e
-                        .as_service_error()
-                        .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"));
-                    conditional(failed, e)
-                }),
+                .map_err(write_error),
             Op::Delete { key, version } => self
                 .client
                 .delete_item()
@@ -128,12 +122,7 @@ impl DynamoStore {
                 .send()
                 .await
                 .map(|_| ())
-                .map_err(|e| {
-                    let failed = e
-                        .as_service_error()
-                        .is_some_and(|s| s.code() == Some("ConditionalCheckFailedException"));
-                    conditional(failed, e)
-                }),
+                .map_err(write_error),
         }
     }
 
