@@ -6,6 +6,7 @@ pub mod files;
 pub mod job;
 pub mod logs;
 pub mod model;
+pub mod outcome;
 pub mod pipeline;
 pub mod ports;
 pub mod requests;

@@ -7,8 +7,8 @@ use aws_lambda_events::cloudwatch_logs::LogsEvent;
 use aws_lambda_events::encodings::Body;
 use serde::Deserialize;
 use trellis_core::model::DeploymentStatus;
+use trellis_core::outcome::{RunnerEnd, runner_outcome};
 use trellis_core::ports::DeploymentStore;
-use trellis_core::requests::RunnerOutcome;
 use trellis_http::forwarder::ForwardSummary;
 use trellis_http::websocket;
 
@@ -221,33 +221,23 @@ pub async fn task_state_change(
         },
         None => None,
     };
-    let outcome = match (exit.as_ref().map(|e| e.1), handed_back) {
-        // Success is the runner's exit code; the result adds the outputs.
-        (Some(0), Some(result)) if result.succeeded => RunnerOutcome::Succeeded {
-            outputs: result.outputs,
-        },
-        (Some(code), Some(result)) => RunnerOutcome::Failed {
-            reason: result
-                .error
-                .unwrap_or_else(|| format!("the runner exited with code {code}")),
-        },
-        _ => {
-            let mut reason = format!(
-                "the runner task stopped before reporting: {}",
-                d.stopped_reason
-                    .or(d.stop_code)
-                    .unwrap_or_else(|| "no reason given".into())
-            );
-            if let Some((name, code, why)) = exit {
-                reason.push_str(&format!(
-                    " (container {} exited with code {code}{})",
-                    name.unwrap_or_default(),
-                    why.map(|w| format!(": {w}")).unwrap_or_default()
-                ));
-            }
-            RunnerOutcome::Failed { reason }
+    let end = RunnerEnd::Exited(exit.as_ref().map_or(-1, |e| e.1));
+    let outcome = runner_outcome(end, handed_back, || {
+        let mut reason = format!(
+            "the runner task stopped before reporting: {}",
+            d.stopped_reason
+                .or(d.stop_code)
+                .unwrap_or_else(|| "no reason given".into())
+        );
+        if let Some((name, code, why)) = exit {
+            reason.push_str(&format!(
+                " (container {} exited with code {code}{})",
+                name.unwrap_or_default(),
+                why.map(|w| format!(": {w}")).unwrap_or_default()
+            ));
         }
-    };
+        reason
+    });
     services.pipeline.finish(&deployment.id, outcome).await?;
     discard(services, &deployment.id).await;
     let ended = services

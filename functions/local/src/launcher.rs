@@ -18,6 +18,7 @@ use tokio::process::Command;
 use tokio::sync::mpsc;
 use trellis_core::LaunchError;
 use trellis_core::job::{RunnerJob, RunnerResult};
+use trellis_core::outcome::{RunnerEnd, runner_outcome};
 use trellis_core::ports::{RunnerLauncher, SecretStore};
 use trellis_core::requests::RunnerOutcome;
 use trellis_http::forwarder::{LogForwarder, subscription_payload};
@@ -340,8 +341,7 @@ async fn forward_lines(
     }
 }
 
-/// The exit code decides: 0 with a result is success; anything else is a failure with the
-/// most precise reason known.
+/// The runner's end as the shared rule sees it (see [`trellis_core::outcome`]).
 fn outcome_of(
     status: std::io::Result<std::process::ExitStatus>,
     result_path: &Path,
@@ -358,28 +358,18 @@ fn outcome_of(
         }
     };
     use std::os::unix::process::ExitStatusExt;
-    if status.success() {
-        return match result {
-            Some(r) if r.succeeded => RunnerOutcome::Succeeded { outputs: r.outputs },
-            _ => RunnerOutcome::Failed {
-                reason: "the build runner exited without reporting a result".into(),
-            },
-        };
-    }
-    if let Some(signal) = status.signal() {
-        let name = Signal::try_from(signal)
-            .map(|s| s.as_str().to_string())
-            .unwrap_or_else(|_| signal.to_string());
-        return RunnerOutcome::Failed {
-            reason: format!("the build runner was killed by {name} before it finished"),
-        };
-    }
-    let code = status.code().unwrap_or(-1);
-    RunnerOutcome::Failed {
-        reason: result
-            .and_then(|r| r.error)
-            .unwrap_or_else(|| format!("the build runner exited with code {code}")),
-    }
+    let end = match (status.code(), status.signal()) {
+        (Some(code), _) => RunnerEnd::Exited(i64::from(code)),
+        (None, Some(signal)) => RunnerEnd::Killed(
+            Signal::try_from(signal)
+                .map(|s| s.as_str().to_string())
+                .unwrap_or_else(|_| signal.to_string()),
+        ),
+        (None, None) => RunnerEnd::Exited(-1),
+    };
+    runner_outcome(end, result, || {
+        "the build runner exited without reporting a result".into()
+    })
 }
 
 #[cfg(test)]

@@ -25,6 +25,7 @@ mod table;
 use conditions::*;
 use items::*;
 use keys::*;
+pub use keys::{GSI_ACTIVE, GSI_HISTORY, GSI_RUNNER, LOG_DELIVERY_LAG};
 
 pub struct DynamoStore {
     client: Client,
