@@ -1,6 +1,6 @@
 //! Log bounds shared by every adapter.
 
-use crate::model::LogLine;
+use crate::model::{LogLine, NewLogLine};
 
 /// A longer line is cut (and says so): one runaway line must not make a chunk unbounded.
 pub const MAX_LINE_BYTES: usize = 8 * 1024;
@@ -18,6 +18,64 @@ pub fn clamp_line(text: &str) -> String {
         cut -= 1;
     }
     format!("{}… [line cut at {MAX_LINE_BYTES} bytes]", &text[..cut])
+}
+
+/// Lines as every store takes them in: each clamped once (clamping is not idempotent).
+pub fn clamp_lines(lines: Vec<NewLogLine>) -> Vec<NewLogLine> {
+    lines
+        .into_iter()
+        .map(|l| NewLogLine {
+            timestamp: l.timestamp,
+            text: clamp_line(&l.text),
+        })
+        .collect()
+}
+
+/// Numbers lines on from `next`, the seq a store's head holds: a deployment's lines are
+/// 1, 2, 3… with no gap and no repeat, which is what readers and live clients rely on.
+pub fn number_lines(next: u64, lines: &[NewLogLine]) -> Vec<LogLine> {
+    lines
+        .iter()
+        .enumerate()
+        .map(|(i, l)| LogLine {
+            seq: next + i as u64,
+            timestamp: l.timestamp,
+            text: l.text.clone(),
+        })
+        .collect()
+}
+
+/// A page of lines after `after`, filled from stored chunks in seq order. The first chunk
+/// may straddle `after`, so lines are filtered, not chunks.
+pub struct LogPage {
+    after: u64,
+    limit: usize,
+    lines: Vec<LogLine>,
+}
+
+impl LogPage {
+    pub fn new(after: u64, limit: usize) -> Self {
+        Self {
+            after,
+            limit,
+            lines: Vec::new(),
+        }
+    }
+
+    pub fn add_chunk(&mut self, chunk: Vec<LogLine>) {
+        let after = self.after;
+        self.lines.extend(chunk.into_iter().filter(|l| l.seq > after));
+    }
+
+    /// How many more lines the page wants (0 once full).
+    pub fn missing(&self) -> usize {
+        self.limit.saturating_sub(self.lines.len())
+    }
+
+    pub fn into_lines(mut self) -> Vec<LogLine> {
+        self.lines.truncate(self.limit);
+        self.lines
+    }
 }
 
 /// Counts what serde_json writes, so sizes are exact without building the JSON.
@@ -158,6 +216,29 @@ mod tests {
             timestamp: 0,
             text: "x".repeat(len),
         }
+    }
+
+    #[test]
+    fn lines_are_numbered_on_from_the_head_and_a_page_skips_what_a_chunk_holds_before_it() {
+        let new: Vec<NewLogLine> = ["a", "b", "c"]
+            .iter()
+            .map(|t| NewLogLine {
+                timestamp: 1,
+                text: (*t).into(),
+            })
+            .collect();
+        let numbered = number_lines(7, &new);
+        assert_eq!(
+            numbered.iter().map(|l| l.seq).collect::<Vec<_>>(),
+            [7, 8, 9]
+        );
+        let mut page = LogPage::new(8, 3);
+        page.add_chunk(numbered);
+        assert_eq!(page.missing(), 2);
+        page.add_chunk(vec![line(10, 1), line(11, 1), line(12, 1)]);
+        assert_eq!(page.missing(), 0);
+        let seqs: Vec<u64> = page.into_lines().iter().map(|l| l.seq).collect();
+        assert_eq!(seqs, [9, 10, 11]);
     }
 
     #[test]

@@ -89,16 +89,23 @@ impl From<DomainError> for ApiError {
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = ErrorBody {
+impl ApiError {
+    /// The body every error answer carries, whichever way it travels (HTTP, a WebSocket
+    /// route response).
+    pub fn body(&self) -> ErrorBody {
+        ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
-                message: self.message,
-                field: self.field,
+                message: self.message.clone(),
+                field: self.field.clone(),
             },
-        };
-        let mut response = (self.status, Json(body)).into_response();
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = (self.status, Json(self.body())).into_response();
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 axum::http::header::WWW_AUTHENTICATE,

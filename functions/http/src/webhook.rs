@@ -300,21 +300,10 @@ pub async fn github_webhook(
         },
         other => return ignored(format!("{other} events are not handled")),
     };
-    let now = time::OffsetDateTime::now_utc();
-    if !state
-        .pipeline
-        .store()
-        .record_delivery(&delivery, now)
-        .await?
-    {
+    if !state.pipeline.claim_delivery(&delivery).await? {
         return ignored(format!("delivery {delivery} was already processed"));
     }
-    if !state
-        .pipeline
-        .store()
-        .record_delivery(&replay_key, now)
-        .await?
-    {
+    if !state.pipeline.claim_delivery(&replay_key).await? {
         return ignored(format!(
             "this push ({replay_key}) was already received under another delivery id"
         ));
@@ -324,7 +313,7 @@ pub async fn github_webhook(
         Err(e) => {
             // Not processed: GitHub's redelivery must be, so the delivery is forgotten.
             for key in [&delivery, &replay_key] {
-                if let Err(forget) = state.pipeline.store().forget_delivery(key).await {
+                if let Err(forget) = state.pipeline.release_delivery(key).await {
                     tracing::error!(%delivery, "forgetting a failed delivery: {forget}");
                 }
             }

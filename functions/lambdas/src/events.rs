@@ -22,8 +22,9 @@ fn response(status: i64, body: String) -> ApiGatewayProxyResponse {
 }
 
 fn error_response(e: trellis_http::ApiError) -> ApiGatewayProxyResponse {
-    let body = serde_json::json!({"error": {"code": e.code, "message": e.message}});
-    response(i64::from(e.status.as_u16()), body.to_string())
+    // Serializing a struct of strings cannot fail; should it, the status still tells.
+    let body = serde_json::to_string(&e.body()).unwrap_or_default();
+    response(i64::from(e.status.as_u16()), body)
 }
 
 fn connection_id(event: &ApiGatewayWebsocketProxyRequest) -> Option<&str> {
@@ -36,10 +37,7 @@ pub async fn ws_connect(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let Some(id) = connection_id(&event) else {
-        return response(
-            400,
-            "{\"error\":{\"code\":\"bad_request\",\"message\":\"no connection id\"}}".into(),
-        );
+        return error_response(trellis_http::ApiError::bad_request("no connection id"));
     };
     let token = event.query_string_parameters.first("token");
     match websocket::on_connect(
@@ -76,7 +74,7 @@ pub async fn ws_default(
     event: ApiGatewayWebsocketProxyRequest,
 ) -> ApiGatewayProxyResponse {
     let Some(id) = connection_id(&event) else {
-        return response(400, String::new());
+        return error_response(trellis_http::ApiError::bad_request("no connection id"));
     };
     let reply = websocket::on_message(
         services.store.as_ref(),

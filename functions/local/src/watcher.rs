@@ -34,14 +34,14 @@ pub struct PollPass {
 /// One app that cannot be read or pushed does not stop the others.
 pub async fn poll_once(pipeline: &Pipeline, source: &dyn SourceRepository) -> PollPass {
     let mut pass = PollPass::default();
-    let apps = match pipeline.store().list_apps().await {
+    let apps = match pipeline.list_apps().await {
         Ok(apps) => apps,
         Err(e) => {
             pass.errors.push(format!("listing apps: {e}"));
             Vec::new()
         }
     };
-    for app in apps {
+    for (app, _) in apps {
         if let Repository::Local { .. } = app.repository {
             match poll_app(pipeline, source, &app).await {
                 Ok(n) => pass.raised += n,

@@ -5,7 +5,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
 use trellis_core::StoreError;
-use trellis_core::logs::{CHUNK_MAX_LINES, chunk_lengths, clamp_line, line_json_len};
+use trellis_core::logs::{
+    CHUNK_MAX_LINES, LogPage, chunk_lengths, clamp_lines, line_json_len, number_lines,
+};
 use trellis_core::model::{LogLine, NewLogLine};
 
 use super::{DynamoStore, Item, LOG_TTL, n, number, s, to_json, ttl_after, unavailable};
@@ -45,13 +47,7 @@ impl DynamoStore {
         lines: Vec<NewLogLine>,
     ) -> Result<Vec<LogLine>, StoreError> {
         let pk = log_pk(deployment);
-        let lines: Vec<NewLogLine> = lines
-            .into_iter()
-            .map(|l| NewLogLine {
-                timestamp: l.timestamp,
-                text: clamp_line(&l.text),
-            })
-            .collect();
+        let lines = clamp_lines(lines);
         let mut stored = Vec::new();
         let mut pending: &[NewLogLine] = &lines;
         // Appended in parts that fit one transaction; each reserves its seq range with a
@@ -75,15 +71,7 @@ impl DynamoStore {
                     .map(|(i, l)| line_json_len(next + i as u64, l.timestamp, &l.text));
                 let lengths = chunk_lengths(sizes, CHUNKS_PER_TRANSACTION);
                 let take: usize = lengths.iter().sum();
-                let numbered: Vec<LogLine> = pending[..take]
-                    .iter()
-                    .enumerate()
-                    .map(|(i, l)| LogLine {
-                        seq: next + i as u64,
-                        timestamp: l.timestamp,
-                        text: l.text.clone(),
-                    })
-                    .collect();
+                let numbered = number_lines(next, &pending[..take]);
                 let mut items = vec![self.head_update(&pk, head.is_some(), next, take)?];
                 let mut rest: &[LogLine] = &numbered;
                 for len in lengths {
@@ -202,11 +190,11 @@ impl DynamoStore {
             (":from".to_string(), s(chunk_sk(after.saturating_add(1)))),
             (":to".to_string(), s("CHUNK#~")),
         ]);
-        let mut out = Vec::new();
+        let mut page = LogPage::new(after, limit);
         let (mut chunks_read, mut lines_read) = (0usize, 0usize);
         let mut start = None;
-        while out.len() < limit {
-            let missing = limit - out.len();
+        while page.missing() > 0 {
+            let missing = page.missing();
             // A chunk holds 1 to CHUNK_MAX_LINES lines: ask for as many chunks as the lines
             // per chunk seen so far say are needed (full chunks before any are seen).
             let per_chunk = match chunks_read {
@@ -227,14 +215,13 @@ impl DynamoStore {
                 let chunk = parse_chunk(item)?;
                 chunks_read += 1;
                 lines_read += chunk.len();
-                out.extend(chunk.into_iter().filter(|l| l.seq > after));
+                page.add_chunk(chunk);
             }
             match next {
                 Some(k) => start = Some(k),
                 None => break,
             }
         }
-        out.truncate(limit);
-        Ok(out)
+        Ok(page.into_lines())
     }
 }

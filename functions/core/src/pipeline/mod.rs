@@ -26,6 +26,8 @@ mod apps;
 mod end;
 pub use end::{SWEEP_GRACE, SweepSummary, overdue};
 mod environments;
+mod logs;
+pub use logs::LogsPage;
 mod push;
 mod queue;
 mod start;

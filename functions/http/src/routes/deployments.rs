@@ -3,11 +3,6 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 
-use trellis_core::StoreError;
-use trellis_core::logs;
-use trellis_core::model::{Deployment, LogLine, Timestamp};
-use trellis_core::ports::DeploymentStore;
-
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::query_number;
@@ -55,55 +50,10 @@ pub async fn logs(
 ) -> ApiResult<Json<LogsView>> {
     let after = query_number(&query, "after", 0, u64::MAX)?;
     let limit = query_number(&query, "limit", 1000, MAX_LOG_PAGE)?.max(1) as usize;
-    // Read the status first: a line stored by then is in the page read after it.
-    let deployment = state.pipeline.require_deployment(&id).await?;
-    let lines = state.pipeline.store().read_logs(&id, after, limit).await?;
-    let complete = lines.len() < limit
-        && log_complete(
-            state.pipeline.store().as_ref(),
-            &deployment,
-            after,
-            &lines,
-            time::OffsetDateTime::now_utc(),
-        )
-        .await?;
+    let page = state.pipeline.log_page(&id, after, limit).await?;
     Ok(Json(LogsView {
-        lines: lines.into_iter().map(Into::into).collect(),
-        complete,
+        lines: page.lines.into_iter().map(Into::into).collect(),
+        complete: page.complete,
     }))
 }
 
-/// Whether a page that reached the end of the stored log (`page`, the lines after `after`)
-/// saw the whole log: the deployment has ended and its runner's last line is stored, or it
-/// ended longer ago than the store's delivery lag.
-pub async fn log_complete(
-    store: &dyn DeploymentStore,
-    deployment: &Deployment,
-    after: u64,
-    page: &[LogLine],
-    now: Timestamp,
-) -> Result<bool, StoreError> {
-    if !deployment.status.is_terminal() {
-        return Ok(false);
-    }
-    // Without a recorded end, the end is long past.
-    let ended_at = deployment
-        .finished_at
-        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let lag = store.log_delivery_lag();
-    if lag.is_zero() || now - ended_at >= lag {
-        return Ok(true);
-    }
-    let last = match page.last() {
-        Some(line) => Some(line.clone()),
-        // A client that has every line asks for what comes after the last one it saw.
-        None if after > 0 => store.read_logs(&deployment.id, after - 1, 1).await?.pop(),
-        None => None,
-    };
-    Ok(logs::log_complete(
-        Some(ended_at),
-        last.as_ref().map(|l| l.text.as_str()),
-        now,
-        lag,
-    ))
-}

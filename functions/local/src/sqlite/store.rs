@@ -3,7 +3,7 @@ use std::path::Path;
 use async_trait::async_trait;
 use rusqlite::{OptionalExtension, TransactionBehavior, params};
 use trellis_core::StoreError;
-use trellis_core::logs::{chunks, clamp_line};
+use trellis_core::logs::{LogPage, chunks, clamp_lines, number_lines};
 use trellis_core::model::{
     App, Connection, Deployment, Environment, LogLine, NewLogLine, Timestamp, Topic, runner_key,
 };
@@ -210,15 +210,7 @@ impl DeploymentStore for SqliteStore {
                     .map_err(unavailable)?
                     .map(|v| v as u64)
                     .unwrap_or(1);
-                let numbered: Vec<LogLine> = lines
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, l)| LogLine {
-                        seq: next + i as u64,
-                        timestamp: l.timestamp,
-                        text: clamp_line(&l.text),
-                    })
-                    .collect();
+                let numbered = number_lines(next, &clamp_lines(lines));
                 for chunk in chunks(&numbered) {
                     let (first, last) = (chunk[0].seq, chunk[chunk.len() - 1].seq);
                     tx.execute(
@@ -259,16 +251,14 @@ impl DeploymentStore for SqliteStore {
                 let rows = stmt
                     .query_map(params![deployment, after_sql], |r| r.get::<_, String>(0))
                     .map_err(unavailable)?;
-                let mut out = Vec::new();
+                let mut page = LogPage::new(after, limit);
                 for row in rows {
-                    let chunk: Vec<LogLine> = from_json(&row.map_err(unavailable)?)?;
-                    out.extend(chunk.into_iter().filter(|l| l.seq > after));
-                    if out.len() >= limit {
+                    page.add_chunk(from_json(&row.map_err(unavailable)?)?);
+                    if page.missing() == 0 {
                         break;
                     }
                 }
-                out.truncate(limit);
-                Ok(out)
+                Ok(page.into_lines())
             })
             .await
     }
