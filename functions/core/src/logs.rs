@@ -64,7 +64,8 @@ impl LogPage {
 
     pub fn add_chunk(&mut self, chunk: Vec<LogLine>) {
         let after = self.after;
-        self.lines.extend(chunk.into_iter().filter(|l| l.seq > after));
+        self.lines
+            .extend(chunk.into_iter().filter(|l| l.seq > after));
     }
 
     /// How many more lines the page wants (0 once full).

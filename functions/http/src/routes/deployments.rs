@@ -56,4 +56,3 @@ pub async fn logs(
         complete: page.complete,
     }))
 }
-

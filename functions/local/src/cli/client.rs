@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use serde_json::Value;
+use trellis_http::error::ErrorBody;
 
 use super::*;
 
@@ -79,14 +80,14 @@ impl Client {
         if status.is_success() {
             return Ok(value);
         }
-        let err = &value["error"];
-        let mut message = err["message"]
-            .as_str()
-            .map(str::to_string)
-            .unwrap_or_else(|| value.to_string());
-        if let Some(field) = err["field"].as_str() {
-            message = format!("{field}: {message}");
-        }
+        // The API's error body; anything else (a proxy's page) is shown as it came.
+        let message = match serde_json::from_value::<ErrorBody>(value.clone()) {
+            Ok(ErrorBody { error }) => match error.field {
+                Some(field) => format!("{field}: {}", error.message),
+                None => error.message,
+            },
+            Err(_) => value.to_string(),
+        };
         Err(CliError {
             code: if status.is_client_error() {
                 EXIT_API_ERROR
@@ -101,8 +102,22 @@ impl Client {
         self.call(reqwest::Method::GET, path, None).await
     }
 
-    pub(super) async fn post(&self, path: &str, body: Value) -> CliResult<Value> {
-        self.call(reqwest::Method::POST, path, Some(body)).await
+    pub(super) async fn post<B: serde::Serialize>(&self, path: &str, body: &B) -> CliResult<Value> {
+        self.send(reqwest::Method::POST, path, body).await
+    }
+
+    /// Sends one of the API's request types.
+    pub(super) async fn send<B: serde::Serialize>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: &B,
+    ) -> CliResult<Value> {
+        let body = serde_json::to_value(body).map_err(|e| CliError {
+            code: EXIT_USAGE,
+            message: format!("cannot encode the request: {e}"),
+        })?;
+        self.call(method, path, Some(body)).await
     }
 
     pub(super) fn print(&self, value: &Value, text: impl FnOnce(&Value) -> String) {

@@ -1,8 +1,13 @@
 //! One arm per command, and following a deployment to its end.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
+use trellis_http::views::{
+    AppView, CreateAppRequest, DeployRequest, DeploymentView, EmptyRequest, LogsView, Provider,
+    RepositoryView, RollbackRequest, SettingsView, UpdateEnvironmentRequest,
+};
 
 use super::output::*;
 use super::*;
@@ -13,32 +18,11 @@ impl Client {
         match command {
             Apps => {
                 let apps = self.get("/api/apps").await?;
-                self.print(&apps, |apps| {
-                    let mut out = String::new();
-                    for app in apps.as_array().into_iter().flatten() {
-                        out.push_str(&format!("{}\n", s(&app["name"])));
-                        for e in app["environments"].as_array().into_iter().flatten() {
-                            out.push_str(&env_line(e));
-                        }
-                    }
-                    if out.is_empty() {
-                        "no apps yet".into()
-                    } else {
-                        out.trim_end().to_string()
-                    }
-                });
+                self.print(&apps, apps_text);
             }
             Envs { app } => {
                 let app = self.get(&format!("/api/apps/{app}")).await?;
-                self.print(&app["environments"], |envs| {
-                    envs.as_array()
-                        .into_iter()
-                        .flatten()
-                        .map(env_line)
-                        .collect::<String>()
-                        .trim_end()
-                        .to_string()
-                });
+                self.print(&app["environments"], environments_text);
             }
             CreateApp {
                 name,
@@ -52,24 +36,28 @@ impl Client {
                     code: EXIT_USAGE,
                     message: format!("{}: {e}", path.display()),
                 })?;
-                let mut settings = serde_json::Map::new();
-                for (k, v) in [
-                    ("installCommand", install_command),
-                    ("testCommand", test_command),
-                    ("deployCommand", deploy_command),
-                    ("removeCommand", remove_command),
-                ] {
-                    if let Some(v) = v {
-                        settings.insert(k.into(), Value::String(v));
-                    }
-                }
-                let app = self
-                    .post(
-                        "/api/apps",
-                        json!({"name": name, "repository": {"provider": "local", "path": path}, "settings": settings}),
-                    )
-                    .await?;
-                self.print(&app, |a| format!("created app {}", s(&a["name"])));
+                let body = CreateAppRequest {
+                    name,
+                    repository: RepositoryView {
+                        provider: Provider::Local,
+                        path: Some(path.display().to_string()),
+                        full_name: None,
+                        installation_id: None,
+                    },
+                    environments: None,
+                    settings: SettingsView {
+                        install_command,
+                        test_command,
+                        deploy_command,
+                        remove_command,
+                        ..SettingsView::default()
+                    },
+                };
+                let app = self.post("/api/apps", &body).await?;
+                self.print(&app, |a| match decode::<AppView>(a) {
+                    Ok(a) => format!("created app {}", a.name),
+                    Err(unexpected) => unexpected,
+                });
             }
             Configure {
                 app,
@@ -80,27 +68,19 @@ impl Client {
                 vars,
                 secrets,
             } => {
-                let mut body = serde_json::Map::new();
-                if let Some(b) = branch {
-                    body.insert("branch".into(), json!(b));
-                }
-                if let Some(a) = auto_deploy {
-                    body.insert("autoDeploy".into(), json!(a));
-                }
-                if let Some(t) = tests {
-                    body.insert("testsEnabled".into(), json!(t));
-                }
-                if !vars.is_empty() {
-                    body.insert("variables".into(), assignments(&vars)?);
-                }
-                if !secrets.is_empty() {
-                    body.insert("secrets".into(), assignments(&secrets)?);
-                }
+                let body = UpdateEnvironmentRequest {
+                    branch: branch.map(Some),
+                    auto_deploy,
+                    tests_enabled: tests,
+                    variables: assignments(&vars)?,
+                    secrets: assignments(&secrets)?,
+                    settings: None,
+                };
                 let e = self
-                    .call(
+                    .send(
                         reqwest::Method::PATCH,
                         &format!("/api/apps/{app}/environments/{env}"),
-                        Some(Value::Object(body)),
+                        &body,
                     )
                     .await?;
                 self.print(&e, env_line);
@@ -111,12 +91,9 @@ impl Client {
                 reference,
                 follow,
             } => {
-                let body = match reference {
-                    Some(r) => json!({"ref": r}),
-                    None => json!({}),
-                };
+                let body = DeployRequest { reference };
                 let d = self
-                    .post(&format!("/api/apps/{app}/environments/{env}/deploy"), body)
+                    .post(&format!("/api/apps/{app}/environments/{env}/deploy"), &body)
                     .await?;
                 self.started(d, follow).await?;
             }
@@ -124,7 +101,7 @@ impl Client {
                 let d = self
                     .post(
                         &format!("/api/apps/{app}/environments/{env}/promote"),
-                        json!({}),
+                        &EmptyRequest {},
                     )
                     .await?;
                 self.started(d, follow).await?;
@@ -138,7 +115,9 @@ impl Client {
                 let d = self
                     .post(
                         &format!("/api/apps/{app}/environments/{env}/rollback"),
-                        json!({"deploymentId": deployment}),
+                        &RollbackRequest {
+                            deployment_id: deployment,
+                        },
                     )
                     .await?;
                 self.started(d, follow).await?;
@@ -147,14 +126,17 @@ impl Client {
                 let d = self
                     .post(
                         &format!("/api/apps/{app}/environments/{env}/teardown"),
-                        json!({}),
+                        &EmptyRequest {},
                     )
                     .await?;
                 self.started(d, follow).await?;
             }
             Cancel { deployment } => {
                 let d = self
-                    .post(&format!("/api/deployments/{deployment}/cancel"), json!({}))
+                    .post(
+                        &format!("/api/deployments/{deployment}/cancel"),
+                        &EmptyRequest {},
+                    )
                     .await?;
                 self.print(&d, deployment_line);
             }
@@ -189,7 +171,12 @@ impl Client {
     }
 
     async fn started(&self, d: Value, follow: bool) -> CliResult<()> {
-        let id = s(&d["id"]).to_string();
+        let id = decode::<DeploymentView>(&d)
+            .map_err(|message| CliError {
+                code: EXIT_API_ERROR,
+                message,
+            })?
+            .id;
         if !follow {
             self.print(&d, deployment_line);
             return Ok(());
@@ -216,19 +203,22 @@ impl Client {
                     "/api/deployments/{id}/logs?after={after}&limit=5000"
                 ))
                 .await?;
-            let lines = page["lines"].as_array().cloned().unwrap_or_default();
-            for line in &lines {
-                after = line["seq"].as_u64().unwrap_or(after);
+            let page: LogsView = decode(&page).map_err(|message| CliError {
+                code: EXIT_API_ERROR,
+                message,
+            })?;
+            for line in &page.lines {
+                after = line.seq;
                 if self.json {
-                    println!("{line}");
+                    println!("{}", serde_json::to_string(line).unwrap_or_default());
                 } else {
-                    println!("{}", s(&line["text"]));
+                    println!("{}", line.text);
                 }
             }
-            if page["complete"].as_bool() == Some(true) || (!follow && lines.is_empty()) {
+            if page.complete || (!follow && page.lines.is_empty()) {
                 return Ok(());
             }
-            if lines.is_empty() {
+            if page.lines.is_empty() {
                 tokio::time::sleep(Duration::from_millis(500)).await;
             }
         }
@@ -236,34 +226,38 @@ impl Client {
 }
 
 fn exit_for(d: &Value) -> CliResult<()> {
-    match s(&d["status"]) {
+    let d: DeploymentView = decode(d).map_err(|message| CliError {
+        code: EXIT_API_ERROR,
+        message,
+    })?;
+    match d.status.as_str() {
         "failed" | "cancelled" => Err(CliError {
             code: EXIT_DEPLOYMENT_FAILED,
             message: format!(
                 "deployment {} {}{}",
-                s(&d["id"]),
-                s(&d["status"]),
-                d["error"]
-                    .as_str()
-                    .map(|e| format!(": {e}"))
-                    .unwrap_or_default()
+                d.id,
+                d.status,
+                d.error.map(|e| format!(": {e}")).unwrap_or_default()
             ),
         }),
         _ => Ok(()),
     }
 }
 
-fn assignments(items: &[String]) -> CliResult<Value> {
-    let mut map = serde_json::Map::new();
+/// `NAME=VALUE` sets, `NAME=` removes; nothing given leaves the map alone.
+type Assignments = Option<BTreeMap<String, Option<String>>>;
+
+fn assignments(items: &[String]) -> CliResult<Assignments> {
+    if items.is_empty() {
+        return Ok(None);
+    }
+    let mut map = BTreeMap::new();
     for item in items {
         let (k, v) = item.split_once('=').ok_or_else(|| CliError {
             code: EXIT_USAGE,
             message: format!("{item:?} is not NAME=VALUE"),
         })?;
-        map.insert(
-            k.to_string(),
-            if v.is_empty() { Value::Null } else { json!(v) },
-        );
+        map.insert(k.to_string(), (!v.is_empty()).then(|| v.to_string()));
     }
-    Ok(Value::Object(map))
+    Ok(Some(map))
 }

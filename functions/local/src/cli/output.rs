@@ -1,11 +1,7 @@
 //! How records are shown as text.
 
 use serde_json::Value;
-use trellis_http::views::{DeploymentView, EnvironmentView};
-
-pub(super) fn s(v: &Value) -> &str {
-    v.as_str().unwrap_or("")
-}
+use trellis_http::views::{AppView, DeploymentView, EnvironmentView};
 
 pub(super) fn short(sha: &str) -> &str {
     sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
@@ -19,6 +15,37 @@ pub(super) fn env_line(value: &Value) -> String {
     }
 }
 
+/// Every app with its environments; `value` is the API's list of apps.
+pub(super) fn apps_text(value: &Value) -> String {
+    let apps: Vec<AppView> = match decode(value) {
+        Ok(apps) => apps,
+        Err(unexpected) => return unexpected,
+    };
+    let mut out = String::new();
+    for app in &apps {
+        out.push_str(&format!("{}\n", app.name));
+        out.extend(app.environments.iter().map(environment_text));
+    }
+    if out.is_empty() {
+        "no apps yet".into()
+    } else {
+        out.trim_end().to_string()
+    }
+}
+
+/// An app's environments, one per line.
+pub(super) fn environments_text(value: &Value) -> String {
+    match decode::<Vec<EnvironmentView>>(value) {
+        Ok(envs) => envs
+            .iter()
+            .map(environment_text)
+            .collect::<String>()
+            .trim_end()
+            .to_string(),
+        Err(unexpected) => unexpected,
+    }
+}
+
 /// A deployment on one line; `value` is the API's deployment record.
 pub(super) fn deployment_line(value: &Value) -> String {
     match decode::<DeploymentView>(value) {
@@ -28,7 +55,7 @@ pub(super) fn deployment_line(value: &Value) -> String {
 }
 
 /// The API's record as its typed view, or a line saying what was not understood.
-fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
+pub(super) fn decode<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, String> {
     serde_json::from_value(value.clone()).map_err(|e| format!("(unexpected answer: {e})"))
 }
 

@@ -1,55 +1,66 @@
 //! The bodies the API accepts: unknown fields are refused, and `null` removes an entry where a
-//! patch says so.
+//! patch says so. Clients (the CLI) send the same types: a field left out is not sent.
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Deserializer};
+use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
 
 use super::resources::{RepositoryView, SettingsView};
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewEnvironmentRequest {
     pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub protected: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tests_enabled: Option<bool>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateAppRequest {
     pub name: String,
     pub repository: RepositoryView,
     /// Defaults to development (tracks `main`, auto-deploy) → staging → production (protected).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub environments: Option<Vec<NewEnvironmentRequest>>,
     #[serde(default)]
     pub settings: SettingsView,
 }
 
 /// `null` clears a field; a missing field is left as it is.
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct SettingsPatchRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub install_command: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub test_command: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy_command: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub remove_command: Option<Option<String>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<u32>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub timeout_minutes: Option<Option<u32>>,
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub deploy_role_arn: Option<Option<String>>,
 }
 
@@ -66,43 +77,50 @@ impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateAppRequest {
     pub settings: SettingsPatchRequest,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateEnvironmentRequest {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>)]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<Option<String>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub tests_enabled: Option<bool>,
     /// `{NAME: value}` sets, `{NAME: null}` removes.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Option<String>>>,
     /// Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub secrets: Option<BTreeMap<String, Option<String>>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub settings: Option<SettingsPatchRequest>,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeployRequest {
     /// A branch, tag or commit sha; defaults to the tracked branch's head.
     #[serde(rename = "ref")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub reference: Option<String>,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RollbackRequest {
     /// An earlier succeeded deployment of the same environment.
     pub deployment_id: String,
 }
 
-#[derive(Debug, Default, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmptyRequest {}
 

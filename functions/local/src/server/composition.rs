@@ -1,0 +1,99 @@
+//! The embedded parts, composed once: SQLite for records and secrets, child-process runners,
+//! the in-process hub, and the pipeline over them.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
+use trellis_core::{Pipeline, Ports};
+use trellis_http::forwarder::LogForwarder;
+
+use super::ServeError;
+use crate::git::GitSource;
+use crate::hub::LocalHub;
+use crate::launcher::{ProcessLauncher, SiteSpace};
+use crate::sqlite::{SqliteSecretStore, SqliteStore};
+
+pub(super) struct Composed {
+    pub store: Arc<dyn DeploymentStore>,
+    pub hub: Arc<LocalHub>,
+    pub forwarder: Arc<LogForwarder>,
+    pub launcher: Arc<ProcessLauncher>,
+    pub source: Arc<dyn SourceRepository>,
+    pub pipeline: Arc<Pipeline>,
+}
+
+/// Where builds publish sites, and how they are served.
+pub(super) struct SitesPlan {
+    pub dir: PathBuf,
+    pub url: String,
+    pub separate_users: bool,
+}
+
+pub(super) fn compose(
+    data_dir: &Path,
+    runner_bin: Option<PathBuf>,
+    sites: &SitesPlan,
+) -> Result<Composed, ServeError> {
+    let db = data_dir.join("trellis.db");
+    let store: Arc<dyn DeploymentStore> = Arc::new(
+        SqliteStore::open(&db).map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
+    );
+    let secrets: Arc<dyn SecretStore> = Arc::new(
+        SqliteSecretStore::open(&db)
+            .map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
+    );
+    let hub = Arc::new(LocalHub::new());
+    let forwarder = Arc::new(LogForwarder::new(store.clone(), hub.clone()));
+
+    let runner_bin = runner_bin.unwrap_or_else(default_runner_bin);
+    if !runner_bin.exists() {
+        return Err(ServeError::Setup(format!(
+            "build runner not found at {} (build it with `cargo build -p trellis-build-runner`, \
+             or pass --runner-bin)",
+            runner_bin.display()
+        )));
+    }
+    let (launcher, mut exits) = ProcessLauncher::new(
+        runner_bin,
+        data_dir.join("runs"),
+        secrets.clone(),
+        forwarder.clone(),
+        SiteSpace::new(sites.dir.clone(), sites.url.clone(), sites.separate_users),
+    );
+    let launcher = Arc::new(launcher);
+    let source: Arc<dyn SourceRepository> = Arc::new(GitSource);
+    let pipeline = Arc::new(Pipeline::new(Ports {
+        store: store.clone(),
+        secrets,
+        launcher: launcher.clone(),
+        notifier: hub.clone(),
+        source: source.clone(),
+        clock: Arc::new(SystemClock),
+    }));
+
+    // Runner exits become final statuses, one at a time, in the order they happen.
+    let finisher = pipeline.clone();
+    tokio::spawn(async move {
+        while let Some(exit) = exits.recv().await {
+            if let Err(e) = finisher.finish(&exit.deployment_id, exit.outcome).await {
+                tracing::error!(deployment = %exit.deployment_id, "recording the runner's end failed: {e}");
+            }
+        }
+    });
+    Ok(Composed {
+        store,
+        hub,
+        forwarder,
+        launcher,
+        source,
+        pipeline,
+    })
+}
+
+fn default_runner_bin() -> PathBuf {
+    std::env::current_exe()
+        .ok()
+        .and_then(|p| p.parent().map(|d| d.join("build-runner")))
+        .unwrap_or_else(|| PathBuf::from("build-runner"))
+}
