@@ -12,6 +12,7 @@
 //! build prints can change it. Every secret value is masked as `***` in all output.
 
 pub mod aws;
+mod checkout;
 pub mod detect;
 mod environment;
 pub mod mask;
@@ -24,8 +25,10 @@ use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
 use trellis_core::job::{RunnerJob, RunnerResult};
-use trellis_core::model::{DeploymentKind, Repository};
+use trellis_core::model::DeploymentKind;
 
+use checkout::Failure;
+pub use checkout::git_auth_header;
 use environment::{build_user, give_tree, step_env};
 use mask::Masker;
 use step::{StepContext, StepError, say};
@@ -122,26 +125,9 @@ fn describe(step: &str, e: &StepError, timeout: Duration) -> String {
     }
 }
 
-/// The HTTP header value git sends for a GitHub App installation token.
-pub fn git_auth_header(token: &str) -> String {
-    use base64::Engine;
-    let pair = format!("x-access-token:{token}");
-    format!(
-        "basic {}",
-        base64::engine::general_purpose::STANDARD.encode(pair)
-    )
-}
-
 /// The first 12 characters of a commit id (never slicing inside a character).
 fn short(sha: &str) -> &str {
     sha.char_indices().nth(12).map_or(sha, |(i, _)| &sha[..i])
-}
-
-fn clone_url(repository: &Repository) -> String {
-    match repository {
-        Repository::Local { path } => format!("file://{path}"),
-        Repository::Github { full_name, .. } => format!("https://github.com/{full_name}.git"),
-    }
 }
 
 pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
@@ -249,61 +235,11 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         failed(describe(step, &e, timeout), code)
     };
 
-    // clone: the exact commit, shallowly, into a fresh directory.
-    let url = clone_url(&job.repository);
-    let checkout_str = checkout.display().to_string();
-    let sha = job.commit_sha.as_str();
-    if let Err(e) = step::run(
-        &mut ctx,
-        "clone",
-        &format!("git init {checkout_str}"),
-        "git",
-        &["init", "-q", &checkout_str],
-    )
-    .await
-    {
-        return end("clone", e);
-    }
-    ctx.dir = &checkout;
-    let fetch = format!("fetching {} from {url}", short(sha));
-    let auth_config = auth_header
-        .as_ref()
-        .map(|h| format!("http.extraheader=AUTHORIZATION: {h}"));
-    let mut fetch_args: Vec<&str> = Vec::new();
-    if let Some(c) = &auth_config {
-        // Per command, never written to the checkout's config.
-        fetch_args.extend(["-c", c.as_str()]);
-    }
-    fetch_args.extend(["fetch", "-q", "--depth", "1", &url, sha]);
-    if let Err(e) = step::run(&mut ctx, "clone", &fetch, "git", &fetch_args).await {
-        return end("clone", e);
-    }
-    if let Err(e) = step::run(
-        &mut ctx,
-        "clone",
-        "git checkout FETCH_HEAD",
-        "git",
-        &[
-            "-c",
-            "advice.detachedHead=false",
-            "checkout",
-            "-q",
-            "FETCH_HEAD",
-        ],
-    )
-    .await
-    {
-        return end("clone", e);
-    }
-    match std::process::Command::new("git")
-        .args(["rev-parse", "HEAD"])
-        .current_dir(&checkout)
-        .output()
-    {
-        Ok(out) if String::from_utf8_lossy(&out.stdout).trim() == sha => {}
-        _ => {
-            return failed(format!("the checkout is not at commit {sha}"), EXIT_FAILED);
-        }
+    if let Err(f) = checkout::fetch_commit(&mut ctx, job, &checkout, auth_header.as_deref()).await {
+        return match f {
+            Failure::Step(step, e) => end(step, e),
+            Failure::Other(message) => failed(message, EXIT_FAILED),
+        };
     }
     if let Some(u) = user {
         if let Err(e) = give_tree(workspace.path(), u) {
