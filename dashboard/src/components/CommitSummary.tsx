@@ -1,5 +1,5 @@
 import type { Commit, Repository } from '../api/types';
-import { firstLine, shortSha } from './format';
+import { firstLine, shortSha } from '../utils/format';
 
 export function commitUrl(repository: Repository, sha: string): string | undefined {
   if (repository.provider === 'github' && repository.fullName) {

@@ -1,7 +1,7 @@
 import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 
-import { queryKeys } from '../api/queryKeys';
+import { refreshAfterDeployment } from '../api/queries';
 import { type ConnectionState, LiveClient } from './LiveClient';
 import type { ServerMessage, Topic } from './protocol';
 
@@ -14,22 +14,10 @@ export function LiveProvider({ url, token, children }: { url: string; token: str
   const [client] = useState(() => new LiveClient(url, token));
 
   useEffect(() => {
-    // A fetch already under way when the event arrives may have read the state before the
-    // change (and an invalidation joins a first fetch rather than restarting it): read again.
-    const refresh = (queryKey: readonly unknown[]) => {
-      const inFlight = queryClient.isFetching({ queryKey }) > 0;
-      void queryClient.invalidateQueries({ queryKey }).then(() => {
-        if (inFlight) void queryClient.invalidateQueries({ queryKey });
-      });
-    };
     client.start();
     const offMessage = client.onMessage((message) => {
       if (message.type !== 'deployment') return;
-      const d = message.deployment;
-      queryClient.setQueryData(queryKeys.deployment(d.id), d);
-      refresh(queryKeys.app(d.app));
-      refresh(queryKeys.apps);
-      refresh(queryKeys.history(d.app, d.environment));
+      refreshAfterDeployment(queryClient, message.deployment);
     });
     // Whatever changed while the connection was down is fetched again.
     const offState = client.onState((state, reconnected) => {

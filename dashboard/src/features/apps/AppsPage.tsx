@@ -1,23 +1,17 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
-import type { App } from '../../api/types';
+import { appsQuery } from '../../api/queries';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { shortSha } from '../../components/format';
+import { repositoryLabel, shortSha } from '../../utils/format';
 import { useLiveTopics } from '../../live/useLiveTopics';
 import { CreateAppForm } from './CreateAppForm';
 
-export function repositoryLabel(app: App): string {
-  const r = app.repository;
-  return r.provider === 'github' ? `github.com/${r.fullName ?? ''}` : (r.path ?? '');
-}
-
 export function AppsPage() {
   const api = useApi();
-  const apps = useQuery({ queryKey: queryKeys.apps, queryFn: () => api.listApps() });
+  const apps = useQuery(appsQuery(api));
   useLiveTopics((apps.data ?? []).map((a) => ({ kind: 'app', id: a.name })));
 
   return (

@@ -3,7 +3,7 @@ import { type SubmitEvent, useState } from 'react';
 import { useNavigate } from 'react-router';
 
 import { ApiError } from '../../api/errors';
-import { queryKeys } from '../../api/queryKeys';
+import { appsQuery } from '../../api/queries';
 import type { CreateAppRequest } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
@@ -35,7 +35,7 @@ export function CreateAppForm() {
   const create = useMutation({
     mutationFn: (request: CreateAppRequest) => api.createApp(request),
     onSuccess: async (app) => {
-      await queryClient.invalidateQueries({ queryKey: queryKeys.apps });
+      await queryClient.invalidateQueries({ queryKey: appsQuery(api).queryKey });
       void navigate(`/apps/${app.name}`);
     },
   });

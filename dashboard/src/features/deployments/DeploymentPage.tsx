@@ -2,14 +2,14 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link, useParams } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
+import { appQuery, deploymentQuery, refreshAfterDeployment } from '../../api/queries';
 import { isActive, isTerminal } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDuration, formatTimestamp, isUrl } from '../../components/format';
+import { formatDuration, formatTimestamp, isUrl } from '../../utils/format';
 import { LogView } from './LogView';
 import { StepList } from './StepList';
 import { useDeploymentLogs } from './useDeploymentLogs';
@@ -19,18 +19,16 @@ export function DeploymentPage() {
   const { id = '' } = useParams();
   const api = useApi();
   const queryClient = useQueryClient();
-  const deployment = useQuery({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
+  const deployment = useQuery(deploymentQuery(api, id));
   const d = deployment.data;
-  const app = useQuery({
-    queryKey: queryKeys.app(d?.app ?? ''),
-    queryFn: () => api.getApp(d?.app ?? ''),
-    enabled: Boolean(d),
-  });
+  const app = useQuery({ ...appQuery(api, d?.app ?? ''), enabled: Boolean(d) });
   const logs = useDeploymentLogs(id, d?.status);
   const [jumpTo, setJumpTo] = useState<{ index: number; nonce: number }>();
   const cancel = useMutation({
     mutationFn: () => api.cancel(id),
-    onSuccess: (updated) => queryClient.setQueryData(queryKeys.deployment(id), updated),
+    onSuccess: (updated) => {
+      refreshAfterDeployment(queryClient, updated);
+    },
   });
 
   if (deployment.isPending) return <p>Loading the deployment…</p>;

@@ -1,16 +1,16 @@
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
+import { appQuery, historyQuery, refreshAfterDeployment } from '../../api/queries';
 import { type Deployment, isActive } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDuration, formatRelative, formatTimestamp } from '../../components/format';
-import { useDeploymentAction } from '../../components/useDeploymentAction';
-import { useNow } from '../../components/useNow';
+import { formatDuration, formatRelative, formatTimestamp } from '../../utils/format';
+import { useDeploymentAction } from '../../hooks/useDeploymentAction';
+import { useNow } from '../../hooks/useNow';
 import { useLiveTopic } from '../../live/LiveContext';
 
 /** Every deployment of one environment, newest first, with rollback and cancel. */
@@ -21,16 +21,12 @@ export function HistoryPage() {
   const now = useNow();
   useLiveTopic({ kind: 'app', id: appName });
 
-  const app = useQuery({ queryKey: queryKeys.app(appName), queryFn: () => api.getApp(appName) });
-  const history = useQuery({
-    queryKey: queryKeys.history(appName, envName),
-    queryFn: () => api.listDeployments(appName, envName),
-  });
+  const app = useQuery(appQuery(api, appName));
+  const history = useQuery(historyQuery(api, appName, envName));
   const env = app.data?.environments.find((e) => e.name === envName);
 
-  const { action, go, ask, dialog } = useDeploymentAction(() => {
-    void queryClient.invalidateQueries({ queryKey: queryKeys.history(appName, envName) });
-    void queryClient.invalidateQueries({ queryKey: queryKeys.app(appName) });
+  const { action, go, ask, dialog } = useDeploymentAction((deployment) => {
+    refreshAfterDeployment(queryClient, deployment);
   });
 
   function rollbackReason(d: Deployment): string | undefined {

@@ -2,16 +2,16 @@ import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { type SubmitEvent, useState } from 'react';
 import { Link } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
+import { deploymentQuery, refreshAfterDeployment } from '../../api/queries';
 import type { App, Environment } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../components/format';
-import { useDeploymentAction } from '../../components/useDeploymentAction';
-import { useNow } from '../../components/useNow';
+import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../utils/format';
+import { useDeploymentAction } from '../../hooks/useDeploymentAction';
+import { useNow } from '../../hooks/useNow';
 import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
 
 interface Props {
@@ -28,15 +28,12 @@ export function EnvironmentColumn({ app, env, next }: Props) {
   const [ref, setRef] = useState('');
 
   const current = useQuery({
-    queryKey: queryKeys.deployment(env.currentDeployment ?? ''),
-    queryFn: () => api.getDeployment(env.currentDeployment ?? ''),
+    ...deploymentQuery(api, env.currentDeployment ?? ''),
     enabled: Boolean(env.currentDeployment),
   });
 
   const { action, go, ask, dialog } = useDeploymentAction((deployment) => {
-    queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
-    void queryClient.invalidateQueries({ queryKey: queryKeys.app(app.name) });
-    void queryClient.invalidateQueries({ queryKey: queryKeys.history(app.name, deployment.environment) });
+    refreshAfterDeployment(queryClient, deployment);
   });
 
   const activeId = env.runningDeployment ?? env.queuedDeployment;

@@ -1,18 +1,18 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
+import { appQuery } from '../../api/queries';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useLiveTopic } from '../../live/LiveContext';
-import { repositoryLabel } from '../apps/AppsPage';
+import { repositoryLabel } from '../../utils/format';
 import { EnvironmentColumn } from './EnvironmentColumn';
 
 /** One app's environments as columns, in pipeline order. */
 export function PipelinePage() {
   const { app: name = '' } = useParams();
   const api = useApi();
-  const app = useQuery({ queryKey: queryKeys.app(name), queryFn: () => api.getApp(name) });
+  const app = useQuery(appQuery(api, name));
   useLiveTopic({ kind: 'app', id: name });
 
   const environments = [...(app.data?.environments ?? [])].sort((a, b) => a.position - b.position);

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from 'react-router';
 
-import { queryKeys } from '../../api/queryKeys';
+import { appQuery } from '../../api/queries';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { SettingsForm } from './SettingsForm';
@@ -9,7 +9,7 @@ import { SettingsForm } from './SettingsForm';
 export function EnvironmentSettingsPage() {
   const { app: appName = '', env: envName = '' } = useParams();
   const api = useApi();
-  const app = useQuery({ queryKey: queryKeys.app(appName), queryFn: () => api.getApp(appName) });
+  const app = useQuery(appQuery(api, appName));
   const env = app.data?.environments.find((e) => e.name === envName);
   return (
     <>

@@ -2,12 +2,12 @@ import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { type SubmitEvent, useState } from 'react';
 
 import { ApiError } from '../../api/errors';
-import { queryKeys } from '../../api/queryKeys';
+import { appQuery } from '../../api/queries';
 import type { App, Environment, UpdateEnvironmentRequest } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
-import { type FormErrors, type SettingsFormValues, formValues, inputForApiField, rowKey, toPatch, validate } from './settingsForm';
+import { type FormErrors, type SettingsFormValues, formValues, inputForApiField, rowKey, toPatch, validate } from './settingsValues';
 
 const COMMANDS = [
   // The SST preset (functions/core): what a build runs when neither environment nor app says.
@@ -29,7 +29,7 @@ export function SettingsForm({ app, env }: { app: App; env: Environment }) {
     onSuccess: async (updated) => {
       setValues(formValues(updated));
       setSaved(true);
-      await queryClient.invalidateQueries({ queryKey: queryKeys.app(app.name) });
+      await queryClient.invalidateQueries({ queryKey: appQuery(api, app.name).queryKey });
     },
   });
 

@@ -1,3 +1,5 @@
+import type { App } from '../api/types';
+
 /** Short, readable forms of times, durations and commits. */
 
 export function shortSha(sha: string): string {
@@ -41,4 +43,10 @@ export function formatTimestamp(iso: string | null | undefined): string {
 
 export function isUrl(value: unknown): value is string {
   return typeof value === 'string' && /^https?:\/\/\S+$/.test(value);
+}
+
+/** Where an app's code comes from, as people write it. */
+export function repositoryLabel(app: App): string {
+  const r = app.repository;
+  return r.provider === 'github' ? `github.com/${r.fullName ?? ''}` : (r.path ?? '');
 }

@@ -1,0 +1,23 @@
+import { QueryClient } from '@tanstack/react-query';
+import { expect, test } from 'vitest';
+
+import { deployment as aDeployment } from '../test/fixtures';
+import { queryKeys, refreshAfterDeployment } from './queries';
+
+test('a deployment change sets the deployment and marks its app, the apps and its history stale', () => {
+  const client = new QueryClient();
+  const deployment = aDeployment('01J0000000000000000000000A', { app: 'shop', environment: 'staging' });
+  const other = queryKeys.history('shop', 'production');
+  for (const key of [queryKeys.app('shop'), queryKeys.apps, queryKeys.history('shop', 'staging'), other]) {
+    client.setQueryData(key, []);
+  }
+
+  refreshAfterDeployment(client, deployment);
+
+  expect(client.getQueryData(queryKeys.deployment(deployment.id))).toEqual(deployment);
+  expect(client.getQueryState(queryKeys.app('shop'))?.isInvalidated).toBe(true);
+  expect(client.getQueryState(queryKeys.apps)?.isInvalidated).toBe(true);
+  expect(client.getQueryState(queryKeys.history('shop', 'staging'))?.isInvalidated).toBe(true);
+  // Another environment's history is not touched.
+  expect(client.getQueryState(other)?.isInvalidated).toBe(false);
+});

@@ -1,0 +1,49 @@
+import { type QueryClient, queryOptions } from '@tanstack/react-query';
+
+import type { TrellisApi } from './client';
+import type { Deployment } from './types';
+
+/** Cache keys for API data, in one place so that every change refreshes the right entries. */
+export const queryKeys = {
+  apps: ['apps'] as const,
+  app: (app: string) => ['app', app] as const,
+  history: (app: string, env: string) => ['history', app, env] as const,
+  deployment: (id: string) => ['deployment', id] as const,
+};
+
+/** Every app with its environments. */
+export function appsQuery(api: TrellisApi) {
+  return queryOptions({ queryKey: queryKeys.apps, queryFn: () => api.listApps() });
+}
+
+/** One app with its environments (the pipeline, settings and history pages share it). */
+export function appQuery(api: TrellisApi, app: string) {
+  return queryOptions({ queryKey: queryKeys.app(app), queryFn: () => api.getApp(app) });
+}
+
+/** One environment's deployments, newest first. */
+export function historyQuery(api: TrellisApi, app: string, env: string) {
+  return queryOptions({ queryKey: queryKeys.history(app, env), queryFn: () => api.listDeployments(app, env) });
+}
+
+export function deploymentQuery(api: TrellisApi, id: string) {
+  return queryOptions({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
+}
+
+/** What a deployment's new state changes: the deployment itself (known, so set), and its
+ * app, the list of apps and its environment's history (read again). A fetch already under
+ * way may have read the state before the change (an invalidation joins a running fetch
+ * rather than restarting it), so such a query is read once more after it settles. */
+export function refreshAfterDeployment(queryClient: QueryClient, deployment: Deployment): void {
+  queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
+  for (const queryKey of [
+    queryKeys.app(deployment.app),
+    queryKeys.apps,
+    queryKeys.history(deployment.app, deployment.environment),
+  ]) {
+    const inFlight = queryClient.isFetching({ queryKey }) > 0;
+    void queryClient.invalidateQueries({ queryKey }).then(() => {
+      if (inFlight) void queryClient.invalidateQueries({ queryKey });
+    });
+  }
+}
