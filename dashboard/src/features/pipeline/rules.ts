@@ -1,7 +1,7 @@
 import type { Environment } from '../../api/types';
 
 /** Why an action is not possible now, or undefined when it is. These mirror the API's own
- * refusals (functions/core/src/pipeline.rs), so a button is never offered only to fail. */
+ * refusals (functions/core/src/pipeline/), so a button is never offered only to fail. */
 
 export function busy(env: Environment): string | undefined {
   if (env.runningDeployment || env.queuedDeployment) {
