@@ -40,6 +40,9 @@ pub enum DomainError {
     Invalid { field: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    /// The caller is known but may not do this (HTTP 403): the message names the role needed.
+    #[error("{0}")]
+    Forbidden(String),
     /// The request is understood but the current state forbids it (HTTP 409).
     #[error("{0}")]
     Conflict(String),

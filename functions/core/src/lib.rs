@@ -1,6 +1,7 @@
 //! Trellis's domain: the deployment pipeline's rules and the ports its adapters implement.
 //! No Lambda, AWS or HTTP types live here.
 
+pub mod access;
 pub mod error;
 pub mod files;
 pub mod job;

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use async_trait::async_trait;
 
+use crate::access::{AuditEntry, AuditQuery, Grant, GrantSource, PersonalToken, Session, User};
 use crate::error::{LaunchError, SecretError, SourceError, StoreError};
 use crate::job::RunnerJob;
 use crate::model::{
@@ -187,4 +188,38 @@ impl Clock for SystemClock {
     fn now(&self) -> Timestamp {
         time::OffsetDateTime::now_utc()
     }
+}
+
+/// Users, their roles per app, sessions, personal tokens and the audit log. Sessions and
+/// tokens are found by the SHA-256 of their secret; the store never sees a secret.
+#[async_trait]
+pub trait AccessStore: Send + Sync {
+    async fn put_user(&self, user: &User) -> Result<(), StoreError>;
+    async fn get_user(&self, login: &str) -> Result<Option<User>, StoreError>;
+    /// Creates or replaces the grant of (app, login, source).
+    async fn put_grant(&self, grant: &Grant) -> Result<(), StoreError>;
+    async fn delete_grant(
+        &self,
+        app: &str,
+        login: &str,
+        source: GrantSource,
+    ) -> Result<(), StoreError>;
+    /// One user's grants on one app (at most one per source).
+    async fn grants_for(&self, app: &str, login: &str) -> Result<Vec<Grant>, StoreError>;
+    /// Every grant on an app, by login.
+    async fn grants_of_app(&self, app: &str) -> Result<Vec<Grant>, StoreError>;
+    async fn put_token(&self, token: &PersonalToken) -> Result<(), StoreError>;
+    async fn token_by_hash(&self, hash: &str) -> Result<Option<PersonalToken>, StoreError>;
+    /// A user's tokens, newest first.
+    async fn tokens_of(&self, login: &str) -> Result<Vec<PersonalToken>, StoreError>;
+    /// False when the user has no token with this id.
+    async fn delete_token(&self, login: &str, id: &str) -> Result<bool, StoreError>;
+    async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
+    async fn session_by_hash(&self, hash: &str) -> Result<Option<Session>, StoreError>;
+    async fn delete_session(&self, hash: &str) -> Result<(), StoreError>;
+    /// Signs a user out everywhere.
+    async fn delete_sessions_of(&self, login: &str) -> Result<(), StoreError>;
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;
+    /// Entries the query matches, newest first, at most `query.limit`.
+    async fn list_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>, StoreError>;
 }

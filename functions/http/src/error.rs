@@ -61,6 +61,7 @@ impl From<DomainError> for ApiError {
         match e {
             DomainError::Invalid { field, message } => ApiError::invalid(field, message),
             DomainError::NotFound(m) => ApiError::new(StatusCode::NOT_FOUND, "not_found", m),
+            DomainError::Forbidden(m) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", m),
             DomainError::Conflict(m) => ApiError::new(StatusCode::CONFLICT, "conflict", m),
             DomainError::Unsupported(m) => {
                 ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "unsupported", m)

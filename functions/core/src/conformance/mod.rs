@@ -17,6 +17,7 @@ pub fn fixture(path: &str) -> Vec<u8> {
     std::fs::read(&full).unwrap_or_else(|e| panic!("fixture {}: {e}", full.display()))
 }
 
+pub mod access;
 mod connections;
 mod deployments;
 mod logs;

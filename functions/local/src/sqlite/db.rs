@@ -66,6 +66,38 @@ CREATE TABLE IF NOT EXISTS secrets (
     value TEXT NOT NULL,
     PRIMARY KEY (app, environment, name)
 );
+CREATE TABLE IF NOT EXISTS users (
+    login TEXT PRIMARY KEY,
+    body TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS grants (
+    app TEXT NOT NULL,
+    login TEXT NOT NULL,
+    source TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (app, login, source)
+);
+CREATE TABLE IF NOT EXISTS tokens (
+    hash TEXT PRIMARY KEY,
+    login TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS tokens_by_owner ON tokens (login, id);
+CREATE TABLE IF NOT EXISTS sessions (
+    hash TEXT PRIMARY KEY,
+    login TEXT NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sessions_by_login ON sessions (login);
+CREATE TABLE IF NOT EXISTS audit (
+    id TEXT PRIMARY KEY,
+    app TEXT,
+    actor TEXT NOT NULL,
+    expires INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_by_expiry ON audit (expires);
 ";
 
 /// One SQLite connection used from async code: each call runs on the blocking pool.

@@ -2,10 +2,12 @@
 //! columns that are queried; every batch of writes is one `BEGIN IMMEDIATE` transaction whose
 //! version checks make it a compare-and-set, as a DynamoDB transaction's conditions would.
 
+mod access;
 mod db;
 mod rows;
 mod secrets;
 mod store;
 
+pub use access::SqliteAccessStore;
 pub use secrets::SqliteSecretStore;
 pub use store::SqliteStore;
