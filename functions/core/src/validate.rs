@@ -47,6 +47,24 @@ pub fn branch(field: &str, value: &str) -> Result<(), DomainError> {
 }
 
 /// A full commit id: 40 hex digits (SHA-1), or 64 (SHA-256 repositories), lowercase.
+/// A GitHub login: 1 to 39 letters, digits and single hyphens, not starting or ending with a
+/// hyphen (GitHub's own rule).
+pub fn github_login(field: &str, value: &str) -> Result<(), DomainError> {
+    let ok = (1..=39).contains(&value.len())
+        && value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && !value.starts_with('-')
+        && !value.ends_with('-')
+        && !value.contains("--");
+    if ok {
+        Ok(())
+    } else {
+        Err(DomainError::invalid(
+            field,
+            format!("{value:?} is not a GitHub login (1 to 39 letters, digits and single hyphens)"),
+        ))
+    }
+}
+
 pub fn commit_sha(field: &str, value: &str) -> Result<(), DomainError> {
     let ok = matches!(value.len(), 40 | 64)
         && value

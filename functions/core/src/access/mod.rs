@@ -8,8 +8,10 @@ use crate::model::{Environment, Timestamp};
 
 mod audit;
 mod records;
+mod service;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use records::{Grant, GrantSource, PersonalToken, Session, User};
+pub use service::{AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, secret_hash};
 
 /// A role on one app. Ordered: each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
