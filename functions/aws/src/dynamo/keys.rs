@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
+use trellis_core::access::GrantSource;
+use trellis_core::model::Timestamp;
 
 pub(super) type Item = HashMap<String, AttributeValue>;
 
@@ -35,16 +37,78 @@ pub(super) fn ttl_after(d: Duration) -> AttributeValue {
     n(now + d.as_secs())
 }
 
+/// DynamoDB's TTL attribute for a record's own expiry (epoch seconds; none before 1970).
+pub(super) fn ttl_at(t: Timestamp) -> AttributeValue {
+    n(t.unix_timestamp().max(0) as u64)
+}
+
 pub(super) fn app_key(name: &str) -> (String, String) {
     ("APPS".into(), format!("APP#{name}"))
 }
 
+/// An app's partition: its environments and its grants.
+pub(super) fn app_pk(app: &str) -> String {
+    format!("APP#{app}")
+}
+
 pub(super) fn env_key(app: &str, name: &str) -> (String, String) {
-    (format!("APP#{app}"), format!("ENV#{name}"))
+    (app_pk(app), format!("ENV#{name}"))
 }
 
 pub(super) fn dep_key(id: &str) -> (String, String) {
     (format!("DEP#{id}"), "DEP".into())
+}
+
+pub(super) fn user_pk(login: &str) -> String {
+    format!("USER#{login}")
+}
+
+pub(super) fn user_key(login: &str) -> (String, String) {
+    (user_pk(login), "USER".into())
+}
+
+pub(super) fn grant_key(app: &str, login: &str, source: GrantSource) -> (String, String) {
+    (
+        app_pk(app),
+        format!("{}{}", grant_prefix(Some(login)), source.as_str()),
+    )
+}
+
+/// Every grant of an app (`None`), or one user's: ends with `#`, so `ada` never finds `adam`.
+pub(super) fn grant_prefix(login: Option<&str>) -> String {
+    match login {
+        Some(login) => format!("GRANT#{login}#"),
+        None => "GRANT#".into(),
+    }
+}
+
+/// A token as its secret's hash finds it.
+pub(super) fn token_key(hash: &str) -> (String, String) {
+    (format!("TOKEN#{hash}"), "TOKEN".into())
+}
+
+/// A token as its owner lists it; ids are ULIDs, so the sort key orders them by age.
+pub(super) fn owned_token_key(login: &str, id: &str) -> (String, String) {
+    (user_pk(login), format!("{TOKEN_PREFIX}{id}"))
+}
+
+pub(super) const TOKEN_PREFIX: &str = "TOKEN#";
+
+pub(super) fn session_key(hash: &str) -> (String, String) {
+    (format!("SESSION#{hash}"), "SESSION".into())
+}
+
+pub(super) fn owned_session_key(login: &str, hash: &str) -> (String, String) {
+    (user_pk(login), format!("{SESSION_PREFIX}{hash}"))
+}
+
+pub(super) const SESSION_PREFIX: &str = "SESSION#";
+
+/// The audit log is one partition sorted by entry id (a ULID: time order).
+pub(super) const AUDIT_PK: &str = "AUDIT";
+
+pub(super) fn audit_key(id: &str) -> (String, String) {
+    (AUDIT_PK.into(), id.into())
 }
 
 pub(super) fn key((pk, sk): (String, String)) -> Item {

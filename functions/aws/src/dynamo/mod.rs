@@ -21,6 +21,7 @@ mod items;
 mod keys;
 mod logs;
 mod table;
+mod team;
 
 use conditions::*;
 use items::*;
