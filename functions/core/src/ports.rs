@@ -210,6 +210,9 @@ pub trait AccessStore: Send + Sync {
     async fn grants_of_app(&self, app: &str) -> Result<Vec<Grant>, StoreError>;
     async fn put_token(&self, token: &PersonalToken) -> Result<(), StoreError>;
     async fn token_by_hash(&self, hash: &str) -> Result<Option<PersonalToken>, StoreError>;
+    /// Replaces a token's record (its last use) only while it still exists, so a token
+    /// revoked meanwhile stays revoked; false if it is gone.
+    async fn record_token_use(&self, token: &PersonalToken) -> Result<bool, StoreError>;
     /// A user's tokens, newest first.
     async fn tokens_of(&self, login: &str) -> Result<Vec<PersonalToken>, StoreError>;
     /// False when the user has no token with this id.

@@ -6,6 +6,9 @@ use axum::response::Response;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use axum::http::StatusCode;
+use trellis_core::access::{Actor, TOKEN_PREFIX};
+
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -53,33 +56,119 @@ impl std::fmt::Debug for ApiToken {
     }
 }
 
-/// Middleware: `Authorization: Bearer <token>`.
+/// The dashboard's session cookie (HttpOnly, Secure, SameSite=Lax; see the sign-in routes).
+pub const SESSION_COOKIE: &str = "trellis_session";
+/// State-changing requests made with the session cookie must carry this header.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The CSRF token of a session: derived from the cookie's secret, which another site can
+/// neither read nor guess, so it needs no storage of its own.
+pub fn csrf_token(session_secret: &str) -> String {
+    hex::encode(Sha256::digest(
+        format!("trellis-csrf:{session_secret}").as_bytes(),
+    ))
+}
+
+/// Middleware: who is asking. `Authorization: Bearer` with the admin token or a personal
+/// token, or the session cookie (with the CSRF header on anything that changes state). The
+/// caller's [`Actor`] is handed to the handler as a request extension.
 pub async fn require_token(
     State(state): State<AppState>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let header = request
-        .headers()
-        .get(axum::http::header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let Some(header) = header else {
-        return Err(ApiError::unauthorized(
-            "missing Authorization header: send `Authorization: Bearer <token>`",
-        ));
-    };
-    let Some(token) = header
-        .strip_prefix("Bearer ")
-        .or_else(|| header.strip_prefix("bearer "))
-    else {
-        return Err(ApiError::unauthorized(
-            "Authorization header must use the Bearer scheme",
-        ));
-    };
-    if !state.token.verify(token.trim()) {
+    // Headers are copied: the request's body may not be held across an await.
+    let (headers, method) = (request.headers().clone(), request.method().clone());
+    let actor = identify(&state, &headers, &method).await?;
+    request.extensions_mut().insert(actor);
+    Ok(next.run(request).await)
+}
+
+async fn identify(
+    state: &AppState,
+    headers: &axum::http::HeaderMap,
+    method: &axum::http::Method,
+) -> Result<Actor, ApiError> {
+    if let Some(header) = headers.get(axum::http::header::AUTHORIZATION) {
+        let header = header.to_str().unwrap_or("");
+        let Some(token) = header
+            .strip_prefix("Bearer ")
+            .or_else(|| header.strip_prefix("bearer "))
+        else {
+            return Err(ApiError::unauthorized(
+                "Authorization header must use the Bearer scheme",
+            ));
+        };
+        let token = token.trim();
+        if state.token.verify(token) {
+            return Ok(Actor::Operator);
+        }
+        if token.starts_with(TOKEN_PREFIX) {
+            return state.access.actor_for_token(token).await?.ok_or_else(|| {
+                ApiError::unauthorized("this personal token is unknown, revoked or expired")
+            });
+        }
         return Err(ApiError::unauthorized("invalid token"));
     }
-    Ok(next.run(request).await)
+    if let Some(secret) = session_secret(headers) {
+        let Some(session) = state.access.session(&secret).await? else {
+            return Err(ApiError::unauthorized(
+                "your session has ended: sign in again",
+            ));
+        };
+        if !method.is_safe() {
+            check_csrf(headers, &secret)?;
+        }
+        return Ok(Actor::User {
+            login: session.login,
+        });
+    }
+    Err(ApiError::unauthorized(
+        "missing Authorization header: send `Authorization: Bearer <token>`",
+    ))
+}
+
+fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(cookie::Cookie::split_parse)
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
+}
+
+/// A cookie travels with requests another site makes; the CSRF header does not, and only
+/// the dashboard (which can read it from the sign-in answer) knows its value.
+fn check_csrf(headers: &axum::http::HeaderMap, secret: &str) -> Result<(), ApiError> {
+    let cross_site = headers
+        .get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == "cross-site");
+    if cross_site {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "cross-site requests may not change anything",
+        ));
+    }
+    let presented = headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let expected = csrf_token(secret);
+    if presented.is_empty() || !bool::from(presented.as_bytes().ct_eq(expected.as_bytes())) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!(
+                "missing or wrong {CSRF_HEADER} header: requests with the session cookie that change state must send it"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! Trellis's HTTP edge: the API handlers, GitHub webhook, log forwarder and live-update
 //! protocol. The local server mounts [`router`]; each Lambda mounts the one route it serves.
 
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod extract;
@@ -66,6 +67,7 @@ pub fn protected_routes() -> Router<AppState> {
 /// The whole API (without the WebSocket, which belongs to the transport).
 pub fn router(state: AppState) -> Router {
     let protected = protected_routes()
+        .route_layer(from_fn_with_state(state.clone(), audit::record))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES));
     let public = Router::new()
@@ -92,7 +94,9 @@ pub fn single_route(
     authenticated: bool,
 ) -> Router {
     let route = if authenticated {
-        route.route_layer(from_fn_with_state(state.clone(), auth::require_token))
+        route
+            .route_layer(from_fn_with_state(state.clone(), audit::record))
+            .route_layer(from_fn_with_state(state.clone(), auth::require_token))
     } else {
         route
     };

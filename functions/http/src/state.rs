@@ -1,6 +1,7 @@
 use std::sync::Arc;
 
 use trellis_core::Pipeline;
+use trellis_core::access::AccessService;
 
 use crate::auth::ApiToken;
 use crate::forwarder::LogForwarder;
@@ -10,6 +11,7 @@ use crate::webhook::WebhookSecret;
 #[derive(Clone)]
 pub struct AppState {
     pub pipeline: Arc<Pipeline>,
+    pub access: Arc<AccessService>,
     pub token: Arc<ApiToken>,
     pub webhook_secret: Arc<WebhookSecret>,
     pub forwarder: Arc<LogForwarder>,

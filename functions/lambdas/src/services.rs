@@ -11,6 +11,7 @@ use trellis_aws::{
     ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubApp, GithubAppCredentials,
     GithubSource, JobSealer, RunnerHandOff, SecretsManagerStore,
 };
+use trellis_core::access::AccessService;
 use trellis_core::job::RunnerJob;
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SystemClock};
 use trellis_core::{LaunchError, Pipeline, Ports};
@@ -287,8 +288,15 @@ impl Services {
             source: Arc::new(GithubSource::new(github.clone())),
             clock: Arc::new(SystemClock),
         }));
+        // Audit entries are kept a year (DynamoDB's TTL removes them).
+        let access = Arc::new(AccessService::new(
+            store.clone(),
+            Arc::new(SystemClock),
+            time::Duration::days(365),
+        ));
         let state = AppState {
             pipeline: pipeline.clone(),
+            access,
             token: token.clone(),
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),

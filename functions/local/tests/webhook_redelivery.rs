@@ -66,6 +66,7 @@ async fn a_delivery_that_failed_is_processed_when_redelivered() {
     let router = || {
         trellis_http::router(AppState {
             pipeline: h.pipeline.clone(),
+            access: h.access.clone(),
             token: Arc::new(ApiToken::new("unused")),
             webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
             forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
@@ -121,6 +122,7 @@ async fn hello_app() -> (Harness, axum::Router) {
         .unwrap();
     let router = trellis_http::router(AppState {
         pipeline: h.pipeline.clone(),
+        access: h.access.clone(),
         token: Arc::new(ApiToken::new("unused-token-0123456789")),
         webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),

@@ -68,6 +68,17 @@ impl DynamoStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
+    /// A put that replaces the item only if it exists.
+    fn put_existing_write(&self, item: Item) -> Result<TransactWriteItem, StoreError> {
+        let put = Put::builder()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_exists(pk)")
+            .build()
+            .map_err(unavailable)?;
+        Ok(TransactWriteItem::builder().put(put).build())
+    }
+
     /// A delete, on the condition that the item exists when `existing`.
     fn delete_write(
         &self,
@@ -197,6 +208,35 @@ impl AccessStore for DynamoStore {
 
     async fn token_by_hash(&self, hash: &str) -> Result<Option<PersonalToken>, StoreError> {
         self.get_body(token_key(hash)).await
+    }
+
+    async fn record_token_use(&self, token: &PersonalToken) -> Result<bool, StoreError> {
+        let json = to_json(token)?;
+        let ttl = ttl_at(token.expires_at);
+        let by_hash = record(token_key(&token.hash), json.clone(), [("ttl", ttl.clone())]);
+        let owned = record(
+            owned_token_key(&token.login, &token.id),
+            json,
+            [("hash", s(&token.hash)), ("ttl", ttl)],
+        );
+        let writes = vec![
+            self.put_existing_write(by_hash)?,
+            self.put_existing_write(owned)?,
+        ];
+        for attempt in 1..=ATTEMPTS {
+            match self.transact(writes.clone()).await {
+                Ok(()) => return Ok(true),
+                // Revoked (then it is gone) or written by another request at the same time.
+                Err(StoreError::Conflict) => {
+                    if self.token_by_hash(&token.hash).await?.is_none() {
+                        return Ok(false);
+                    }
+                    tokio::time::sleep(Duration::from_millis(10 * u64::from(attempt))).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Err(StoreError::Conflict)
     }
 
     async fn tokens_of(&self, login: &str) -> Result<Vec<PersonalToken>, StoreError> {

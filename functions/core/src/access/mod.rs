@@ -7,9 +7,11 @@ use serde::{Deserialize, Serialize};
 use crate::model::{Environment, Timestamp};
 
 mod audit;
+mod guard;
 mod records;
 mod service;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
+pub use guard::Ask;
 pub use records::{Grant, GrantSource, PersonalToken, Session, User};
 pub use service::{AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, secret_hash};
 

@@ -234,7 +234,9 @@ impl AccessService {
             .is_none_or(|t| now - t >= time::Duration::hours(1))
         {
             token.last_used_at = Some(now);
-            self.store.put_token(&token).await?;
+            if !self.store.record_token_use(&token).await? {
+                return Ok(None);
+            }
         }
         Ok(Some(Actor::User { login: token.login }))
     }

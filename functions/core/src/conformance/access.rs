@@ -140,11 +140,18 @@ pub async fn tokens_are_found_by_hash_and_revoked_only_by_their_owner(store: &dy
     assert!(store.token_by_hash("h3").await.unwrap().is_some());
     assert!(store.delete_token("ada", "01A").await.unwrap());
     assert_eq!(store.token_by_hash("h1").await.unwrap(), None);
+    // Recording the use of a token revoked meanwhile does not bring it back.
+    let mut revoked = token("01A", "ada", "h1");
+    revoked.last_used_at = Some(at(5_000));
+    assert!(!store.record_token_use(&revoked).await.unwrap());
+    assert_eq!(store.token_by_hash("h1").await.unwrap(), None);
+    assert_eq!(store.tokens_of("ada").await.unwrap().len(), 1);
     // Recording use replaces the record.
     let mut used = token("01B", "ada", "h2");
     used.last_used_at = Some(at(5_000));
-    store.put_token(&used).await.unwrap();
-    assert_eq!(store.token_by_hash("h2").await.unwrap(), Some(used));
+    assert!(store.record_token_use(&used).await.unwrap());
+    assert_eq!(store.token_by_hash("h2").await.unwrap(), Some(used.clone()));
+    assert_eq!(store.tokens_of("ada").await.unwrap(), [used]);
 }
 
 pub async fn sessions_end_one_by_one_or_all_at_once(store: &dyn AccessStore) {

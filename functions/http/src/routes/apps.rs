@@ -1,6 +1,8 @@
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use trellis_core::access::{Actor, Ask};
 use trellis_core::requests::{NewApp, NewEnvironment};
 
 use crate::error::{ApiResult, ErrorBody};
@@ -11,11 +13,18 @@ use crate::views::{AppView, CreateAppRequest, UpdateAppRequest};
 /// `GET /api/apps`
 #[utoipa::path(get, path = "/api/apps", tag = "apps",
     responses((status = 200, body = Vec<AppView>), (status = 401, body = ErrorBody)))]
-pub async fn list_apps(State(state): State<AppState>) -> ApiResult<Json<Vec<AppView>>> {
-    let apps = state.pipeline.list_apps().await?;
-    Ok(Json(
-        apps.into_iter().map(|(a, e)| AppView::new(a, e)).collect(),
-    ))
+pub async fn list_apps(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<Json<Vec<AppView>>> {
+    let mut visible = Vec::new();
+    // Only the apps the caller has a role on.
+    for (app, envs) in state.pipeline.list_apps().await? {
+        if state.access.role(&actor, &app.name).await?.is_some() {
+            visible.push(AppView::new(app, envs));
+        }
+    }
+    Ok(Json(visible))
 }
 
 /// `POST /api/apps`: registers an app. Deploys nothing: existing branch heads count as seen.
@@ -25,8 +34,10 @@ pub async fn list_apps(State(state): State<AppState>) -> ApiResult<Json<Vec<AppV
               (status = 413, body = ErrorBody)))]
 pub async fn create_app(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     ApiJson(req): ApiJson<CreateAppRequest>,
 ) -> ApiResult<(StatusCode, Json<AppView>)> {
+    state.access.check_create_app(&actor)?;
     let (app, envs) = state
         .pipeline
         .create_app(NewApp {
@@ -55,8 +66,13 @@ pub async fn create_app(
     responses((status = 200, body = AppView), (status = 404, body = ErrorBody)))]
 pub async fn get_app(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(app): Path<String>,
 ) -> ApiResult<Json<AppView>> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Read)
+        .await?;
     let (app, envs) = state.pipeline.get_app(&app).await?;
     Ok(Json(AppView::new(app, envs)))
 }
@@ -69,9 +85,14 @@ pub async fn get_app(
               (status = 413, body = ErrorBody)))]
 pub async fn update_app(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(app): Path<String>,
     ApiJson(req): ApiJson<UpdateAppRequest>,
 ) -> ApiResult<Json<AppView>> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::ConfigureApp)
+        .await?;
     let (app, envs) = state
         .pipeline
         .update_app_settings(&app, req.settings.into())
@@ -85,8 +106,13 @@ pub async fn update_app(
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn delete_app(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(app): Path<String>,
 ) -> ApiResult<StatusCode> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::DeleteApp)
+        .await?;
     state.pipeline.delete_app(&app).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,7 +1,9 @@
 use std::collections::HashMap;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
+use trellis_core::access::Actor;
 
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
@@ -15,8 +17,13 @@ use crate::views::{DeploymentView, EmptyRequest, LogsView};
     responses((status = 200, body = DeploymentView), (status = 404, body = ErrorBody)))]
 pub async fn get_deployment(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
 ) -> ApiResult<Json<DeploymentView>> {
+    state
+        .access
+        .check_read_deployment(&state.pipeline, &actor, &id)
+        .await?;
     Ok(Json(state.pipeline.require_deployment(&id).await?.into()))
 }
 
@@ -28,9 +35,14 @@ pub async fn get_deployment(
               (status = 409, body = ErrorBody)))]
 pub async fn cancel(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     ApiJson(_empty): ApiJson<EmptyRequest>,
 ) -> ApiResult<Json<DeploymentView>> {
+    state
+        .access
+        .check_cancel(&state.pipeline, &actor, &id)
+        .await?;
     Ok(Json(state.pipeline.cancel(&id).await?.into()))
 }
 
@@ -45,11 +57,16 @@ pub const MAX_LOG_PAGE: u64 = 5000;
               (status = 422, body = ErrorBody)))]
 pub async fn logs(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path(id): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<LogsView>> {
     let after = query_number(&query, "after", 0, u64::MAX)?;
     let limit = query_number(&query, "limit", 1000, MAX_LOG_PAGE)?.max(1) as usize;
+    state
+        .access
+        .check_read_deployment(&state.pipeline, &actor, &id)
+        .await?;
     let page = state.pipeline.log_page(&id, after, limit).await?;
     Ok(Json(LogsView {
         lines: page.lines.into_iter().map(Into::into).collect(),

@@ -1,8 +1,10 @@
 use std::collections::HashMap;
 
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use trellis_core::access::{Actor, Ask};
 use trellis_core::requests::EnvironmentPatch;
 
 use crate::error::{ApiResult, ErrorBody};
@@ -26,8 +28,13 @@ fn accepted(d: trellis_core::model::Deployment) -> Accepted {
     responses((status = 200, body = EnvironmentView), (status = 404, body = ErrorBody)))]
 pub async fn get_environment(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
 ) -> ApiResult<Json<EnvironmentView>> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Read)
+        .await?;
     Ok(Json(
         state.pipeline.get_environment(&app, &env).await?.into(),
     ))
@@ -43,9 +50,14 @@ pub async fn get_environment(
               (status = 413, body = ErrorBody)))]
 pub async fn update_environment(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     ApiJson(req): ApiJson<UpdateEnvironmentRequest>,
 ) -> ApiResult<Json<EnvironmentView>> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Configure(&env))
+        .await?;
     let patch = EnvironmentPatch {
         branch: req.branch,
         auto_deploy: req.auto_deploy,
@@ -72,10 +84,15 @@ pub async fn update_environment(
               (status = 422, body = ErrorBody)))]
 pub async fn list_deployments(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     Query(query): Query<HashMap<String, String>>,
 ) -> ApiResult<Json<Vec<DeploymentView>>> {
     let limit = query_number(&query, "limit", 50, 200)? as usize;
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Read)
+        .await?;
     let deployments = state
         .pipeline
         .list_deployments(&app, &env, limit, query.get("before").map(String::as_str))
@@ -92,9 +109,14 @@ pub async fn list_deployments(
               (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn deploy(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     ApiJson(req): ApiJson<DeployRequest>,
 ) -> ApiResult<Accepted> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Deploy(&env))
+        .await?;
     let d = state
         .pipeline
         .deploy(&app, &env, req.reference.as_deref())
@@ -110,9 +132,14 @@ pub async fn deploy(
               (status = 409, body = ErrorBody)))]
 pub async fn promote(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     ApiJson(_empty): ApiJson<EmptyRequest>,
 ) -> ApiResult<Accepted> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Promote(&env))
+        .await?;
     Ok(accepted(state.pipeline.promote(&app, &env).await?))
 }
 
@@ -126,9 +153,14 @@ pub async fn promote(
               (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn rollback(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     ApiJson(req): ApiJson<RollbackRequest>,
 ) -> ApiResult<Accepted> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Rollback(&env))
+        .await?;
     Ok(accepted(
         state
             .pipeline
@@ -144,8 +176,13 @@ pub async fn rollback(
               (status = 409, body = ErrorBody)))]
 pub async fn teardown(
     State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
     Path((app, env)): Path<(String, String)>,
     ApiJson(_empty): ApiJson<EmptyRequest>,
 ) -> ApiResult<Accepted> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Teardown(&env))
+        .await?;
     Ok(accepted(state.pipeline.teardown(&app, &env).await?))
 }

@@ -4,6 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use trellis_core::access::AccessService;
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
 use trellis_http::forwarder::LogForwarder;
@@ -12,7 +13,7 @@ use super::ServeError;
 use crate::git::GitSource;
 use crate::hub::LocalHub;
 use crate::launcher::{ProcessLauncher, SiteSpace};
-use crate::sqlite::{SqliteSecretStore, SqliteStore};
+use crate::sqlite::{SqliteAccessStore, SqliteSecretStore, SqliteStore};
 
 pub(super) struct Composed {
     pub store: Arc<dyn DeploymentStore>,
@@ -21,6 +22,7 @@ pub(super) struct Composed {
     pub launcher: Arc<ProcessLauncher>,
     pub source: Arc<dyn SourceRepository>,
     pub pipeline: Arc<Pipeline>,
+    pub access: Arc<AccessService>,
 }
 
 /// Where builds publish sites, and how they are served.
@@ -43,6 +45,14 @@ pub(super) fn compose(
         SqliteSecretStore::open(&db)
             .map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
     );
+    let access = Arc::new(AccessService::new(
+        Arc::new(
+            SqliteAccessStore::open(&db)
+                .map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
+        ),
+        Arc::new(SystemClock),
+        audit_retention()?,
+    ));
     let hub = Arc::new(LocalHub::new());
     let forwarder = Arc::new(LogForwarder::new(store.clone(), hub.clone()));
 
@@ -88,7 +98,21 @@ pub(super) fn compose(
         launcher,
         source,
         pipeline,
+        access,
     })
+}
+
+/// How long audit entries are kept: `TRELLIS_AUDIT_RETENTION_DAYS`, 365 by default.
+fn audit_retention() -> Result<time::Duration, ServeError> {
+    match std::env::var("TRELLIS_AUDIT_RETENTION_DAYS") {
+        Err(_) => Ok(time::Duration::days(365)),
+        Ok(v) => match v.trim().parse::<i64>() {
+            Ok(days) if (1..=3650).contains(&days) => Ok(time::Duration::days(days)),
+            _ => Err(ServeError::Setup(format!(
+                "TRELLIS_AUDIT_RETENTION_DAYS is {v:?}: give a number of days from 1 to 3650"
+            ))),
+        },
+    }
 }
 
 fn default_runner_bin() -> PathBuf {

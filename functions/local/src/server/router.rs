@@ -22,6 +22,7 @@ pub(super) fn app(
     let token = Arc::new(ApiToken::new(token));
     let state = AppState {
         pipeline: parts.pipeline.clone(),
+        access: parts.access.clone(),
         token: token.clone(),
         webhook_secret: Arc::new(WebhookSecret::new(webhook_secret)),
         forwarder: parts.forwarder.clone(),

@@ -145,6 +145,16 @@ impl AccessStore for SqliteAccessStore {
             .await
     }
 
+    async fn record_token_use(&self, token: &PersonalToken) -> Result<bool, StoreError> {
+        Ok(self
+            .execute(
+                "UPDATE tokens SET body = ?2 WHERE hash = ?1",
+                vec![token.hash.clone(), to_json(token)?],
+            )
+            .await?
+            > 0)
+    }
+
     async fn tokens_of(&self, login: &str) -> Result<Vec<PersonalToken>, StoreError> {
         self.bodies(
             "SELECT body FROM tokens WHERE login = ?1 ORDER BY id DESC",

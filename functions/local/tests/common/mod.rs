@@ -90,6 +90,7 @@ pub struct Harness {
     pub launcher: Arc<RecordingLauncher>,
     pub notifier: Arc<RecordingNotifier>,
     pub repo: Arc<FakeRepo>,
+    pub access: Arc<trellis_core::access::AccessService>,
     pub _dir: tempfile::TempDir,
 }
 
@@ -122,6 +123,11 @@ pub fn harness() -> Harness {
         launcher,
         notifier,
         repo,
+        access: Arc::new(trellis_core::access::AccessService::new(
+            Arc::new(trellis_local::sqlite::SqliteAccessStore::open(&db).unwrap()),
+            Arc::new(SystemClock),
+            time::Duration::days(365),
+        )),
         _dir: dir,
     }
 }

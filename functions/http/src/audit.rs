@@ -1,0 +1,180 @@
+//! Every state-changing API request goes into the audit log: who, what, on which app and
+//! target, under which request id, and how it ended. Bodies are never recorded; a handler
+//! may add what changed by name (never a value) with an [`AuditNote`].
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::HeaderValue;
+use axum::middleware::Next;
+use axum::response::Response;
+use trellis_core::access::{Actor, AuditRecord};
+
+use crate::state::AppState;
+
+/// The header a request id is taken from (API Gateway's own id, when a proxy sets it) and
+/// given back in.
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// What a handler adds to its answer for the audit log.
+#[derive(Debug, Clone, Default)]
+pub struct AuditNote {
+    pub app: Option<String>,
+    pub target: Option<String>,
+    /// Names of what changed (variables, secrets), never values.
+    pub detail: Option<String>,
+}
+
+/// Middleware (inside authentication, so the actor is known).
+pub async fn record(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| !v.is_empty() && v.len() <= 128 && v.is_ascii())
+        .map(str::to_string)
+        .unwrap_or_else(|| ulid::Ulid::new().to_string());
+    if method.is_safe() {
+        return with_request_id(next.run(request).await, &request_id);
+    }
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_string())
+        .unwrap_or_default();
+    let actor = request.extensions().get::<Actor>().cloned();
+    let path = request.uri().path().to_string();
+    let response = next.run(request).await;
+    let note = response
+        .extensions()
+        .get::<AuditNote>()
+        .cloned()
+        .unwrap_or_default();
+    let (action, app, target) = describe(method.as_str(), &route, &path, note.clone());
+    let entry = AuditRecord {
+        actor: actor.map_or_else(|| "unknown".into(), |a| a.label()),
+        action,
+        app,
+        target,
+        request_id: request_id.clone(),
+        status: response.status().as_u16(),
+        detail: note.detail,
+    };
+    if let Err(e) = state.access.record(entry).await {
+        // The action has happened: failing its answer now would make the caller retry it.
+        tracing::error!(%request_id, "writing the audit entry failed: {e}");
+    }
+    with_request_id(response, &request_id)
+}
+
+fn with_request_id(mut response: Response, id: &str) -> Response {
+    if let Ok(v) = HeaderValue::from_str(id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, v);
+    }
+    response
+}
+
+/// The action's name, its app and its target, from the route it matched.
+fn describe(
+    method: &str,
+    route: &str,
+    path: &str,
+    note: AuditNote,
+) -> (String, Option<String>, String) {
+    let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let segment = |i: usize| parts.get(i).map(|s| s.to_string());
+    let action = match (method, route) {
+        ("POST", "/api/apps") => "app.create",
+        ("PATCH", "/api/apps/{app}") => "app.update",
+        ("DELETE", "/api/apps/{app}") => "app.delete",
+        ("PATCH", "/api/apps/{app}/environments/{env}") => "environment.update",
+        ("POST", "/api/apps/{app}/environments/{env}/deploy") => "deploy",
+        ("POST", "/api/apps/{app}/environments/{env}/promote") => "promote",
+        ("POST", "/api/apps/{app}/environments/{env}/rollback") => "rollback",
+        ("POST", "/api/apps/{app}/environments/{env}/teardown") => "teardown",
+        ("POST", "/api/deployments/{id}/cancel") => "cancel",
+        ("PUT", "/api/apps/{app}/members/{login}") => "member.set",
+        ("DELETE", "/api/apps/{app}/members/{login}") => "member.remove",
+        ("POST", "/api/tokens") => "token.create",
+        ("DELETE", "/api/tokens/{id}") => "token.revoke",
+        _ => "",
+    };
+    let action = if action.is_empty() {
+        format!("{method} {route}")
+    } else {
+        action.to_string()
+    };
+    let from_path = if route.starts_with("/api/apps/{app}") {
+        segment(2)
+    } else {
+        None
+    };
+    let app = note.app.or(from_path);
+    let target = note.target.unwrap_or_else(|| match route {
+        r if r.starts_with("/api/apps/{app}/environments/{env}") => {
+            format!(
+                "{}/{}",
+                segment(2).unwrap_or_default(),
+                segment(4).unwrap_or_default()
+            )
+        }
+        r if r.starts_with("/api/apps/{app}/members/{login}") => {
+            format!(
+                "{}/{}",
+                segment(2).unwrap_or_default(),
+                segment(4).unwrap_or_default()
+            )
+        }
+        r if r.starts_with("/api/apps/{app}") => segment(2).unwrap_or_default(),
+        "/api/deployments/{id}/cancel" | "/api/tokens/{id}" => segment(2).unwrap_or_default(),
+        _ => path.to_string(),
+    });
+    (action, app, target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn routes_become_actions_with_their_app_and_target() {
+        let d = |m, r, p| describe(m, r, p, AuditNote::default());
+        assert_eq!(
+            d(
+                "POST",
+                "/api/apps/{app}/environments/{env}/promote",
+                "/api/apps/shop/environments/staging/promote"
+            ),
+            ("promote".into(), Some("shop".into()), "shop/staging".into())
+        );
+        assert_eq!(
+            d(
+                "POST",
+                "/api/deployments/{id}/cancel",
+                "/api/deployments/01X/cancel"
+            ),
+            ("cancel".into(), None, "01X".into())
+        );
+        assert_eq!(
+            d(
+                "PUT",
+                "/api/apps/{app}/members/{login}",
+                "/api/apps/shop/members/ada"
+            ),
+            ("member.set".into(), Some("shop".into()), "shop/ada".into())
+        );
+        let noted = describe(
+            "POST",
+            "/api/apps",
+            "/api/apps",
+            AuditNote {
+                app: Some("shop".into()),
+                target: Some("shop".into()),
+                detail: None,
+            },
+        );
+        assert_eq!(
+            noted,
+            ("app.create".into(), Some("shop".into()), "shop".into())
+        );
+    }
+}
