@@ -153,6 +153,67 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/{app}/members": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/apps/{app}/members`: every role on the app and where it comes from. */
+        get: operations["list_members"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app}/members/{login}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * `PUT /api/apps/{app}/members/{login}`: an admin sets a user's role on the app; it beats
+         *     the role their GitHub permission gives.
+         */
+        put: operations["set_member"];
+        post?: never;
+        /**
+         * `DELETE /api/apps/{app}/members/{login}`: removes an admin's override; the user's role
+         *     follows their GitHub permission again.
+         */
+        delete: operations["remove_member"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/audit?app=&actor=&since=&until=&before=&limit=`: admins of an app read its
+         *     entries; the whole log (without `app`) is for the admin token.
+         */
+        get: operations["list_audit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deployments/{id}": {
         parameters: {
             query?: never;
@@ -224,6 +285,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/me` */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -236,6 +314,44 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/tokens`: the caller's personal tokens, newest first (never their secrets). */
+        get: operations["list_tokens"];
+        put?: never;
+        /**
+         * `POST /api/tokens`: a personal token acting with the caller's roles; the secret is in
+         *     this answer only.
+         */
+        post: operations["create_token"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /api/tokens/{id}`: revokes one of the caller's tokens. */
+        delete: operations["revoke_token"];
         options?: never;
         head?: never;
         patch?: never;
@@ -291,6 +407,20 @@ export interface components {
             repository: components["schemas"]["RepositoryView"];
             settings: components["schemas"]["SettingsView"];
         };
+        AuditEntryView: {
+            action: string;
+            actor: string;
+            app?: string | null;
+            at: string;
+            detail?: string | null;
+            id: string;
+            /** @description `succeeded`, `refused` or `failed`. */
+            outcome: string;
+            requestId: string;
+            /** Format: int32 */
+            status: number;
+            target: string;
+        };
         CommitView: {
             author: string;
             message: string;
@@ -317,6 +447,19 @@ export interface components {
             name: string;
             repository: components["schemas"]["RepositoryView"];
             settings?: components["schemas"]["SettingsView"];
+        };
+        CreateTokenRequest: {
+            /**
+             * Format: int64
+             * @description 1 to 366 days; 90 by default.
+             */
+            expiresInDays?: number | null;
+            name: string;
+        };
+        /** @description A new token: `secret` is shown this once and never again. */
+        CreatedTokenView: {
+            secret: string;
+            token: components["schemas"]["TokenView"];
         };
         DeployRequest: {
             /** @description A branch, tag or commit sha; defaults to the tracked branch's head. */
@@ -402,6 +545,24 @@ export interface components {
             complete: boolean;
             lines: components["schemas"]["LogLineView"][];
         };
+        /** @description The caller. */
+        MeView: {
+            /** @description With the session cookie: the value to send in `X-CSRF-Token` on state changes. */
+            csrfToken?: string | null;
+            /** @description `admin-token` (the break-glass credential) or `user`. */
+            kind: string;
+            /** @description The GitHub login of a signed-in user. */
+            login?: string | null;
+        };
+        /** @description One user's role on an app, and where it comes from. */
+        MemberView: {
+            grantedBy: string;
+            login: string;
+            role: components["schemas"]["RoleName"];
+            /** @description `github` (the repository permission) or `override` (set by an admin). */
+            source: string;
+            updatedAt: string;
+        };
         NewEnvironmentRequest: {
             autoDeploy?: boolean | null;
             branch?: string | null;
@@ -423,9 +584,17 @@ export interface components {
             path?: string | null;
             provider: components["schemas"]["Provider"];
         };
+        /**
+         * @description A role on an app.
+         * @enum {string}
+         */
+        RoleName: "viewer" | "deployer" | "admin";
         RollbackRequest: {
             /** @description An earlier succeeded deployment of the same environment. */
             deploymentId: string;
+        };
+        SetRoleRequest: {
+            role: components["schemas"]["RoleName"];
         };
         /** @description `null` clears a field; a missing field is left as it is. */
         SettingsPatchRequest: {
@@ -447,6 +616,13 @@ export interface components {
             testCommand?: string | null;
             /** Format: int32 */
             timeoutMinutes?: number | null;
+        };
+        TokenView: {
+            createdAt: string;
+            expiresAt: string;
+            id: string;
+            lastUsedAt?: string | null;
+            name: string;
         };
         /** @enum {string} */
         Trigger: "push" | "manual" | "promote" | "rollback";
@@ -506,6 +682,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
         };
     };
     create_app: {
@@ -537,8 +722,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -591,8 +785,17 @@ export interface operations {
                     "application/json": components["schemas"]["AppView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -627,8 +830,17 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -685,8 +897,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -740,8 +961,17 @@ export interface operations {
                     "application/json": components["schemas"]["EnvironmentView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -791,8 +1021,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -859,8 +1098,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -927,8 +1175,17 @@ export interface operations {
                     "application/json": components["schemas"]["DeploymentView"][];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -974,8 +1231,17 @@ export interface operations {
                     "application/json": components["schemas"]["DeploymentView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1033,8 +1299,17 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1096,8 +1371,17 @@ export interface operations {
                     "application/json": components["schemas"]["DeploymentView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1114,6 +1398,227 @@ export interface operations {
                 };
             };
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_members: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MemberView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    set_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                login: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetRoleRequest"];
+            };
+        };
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    remove_member: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                login: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_audit: {
+        parameters: {
+            query?: {
+                /** @description only this app's entries (required for users) */
+                app?: string;
+                /** @description only this actor's entries */
+                actor?: string;
+                /** @description RFC 3339: entries at or after */
+                since?: string;
+                /** @description RFC 3339: entries before */
+                until?: string;
+                /** @description the last id of the previous page */
+                before?: string;
+                /** @description 1 to 500, default 100 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditEntryView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1142,8 +1647,17 @@ export interface operations {
                     "application/json": components["schemas"]["DeploymentView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1180,8 +1694,17 @@ export interface operations {
                     "application/json": components["schemas"]["DeploymentView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1231,8 +1754,17 @@ export interface operations {
                     "application/json": components["schemas"]["LogsView"];
                 };
             };
-            /** @description Missing or invalid API token */
+            /** @description Missing or invalid API token, personal token or session */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1277,6 +1809,42 @@ export interface operations {
             };
         };
     };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MeView"];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openapi: {
         parameters: {
             query?: never;
@@ -1293,6 +1861,169 @@ export interface operations {
                 };
                 content: {
                     "application/json": Record<string, never>;
+                };
+            };
+        };
+    };
+    list_tokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateTokenRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedTokenView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    revoke_token: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };

@@ -128,7 +128,7 @@ async fn identify(
     ))
 }
 
-fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+pub(crate) fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

@@ -23,7 +23,7 @@ pub use error::{ApiError, ApiResult};
 pub use state::AppState;
 pub use trellis_wire::{live, views};
 
-use routes::{apps, deployments, environments, meta};
+use routes::{apps, audit as audit_log, deployments, environments, meta, team};
 
 /// Every authenticated API route.
 pub fn protected_routes() -> Router<AppState> {
@@ -62,6 +62,21 @@ pub fn protected_routes() -> Router<AppState> {
         .route("/api/deployments/{id}", get(deployments::get_deployment))
         .route("/api/deployments/{id}/cancel", post(deployments::cancel))
         .route("/api/deployments/{id}/logs", get(deployments::logs))
+        .route("/api/me", get(team::me))
+        .route(
+            "/api/tokens",
+            get(team::list_tokens).post(team::create_token),
+        )
+        .route(
+            "/api/tokens/{id}",
+            axum::routing::delete(team::revoke_token),
+        )
+        .route("/api/apps/{app}/members", get(team::list_members))
+        .route(
+            "/api/apps/{app}/members/{login}",
+            axum::routing::put(team::set_member).delete(team::remove_member),
+        )
+        .route("/api/audit", get(audit_log::list_audit))
 }
 
 /// The whole API (without the WebSocket, which belongs to the transport).

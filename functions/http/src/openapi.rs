@@ -3,7 +3,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{apps, deployments, environments, meta};
+use crate::routes::{apps, audit, deployments, environments, meta, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -15,6 +15,8 @@ use crate::routes::{apps, deployments, environments, meta};
         environments::list_deployments, environments::deploy, environments::promote,
         environments::rollback, environments::teardown,
         deployments::get_deployment, deployments::cancel, deployments::logs,
+        team::me, team::list_tokens, team::create_token, team::revoke_token,
+        team::list_members, team::set_member, team::remove_member, audit::list_audit,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -55,22 +57,35 @@ impl Modify for Unauthorized {
                 if operation.security.is_some() {
                     continue;
                 }
-                operation
-                    .responses
-                    .responses
-                    .entry("401".to_string())
-                    .or_insert_with(|| {
-                        ResponseBuilder::new()
-                            .description("Missing or invalid API token")
-                            .content(
-                                "application/json",
-                                ContentBuilder::new()
-                                    .schema(Some(Ref::from_schema_name("ErrorBody")))
-                                    .build(),
-                            )
-                            .build()
-                            .into()
-                    });
+                for (status, description) in [
+                    (
+                        "401",
+                        "Missing or invalid API token, personal token or session",
+                    ),
+                    (
+                        "403",
+                        "The caller's role on the app does not allow this (the message names \
+                         the role needed), or a session request that changes state lacks its \
+                         CSRF token",
+                    ),
+                ] {
+                    operation
+                        .responses
+                        .responses
+                        .entry(status.to_string())
+                        .or_insert_with(|| {
+                            ResponseBuilder::new()
+                                .description(description)
+                                .content(
+                                    "application/json",
+                                    ContentBuilder::new()
+                                        .schema(Some(Ref::from_schema_name("ErrorBody")))
+                                        .build(),
+                                )
+                                .build()
+                                .into()
+                        });
+                }
             }
         }
     }
@@ -101,7 +116,7 @@ mod tests {
     /// The token middleware guards every operation but the public and signed ones: each of
     /// them must admit to its 401, and the signed webhook must not ask for the token.
     #[test]
-    fn every_token_guarded_operation_documents_401() {
+    fn every_token_guarded_operation_documents_401_and_403() {
         let mut doc = ApiDoc::openapi();
         let mut guarded = 0;
         for (path, item) in doc.paths.paths.iter_mut() {
@@ -118,10 +133,11 @@ mod tests {
                 if !public {
                     guarded += 1;
                     assert!(operation.responses.responses.contains_key("401"), "{path}");
+                    assert!(operation.responses.responses.contains_key("403"), "{path}");
                 }
             }
         }
-        assert_eq!(guarded, 15);
+        assert_eq!(guarded, 23);
     }
 
     #[test]

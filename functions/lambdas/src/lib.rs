@@ -46,7 +46,7 @@ pub async fn serve_http(name: &str, route: MethodRouter<AppState>) -> Result<(),
         return Err(format!("{name} is not an HTTP function").into());
     };
     init_tracing();
-    let services = Services::load(f.needs).await?;
+    let services = Services::load(f.needs_at_run_time()).await?;
     lambda_http::run(trellis_http::single_route(
         services.state,
         path,
@@ -60,7 +60,7 @@ pub async fn serve_http(name: &str, route: MethodRouter<AppState>) -> Result<(),
 pub async fn serve_event(name: &str) -> Result<(), Error> {
     let f = function(name)?;
     init_tracing();
-    let services = &Services::load(f.needs).await?;
+    let services = &Services::load(f.needs_at_run_time()).await?;
     match f.trigger {
         Trigger::WebSocket { route } => {
             lambda_runtime::run(service_fn(

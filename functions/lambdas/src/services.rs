@@ -47,6 +47,9 @@ pub struct Needs {
     pub webhook: bool,
     /// Authenticates API calls (the API token).
     pub token: bool,
+    /// May write records (decided by the function's table access, not declared): only such a
+    /// function notes when a personal token was last used.
+    pub writes: bool,
 }
 
 impl Needs {
@@ -56,6 +59,7 @@ impl Needs {
         notifier: false,
         webhook: false,
         token: false,
+        writes: false,
     };
 }
 
@@ -289,11 +293,16 @@ impl Services {
             clock: Arc::new(SystemClock),
         }));
         // Audit entries are kept a year (DynamoDB's TTL removes them).
-        let access = Arc::new(AccessService::new(
+        let access = AccessService::new(
             store.clone(),
             Arc::new(SystemClock),
             time::Duration::days(365),
-        ));
+        );
+        let access = Arc::new(if needs.writes {
+            access
+        } else {
+            access.without_token_use_records()
+        });
         let state = AppState {
             pipeline: pipeline.clone(),
             access,

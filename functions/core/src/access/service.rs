@@ -46,6 +46,7 @@ pub struct AccessService {
     clock: Arc<dyn Clock>,
     ids: Mutex<ulid::Generator>,
     audit_retention: time::Duration,
+    record_token_use: bool,
 }
 
 impl AccessService {
@@ -59,7 +60,15 @@ impl AccessService {
             clock,
             ids: Mutex::new(ulid::Generator::new()),
             audit_retention,
+            record_token_use: true,
         }
+    }
+
+    /// For a process that may not write records (a read-only Lambda): tokens are checked but
+    /// their last use is not noted.
+    pub fn without_token_use_records(mut self) -> Self {
+        self.record_token_use = false;
+        self
     }
 
     fn new_id(&self) -> String {
@@ -229,13 +238,18 @@ impl AccessService {
         }
         // Last use is recorded to the hour: enough to spot an unused token, without a
         // write on every request.
-        if token
-            .last_used_at
-            .is_none_or(|t| now - t >= time::Duration::hours(1))
+        if self.record_token_use
+            && token
+                .last_used_at
+                .is_none_or(|t| now - t >= time::Duration::hours(1))
         {
             token.last_used_at = Some(now);
-            if !self.store.record_token_use(&token).await? {
-                return Ok(None);
+            match self.store.record_token_use(&token).await {
+                Ok(true) => {}
+                // Revoked since it was read.
+                Ok(false) => return Ok(None),
+                // Knowing the last use is a convenience: a request is not refused for it.
+                Err(e) => tracing::warn!(token = %token.id, "recording a token's use failed: {e}"),
             }
         }
         Ok(Some(Actor::User { login: token.login }))

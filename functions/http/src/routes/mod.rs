@@ -2,9 +2,11 @@
 //! and a per-route Lambda serve the very same code.
 
 pub mod apps;
+pub mod audit;
 pub mod deployments;
 pub mod environments;
 pub mod meta;
+pub mod team;
 
 use std::collections::HashMap;
 

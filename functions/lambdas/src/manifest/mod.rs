@@ -70,6 +70,17 @@ pub struct Function {
     pub timeout_seconds: u32,
 }
 
+impl Function {
+    /// The clients and services its process builds: what the row declares, and whether its
+    /// table access lets it write.
+    pub fn needs_at_run_time(&self) -> crate::services::Needs {
+        crate::services::Needs {
+            writes: self.table == TableAccess::Write,
+            ..self.needs
+        }
+    }
+}
+
 /// The function named `name`; a binary asking for a name the table lacks is a build mistake,
 /// caught by the manifest test.
 pub fn find(name: &str) -> Option<&'static Function> {

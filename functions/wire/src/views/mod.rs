@@ -3,7 +3,9 @@
 mod requests;
 mod resources;
 mod schema;
+mod team;
 
 pub use requests::*;
 pub use resources::*;
 pub use schema::*;
+pub use team::*;

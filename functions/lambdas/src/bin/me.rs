@@ -1,0 +1,10 @@
+//! `GET /api/me`: Who the caller is (and, with a session, its CSRF token).
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
+
+#[tokio::main]
+async fn main() -> Result<(), trellis_lambdas::Error> {
+    let route = axum::routing::get(trellis_http::routes::team::me);
+    trellis_lambdas::serve_http("me", route).await
+}

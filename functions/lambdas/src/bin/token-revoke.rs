@@ -1,0 +1,10 @@
+//! `DELETE /api/tokens/{id}`: Revokes one of the caller's personal tokens.
+//!
+//! Generated from the function table (`src/manifest/table.rs`): change it there, then run
+//! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.
+
+#[tokio::main]
+async fn main() -> Result<(), trellis_lambdas::Error> {
+    let route = axum::routing::delete(trellis_http::routes::team::revoke_token);
+    trellis_lambdas::serve_http("token-revoke", route).await
+}

@@ -1,0 +1,160 @@
+//! Who is who: the caller, personal tokens, members of an app and the audit log.
+
+use serde::{Deserialize, Serialize};
+use trellis_core::access::{AuditEntry, Grant, PersonalToken};
+use utoipa::ToSchema;
+
+use super::resources::rfc3339;
+
+/// A role on an app.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum RoleName {
+    Viewer,
+    Deployer,
+    Admin,
+}
+
+impl From<trellis_core::access::Role> for RoleName {
+    fn from(r: trellis_core::access::Role) -> Self {
+        use trellis_core::access::Role;
+        match r {
+            Role::Viewer => RoleName::Viewer,
+            Role::Deployer => RoleName::Deployer,
+            Role::Admin => RoleName::Admin,
+        }
+    }
+}
+
+impl From<RoleName> for trellis_core::access::Role {
+    fn from(r: RoleName) -> Self {
+        use trellis_core::access::Role;
+        match r {
+            RoleName::Viewer => Role::Viewer,
+            RoleName::Deployer => Role::Deployer,
+            RoleName::Admin => Role::Admin,
+        }
+    }
+}
+
+/// The caller.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MeView {
+    /// `admin-token` (the break-glass credential) or `user`.
+    pub kind: String,
+    /// The GitHub login of a signed-in user.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
+    /// With the session cookie: the value to send in `X-CSRF-Token` on state changes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csrf_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenView {
+    pub id: String,
+    pub name: String,
+    pub created_at: String,
+    pub expires_at: String,
+    pub last_used_at: Option<String>,
+}
+
+impl From<PersonalToken> for TokenView {
+    fn from(t: PersonalToken) -> Self {
+        TokenView {
+            id: t.id,
+            name: t.name,
+            created_at: rfc3339(t.created_at),
+            expires_at: rfc3339(t.expires_at),
+            last_used_at: t.last_used_at.map(rfc3339),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CreateTokenRequest {
+    pub name: String,
+    /// 1 to 366 days; 90 by default.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in_days: Option<i64>,
+}
+
+/// A new token: `secret` is shown this once and never again.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatedTokenView {
+    pub token: TokenView,
+    pub secret: String,
+}
+
+/// One user's role on an app, and where it comes from.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct MemberView {
+    pub login: String,
+    /// `github` (the repository permission) or `override` (set by an admin).
+    pub source: String,
+    pub role: RoleName,
+    pub granted_by: String,
+    pub updated_at: String,
+}
+
+impl From<Grant> for MemberView {
+    fn from(g: Grant) -> Self {
+        MemberView {
+            login: g.login,
+            source: g.source.as_str().into(),
+            role: g.role.into(),
+            granted_by: g.granted_by,
+            updated_at: rfc3339(g.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SetRoleRequest {
+    pub role: RoleName,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct AuditEntryView {
+    pub id: String,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub app: Option<String>,
+    pub target: String,
+    pub request_id: String,
+    /// `succeeded`, `refused` or `failed`.
+    pub outcome: String,
+    pub status: u16,
+    pub detail: Option<String>,
+}
+
+impl From<AuditEntry> for AuditEntryView {
+    fn from(e: AuditEntry) -> Self {
+        use trellis_core::access::AuditOutcome;
+        AuditEntryView {
+            id: e.id,
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action,
+            app: e.app,
+            target: e.target,
+            request_id: e.request_id,
+            outcome: match e.outcome {
+                AuditOutcome::Succeeded => "succeeded",
+                AuditOutcome::Refused => "refused",
+                AuditOutcome::Failed => "failed",
+            }
+            .into(),
+            status: e.status,
+            detail: e.detail,
+        }
+    }
+}
