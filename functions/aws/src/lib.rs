@@ -4,8 +4,6 @@
 
 pub mod dynamo;
 pub mod ecs;
-pub mod github;
-pub mod https;
 pub mod jobs;
 pub mod notifier;
 pub mod secrets;
@@ -14,7 +12,8 @@ pub mod testing;
 
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher, JobSealer};
-pub use github::{GithubApp, GithubAppCredentials, GithubSource};
+// The GitHub App lives in its own crate (local mode signs in with it too); these paths stay.
 pub use jobs::RunnerHandOff;
 pub use notifier::ApiGatewayNotifier;
 pub use secrets::SecretsManagerStore;
+pub use trellis_github::{GithubApp, GithubAppCredentials, GithubSource, app as github, https};

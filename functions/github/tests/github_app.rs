@@ -12,10 +12,10 @@ use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde_json::{Value, json};
-use trellis_aws::{GithubApp, GithubSource};
 use trellis_core::SourceError;
 use trellis_core::model::Repository;
 use trellis_core::ports::SourceRepository;
+use trellis_github::{GithubApp, GithubSource};
 
 const APP_ID: u64 = 123456;
 /// GitHub expects the issuer as a string.

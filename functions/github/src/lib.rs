@@ -1,0 +1,7 @@
+//! Trellis and GitHub. The GitHub App reads refs and mints clone tokens ([`app`]); sign-in
+//! uses the same app's OAuth client ([`oauth`]). Both go through [`https::HttpsClient`].
+
+pub mod app;
+pub mod https;
+
+pub use app::{GITHUB_API, GithubApp, GithubAppCredentials, GithubSource};
