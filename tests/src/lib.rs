@@ -5,11 +5,13 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod github_standin;
 mod live;
 mod processes;
 mod sample_repo;
 mod server;
 
+pub use github_standin::*;
 pub use live::*;
 pub use processes::*;
 pub use sample_repo::*;

@@ -3,5 +3,7 @@
 
 pub mod app;
 pub mod https;
+pub mod oauth;
 
 pub use app::{GITHUB_API, GithubApp, GithubAppCredentials, GithubSource};
+pub use oauth::{GITHUB_WEB, GithubOAuth};

@@ -96,6 +96,7 @@ fn describe(
         ("DELETE", "/api/apps/{app}/members/{login}") => "member.remove",
         ("POST", "/api/tokens") => "token.create",
         ("DELETE", "/api/tokens/{id}") => "token.revoke",
+        ("POST", "/api/auth/logout") => "sign-out",
         _ => "",
     };
     let action = if action.is_empty() {

@@ -78,17 +78,35 @@ pub async fn require_token(
     next: Next,
 ) -> Result<Response, ApiError> {
     // Headers are copied: the request's body may not be held across an await.
-    let (headers, method) = (request.headers().clone(), request.method().clone());
-    let actor = identify(&state, &headers, &method).await?;
+    let headers = request.headers().clone();
+    let (actor, session) = identify(&state, &headers).await?;
     request.extensions_mut().insert(actor);
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+    Ok(next.run(request).await)
+}
+
+/// Marks a request authenticated by the session cookie (its secret derives the CSRF token).
+#[derive(Clone)]
+pub struct CookieSession(String);
+
+/// Middleware, inside the audit log's: a state-changing request made with the session cookie
+/// must carry the CSRF token (and not come from another site). Inside, so that a refused
+/// attempt is recorded with the user it pretended to be.
+pub async fn require_csrf(request: Request, next: Next) -> Result<Response, ApiError> {
+    if !request.method().is_safe()
+        && let Some(CookieSession(secret)) = request.extensions().get::<CookieSession>()
+    {
+        check_csrf(request.headers(), secret)?;
+    }
     Ok(next.run(request).await)
 }
 
 async fn identify(
     state: &AppState,
     headers: &axum::http::HeaderMap,
-    method: &axum::http::Method,
-) -> Result<Actor, ApiError> {
+) -> Result<(Actor, Option<CookieSession>), ApiError> {
     if let Some(header) = headers.get(axum::http::header::AUTHORIZATION) {
         let header = header.to_str().unwrap_or("");
         let Some(token) = header
@@ -101,12 +119,13 @@ async fn identify(
         };
         let token = token.trim();
         if state.token.verify(token) {
-            return Ok(Actor::Operator);
+            return Ok((Actor::Operator, None));
         }
         if token.starts_with(TOKEN_PREFIX) {
-            return state.access.actor_for_token(token).await?.ok_or_else(|| {
+            let actor = state.access.actor_for_token(token).await?.ok_or_else(|| {
                 ApiError::unauthorized("this personal token is unknown, revoked or expired")
-            });
+            })?;
+            return Ok((actor, None));
         }
         return Err(ApiError::unauthorized("invalid token"));
     }
@@ -116,12 +135,12 @@ async fn identify(
                 "your session has ended: sign in again",
             ));
         };
-        if !method.is_safe() {
-            check_csrf(headers, &secret)?;
-        }
-        return Ok(Actor::User {
-            login: session.login,
-        });
+        return Ok((
+            Actor::User {
+                login: session.login,
+            },
+            Some(CookieSession(secret)),
+        ));
     }
     Err(ApiError::unauthorized(
         "missing Authorization header: send `Authorization: Bearer <token>`",

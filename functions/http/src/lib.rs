@@ -8,6 +8,7 @@ pub mod extract;
 pub mod forwarder;
 pub mod openapi;
 pub mod routes;
+pub mod sign_in;
 pub mod state;
 pub mod webhook;
 pub mod websocket;
@@ -23,7 +24,9 @@ pub use error::{ApiError, ApiResult};
 pub use state::AppState;
 pub use trellis_wire::{live, views};
 
-use routes::{apps, audit as audit_log, deployments, environments, meta, team};
+use routes::{
+    apps, audit as audit_log, auth as sign_in_routes, deployments, environments, meta, team,
+};
 
 /// Every authenticated API route.
 pub fn protected_routes() -> Router<AppState> {
@@ -77,17 +80,26 @@ pub fn protected_routes() -> Router<AppState> {
             axum::routing::put(team::set_member).delete(team::remove_member),
         )
         .route("/api/audit", get(audit_log::list_audit))
+        .route("/api/auth/logout", post(sign_in_routes::logout))
 }
 
 /// The whole API (without the WebSocket, which belongs to the transport).
 pub fn router(state: AppState) -> Router {
     let protected = protected_routes()
+        .route_layer(axum::middleware::from_fn(auth::require_csrf))
         .route_layer(from_fn_with_state(state.clone(), audit::record))
         .route_layer(from_fn_with_state(state.clone(), auth::require_token))
         .layer(DefaultBodyLimit::max(extract::MAX_BODY_BYTES));
     let public = Router::new()
         .route("/api/health", get(meta::health))
         .route("/api/openapi.json", get(meta::openapi))
+        .route("/api/auth/github", get(sign_in_routes::github_login))
+        .route(
+            "/api/auth/github/callback",
+            get(sign_in_routes::github_callback),
+        )
+        .route("/api/auth/device", post(sign_in_routes::device_start))
+        .route("/api/auth/device/token", post(sign_in_routes::device_token))
         .route(
             "/api/webhooks/github",
             post(webhook::github_webhook).layer(DefaultBodyLimit::max(webhook::MAX_WEBHOOK_BYTES)),
@@ -110,6 +122,7 @@ pub fn single_route(
 ) -> Router {
     let route = if authenticated {
         route
+            .route_layer(axum::middleware::from_fn(auth::require_csrf))
             .route_layer(from_fn_with_state(state.clone(), audit::record))
             .route_layer(from_fn_with_state(state.clone(), auth::require_token))
     } else {

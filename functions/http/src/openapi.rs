@@ -3,7 +3,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{apps, audit, deployments, environments, meta, team};
+use crate::routes::{apps, audit, auth, deployments, environments, meta, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -17,6 +17,8 @@ use crate::routes::{apps, audit, deployments, environments, meta, team};
         deployments::get_deployment, deployments::cancel, deployments::logs,
         team::me, team::list_tokens, team::create_token, team::revoke_token,
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
+        auth::github_login, auth::github_callback, auth::logout, auth::device_start,
+        auth::device_token,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -127,6 +129,7 @@ mod tests {
                     path == "/api/health"
                         || path == "/api/openapi.json"
                         || path == "/api/ws"
+                        || (path.starts_with("/api/auth/") && path != "/api/auth/logout")
                         || SIGNED_PATHS.contains(&path.as_str()),
                     "{path}"
                 );
@@ -137,7 +140,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 23);
+        assert_eq!(guarded, 24);
     }
 
     #[test]

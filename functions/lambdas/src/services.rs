@@ -309,6 +309,7 @@ impl Services {
             token: token.clone(),
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
+            sign_in: None,
         };
         Ok(Services {
             state,

@@ -10,10 +10,14 @@ mod audit;
 mod guard;
 mod records;
 mod service;
+mod sign_in;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use guard::Ask;
 pub use records::{Grant, GrantSource, PersonalToken, Session, User};
-pub use service::{AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, secret_hash};
+pub use service::{
+    AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, new_secret, secret_hash,
+};
+pub use sign_in::{DeviceCode, DevicePoll, GithubAccounts, GithubUser, SignInPolicy};
 
 /// A role on one app. Ordered: each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

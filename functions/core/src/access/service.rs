@@ -22,7 +22,8 @@ pub fn secret_hash(secret: &str) -> String {
     hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
-fn new_secret(prefix: &str) -> String {
+/// A random secret (256 bits, hex) after `prefix`.
+pub fn new_secret(prefix: &str) -> String {
     use rand::RngCore;
     let mut bytes = [0u8; 32];
     rand::thread_rng().fill_bytes(&mut bytes);
@@ -79,6 +80,14 @@ impl AccessService {
         ids.generate_from_datetime(at)
             .unwrap_or_else(|_| ulid::Ulid::from_datetime(at))
             .to_string()
+    }
+
+    pub(super) fn now(&self) -> crate::model::Timestamp {
+        self.clock.now()
+    }
+
+    pub(super) async fn put_user(&self, user: &super::User) -> Result<(), DomainError> {
+        Ok(self.store.put_user(user).await?)
     }
 
     /// The actor's role on an app; `None`: no access at all.

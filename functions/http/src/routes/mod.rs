@@ -3,6 +3,7 @@
 
 pub mod apps;
 pub mod audit;
+pub mod auth;
 pub mod deployments;
 pub mod environments;
 pub mod meta;

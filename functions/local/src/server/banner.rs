@@ -6,6 +6,7 @@ pub(super) struct Banner<'a> {
     pub base_url: &'a str,
     pub dashboard: &'a str,
     pub token_source: &'a str,
+    pub sign_in: &'a str,
     pub webhook_source: &'a str,
     pub data_dir: &'a Path,
     pub sites_url: &'a str,
@@ -20,6 +21,7 @@ impl Banner<'_> {
         println!("  Dashboard:      {}", self.dashboard);
         // Where the token is, never the token: the banner ends up in terminals and logs.
         println!("  API token:      {}", self.token_source);
+        println!("  Sign-in:        {}", self.sign_in);
         println!(
             "  Webhook secret: {} (POST {base_url}/api/webhooks/github)",
             self.webhook_source

@@ -14,6 +14,7 @@ mod composition;
 mod recovery;
 mod router;
 mod secrets;
+mod sign_in;
 
 pub use secrets::MIN_TOKEN_CHARS;
 
@@ -71,10 +72,16 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         parts.source.clone(),
     ));
     let dashboard_dir = config.dashboard_dir.as_deref();
+    let sign_in = sign_in::from_env(&base_url)?.map(std::sync::Arc::new);
+    let sign_in_status = match &sign_in {
+        Some(c) => format!("with GitHub (callback {})", c.callback_url()),
+        None => "admin token only (set TRELLIS_GITHUB_CLIENT_ID/SECRET for GitHub)".into(),
+    };
     let app = router::app(
         &parts,
         &prepared.token,
         &prepared.webhook_secret,
+        sign_in,
         dashboard_dir,
     );
 
@@ -82,6 +89,7 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         base_url: &base_url,
         dashboard: &router::dashboard_status(&base_url, dashboard_dir),
         token_source: &prepared.token_source,
+        sign_in: &sign_in_status,
         webhook_source: &prepared.webhook_source,
         data_dir,
         sites_url: &sites.url,

@@ -1,0 +1,193 @@
+//! A stand-in for github.com and its REST API, enough for sign-in: the OAuth web flow (it
+//! signs in whoever the test says is at the browser), the device flow (pending once, then
+//! authorised), the user, repository permissions and organisation memberships.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+
+pub const CLIENT_ID: &str = "Iv1.standin0client";
+pub const CLIENT_SECRET: &str = "standin-client-secret-0123456789";
+
+#[derive(Default)]
+struct World {
+    /// Who is signed in to "GitHub" in the test's browser.
+    at_browser: String,
+    /// login → (repository → permission).
+    permissions: HashMap<String, HashMap<String, String>>,
+    /// Device codes and who authorised them (after one pending poll).
+    devices: HashMap<String, (String, u32)>,
+    /// Every client secret presented, to check it is sent.
+    secrets_seen: Vec<String>,
+}
+
+#[derive(Clone)]
+pub struct GithubStandIn {
+    pub url: String,
+    world: Arc<Mutex<World>>,
+}
+
+impl GithubStandIn {
+    pub async fn start() -> GithubStandIn {
+        let world = Arc::new(Mutex::new(World::default()));
+        let app = Router::new()
+            .route("/login/oauth/authorize", get(authorize))
+            .route("/login/oauth/access_token", post(access_token))
+            .route("/login/device/code", post(device_code))
+            .route("/user", get(user))
+            .route("/repos/{owner}/{repo}", get(repository))
+            .route("/user/memberships/orgs/{org}", get(membership))
+            .with_state(world.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        GithubStandIn { url, world }
+    }
+
+    /// The variables that point a Trellis server at this stand-in.
+    pub fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("TRELLIS_GITHUB_CLIENT_ID", CLIENT_ID.into()),
+            ("TRELLIS_GITHUB_CLIENT_SECRET", CLIENT_SECRET.into()),
+            ("TRELLIS_GITHUB_URL", self.url.clone()),
+            ("TRELLIS_GITHUB_API_URL", self.url.clone()),
+        ]
+    }
+
+    /// The next browser sign-in is this user's.
+    pub fn sign_in_as(&self, login: &str) {
+        self.world.lock().unwrap().at_browser = login.into();
+    }
+
+    pub fn grant(&self, login: &str, repository: &str, permission: &str) {
+        self.world
+            .lock()
+            .unwrap()
+            .permissions
+            .entry(login.into())
+            .or_default()
+            .insert(repository.into(), permission.into());
+    }
+
+    /// The user enters the device code on "GitHub".
+    pub fn authorise_device(&self, device_code: &str, login: &str) {
+        self.world
+            .lock()
+            .unwrap()
+            .devices
+            .insert(device_code.into(), (login.into(), 0));
+    }
+
+    pub fn secrets_seen(&self) -> Vec<String> {
+        self.world.lock().unwrap().secrets_seen.clone()
+    }
+}
+
+type Shared = State<Arc<Mutex<World>>>;
+
+async fn authorize(State(w): Shared, Query(q): Query<HashMap<String, String>>) -> Response {
+    if q.get("client_id").map(String::as_str) != Some(CLIENT_ID) {
+        return (StatusCode::BAD_REQUEST, "unknown client").into_response();
+    }
+    let login = w.lock().unwrap().at_browser.clone();
+    let target = format!(
+        "{}?code=code-{login}&state={}",
+        q["redirect_uri"],
+        q.get("state").cloned().unwrap_or_default()
+    );
+    Redirect::to(&target).into_response()
+}
+
+async fn access_token(State(w): Shared, body: String) -> axum::Json<Value> {
+    let form: HashMap<String, String> = serde_json::from_value(json!(
+        body.split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), v.replace("%3A", ":").replace("%2F", "/")))
+            .collect::<HashMap<_, _>>()
+    ))
+    .unwrap();
+    let mut w = w.lock().unwrap();
+    if let Some(code) = form.get("code") {
+        w.secrets_seen
+            .push(form.get("client_secret").cloned().unwrap_or_default());
+        return match code.strip_prefix("code-") {
+            Some(login) => axum::Json(json!({"access_token": format!("gho_{login}")})),
+            None => axum::Json(json!({"error": "bad_verification_code"})),
+        };
+    }
+    let device = form.get("device_code").cloned().unwrap_or_default();
+    match w.devices.get_mut(&device) {
+        None => axum::Json(json!({"error": "authorization_pending"})),
+        Some((login, polls)) => {
+            *polls += 1;
+            if *polls == 1 {
+                axum::Json(json!({"error": "authorization_pending"}))
+            } else {
+                axum::Json(json!({"access_token": format!("gho_{login}")}))
+            }
+        }
+    }
+}
+
+async fn device_code() -> axum::Json<Value> {
+    axum::Json(json!({
+        "device_code": "device-1",
+        "user_code": "WDJB-MJHT",
+        "verification_uri": "https://github.com/login/device",
+        "expires_in": 900,
+        "interval": 0
+    }))
+}
+
+fn login_of(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer gho_")
+        .map(str::to_string)
+}
+
+async fn user(headers: HeaderMap) -> Result<axum::Json<Value>, StatusCode> {
+    let login = login_of(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    Ok(axum::Json(json!({
+        "login": login, "id": 1000 + login.len(), "name": null,
+        "avatar_url": format!("https://avatars.example/{login}")
+    })))
+}
+
+async fn repository(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let login = login_of(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
+    let w = w.lock().unwrap();
+    let permission = w
+        .permissions
+        .get(&login)
+        .and_then(|p| p.get(&format!("{owner}/{repo}")))
+        .ok_or(StatusCode::NOT_FOUND)?;
+    let level = |l: &str| {
+        let order = ["pull", "triage", "push", "maintain", "admin"];
+        let have = order.iter().position(|x| *x == permission).unwrap_or(0);
+        order.iter().position(|x| *x == l).unwrap_or(9) <= have
+    };
+    Ok(axum::Json(json!({
+        "full_name": format!("{owner}/{repo}"),
+        "permissions": {
+            "admin": level("admin"), "maintain": level("maintain"), "push": level("push"),
+            "triage": level("triage"), "pull": level("pull")
+        }
+    })))
+}
+
+async fn membership() -> StatusCode {
+    StatusCode::NOT_FOUND
+}

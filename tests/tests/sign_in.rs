@@ -1,0 +1,350 @@
+//! Signing in with GitHub against a stand-in: the browser's web flow ends in a session
+//! cookie whose changes need the CSRF token, roles decide what each user may do, someone
+//! without a role is turned away, the CLI's device flow ends in a personal token, and the
+//! audit log shows each step.
+
+use reqwest::redirect::Policy;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use trellis_e2e::*;
+
+struct Browser {
+    http: reqwest::Client,
+    base: String,
+    session: Option<String>,
+    csrf: Option<String>,
+}
+
+fn set_cookies(response: &reqwest::Response) -> Vec<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .collect()
+}
+
+fn cookie_value(set_cookies: &[String], name: &str) -> Option<String> {
+    set_cookies.iter().find_map(|c| {
+        let first = c.split(';').next()?;
+        let (n, v) = first.split_once('=')?;
+        (n == name && !v.is_empty()).then(|| v.to_string())
+    })
+}
+
+impl Browser {
+    fn new(server: &Server) -> Browser {
+        Browser {
+            http: reqwest::Client::builder()
+                .redirect(Policy::none())
+                .build()
+                .unwrap(),
+            base: server.base.clone(),
+            session: None,
+            csrf: None,
+        }
+    }
+
+    /// The whole web flow, following each redirect by hand; answers the callback's response.
+    async fn sign_in(&mut self, return_to: &str) -> reqwest::Response {
+        let start = self
+            .http
+            .get(format!(
+                "{}/api/auth/github?return_to={return_to}",
+                self.base
+            ))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(start.status(), StatusCode::SEE_OTHER);
+        let state_cookie = set_cookies(&start)
+            .into_iter()
+            .find(|c| c.starts_with("trellis_oauth_state="))
+            .expect("the sign-in remembers its state");
+        assert!(state_cookie.contains("HttpOnly"), "{state_cookie}");
+        let at_github = self
+            .http
+            .get(start.headers()["location"].to_str().unwrap())
+            .send()
+            .await
+            .unwrap();
+        let callback = at_github.headers()["location"]
+            .to_str()
+            .unwrap()
+            .to_string();
+        assert!(callback.starts_with(&format!("{}/api/auth/github/callback", self.base)));
+        let cookie = state_cookie.split(';').next().unwrap().to_string();
+        let answer = self
+            .http
+            .get(&callback)
+            .header("cookie", cookie)
+            .send()
+            .await
+            .unwrap();
+        self.session = cookie_value(&set_cookies(&answer), "trellis_session");
+        answer
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+        csrf: bool,
+    ) -> (u16, Value) {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(s) = &self.session {
+            req = req.header("cookie", format!("trellis_session={s}"));
+        }
+        if csrf && let Some(t) = &self.csrf {
+            req = req.header("x-csrf-token", t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let resp = req.send().await.unwrap();
+        let status = resp.status().as_u16();
+        let text = resp.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    async fn me(&mut self) -> Value {
+        let (status, me) = self.call(Method::GET, "/api/me", None, false).await;
+        assert_eq!(status, 200, "{me}");
+        self.csrf = me["csrfToken"].as_str().map(str::to_string);
+        me
+    }
+}
+
+fn message(v: &Value) -> String {
+    v["error"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_team_signs_in_with_github_and_each_role_is_held_to_its_rights() {
+    let github = GithubStandIn::start().await;
+    let env = github.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with_env(&env).await;
+    server.register_sample().await;
+    for (login, role) in [("ada", "deployer"), ("grace", "viewer")] {
+        let (status, body) = server
+            .call(
+                Method::PUT,
+                &format!("/api/apps/sample/members/{login}"),
+                Some(json!({ "role": role })),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+
+    // ada signs in and comes back where she started, with an HttpOnly session cookie.
+    let mut ada = Browser::new(&server);
+    github.sign_in_as("ada");
+    let answer = ada.sign_in("/apps/sample").await;
+    assert_eq!(answer.status(), StatusCode::SEE_OTHER);
+    assert_eq!(answer.headers()["location"], "/apps/sample");
+    let session_cookie = set_cookies(&answer)
+        .into_iter()
+        .find(|c| c.starts_with("trellis_session="))
+        .unwrap();
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age="] {
+        assert!(session_cookie.contains(attribute), "{session_cookie}");
+    }
+    assert_eq!(github.secrets_seen(), [CLIENT_SECRET]);
+    let me = ada.me().await;
+    assert_eq!(
+        (me["kind"].as_str(), me["login"].as_str()),
+        (Some("user"), Some("ada"))
+    );
+
+    // The session reads; a change without the CSRF token, or from another site, is refused.
+    let (status, apps) = ada.call(Method::GET, "/api/apps", None, false).await;
+    assert_eq!((status, apps[0]["name"].as_str()), (200, Some("sample")));
+    let token_request = Some(json!({"name": "laptop"}));
+    let (status, err) = ada
+        .call(Method::POST, "/api/tokens", token_request.clone(), false)
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(message(&err).contains("x-csrf-token"), "{err}");
+    let cross_site = ada
+        .http
+        .post(format!("{}/api/tokens", server.base))
+        .header(
+            "cookie",
+            format!("trellis_session={}", ada.session.as_ref().unwrap()),
+        )
+        .header("x-csrf-token", ada.csrf.as_ref().unwrap())
+        .header("sec-fetch-site", "cross-site")
+        .json(&json!({"name": "evil"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+    let (status, created) = ada
+        .call(Method::POST, "/api/tokens", token_request, true)
+        .await;
+    assert_eq!(status, 201, "{created}");
+
+    // A deployer cannot touch production or the settings; the refusal names the role needed.
+    let (status, err) = ada
+        .call(
+            Method::POST,
+            "/api/apps/sample/environments/production/deploy",
+            Some(json!({})),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert_eq!(
+        message(&err),
+        "ada may not deploy to production (protected) in sample: that needs the admin role, \
+         and their role there is deployer"
+    );
+    let (status, err) = ada
+        .call(
+            Method::PATCH,
+            "/api/apps/sample/environments/development",
+            Some(json!({"autoDeploy": false})),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(message(&err).contains("needs the admin role"), "{err}");
+
+    // A viewer reads but cannot promote.
+    let mut grace = Browser::new(&server);
+    github.sign_in_as("grace");
+    assert_eq!(grace.sign_in("/").await.status(), StatusCode::SEE_OTHER);
+    grace.me().await;
+    let (status, _) = grace
+        .call(
+            Method::GET,
+            "/api/apps/sample/environments/staging",
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (status, err) = grace
+        .call(
+            Method::POST,
+            "/api/apps/sample/environments/development/promote",
+            Some(json!({})),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(message(&err).contains("needs the deployer role"), "{err}");
+
+    // Someone with no role anywhere is turned away, and gets no session.
+    let mut mallory = Browser::new(&server);
+    github.sign_in_as("mallory");
+    let refused = mallory.sign_in("/").await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(mallory.session.is_none());
+    // A forged answer (another state) is refused too.
+    let forged = mallory
+        .http
+        .get(format!(
+            "{}/api/auth/github/callback?code=code-ada&state=guessed",
+            server.base
+        ))
+        .header("cookie", "trellis_oauth_state=other|/")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+
+    // Signing out ends the session.
+    let (status, _) = grace
+        .call(Method::POST, "/api/auth/logout", None, true)
+        .await;
+    assert_eq!(status, 204);
+    let (status, err) = grace.call(Method::GET, "/api/me", None, false).await;
+    assert_eq!(status, 401, "{err}");
+
+    // The CLI's device flow: pending until the user enters the code, then a personal token.
+    let (status, start) = anonymous_post(&server, "/api/auth/device", json!(null)).await;
+    assert_eq!(status, 200, "{start}");
+    assert_eq!(start["userCode"], "WDJB-MJHT");
+    let device = json!({"deviceCode": start["deviceCode"]});
+    let (_, poll) = anonymous_post(&server, "/api/auth/device/token", device.clone()).await;
+    assert_eq!(poll["status"], "pending");
+    github.authorise_device("device-1", "ada");
+    let (_, poll) = anonymous_post(&server, "/api/auth/device/token", device.clone()).await;
+    assert_eq!(
+        poll["status"], "pending",
+        "GitHub answers pending once more"
+    );
+    let (status, poll) = anonymous_post(&server, "/api/auth/device/token", device).await;
+    assert_eq!(
+        (status, poll["status"].as_str()),
+        (200, Some("signed_in")),
+        "{poll}"
+    );
+    let token = poll["token"].as_str().unwrap();
+    assert!(token.starts_with("trl_"));
+    let me: Value = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(me["login"], "ada");
+
+    // The audit log shows each step, refusals included.
+    let (status, log) = server.call(Method::GET, "/api/audit?limit=100", None).await;
+    assert_eq!(status, 200, "{log}");
+    let steps: Vec<String> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap(),
+                e["outcome"].as_str().unwrap()
+            )
+        })
+        .collect();
+    for expected in [
+        "admin token member.set succeeded",
+        "ada sign-in succeeded",
+        "ada token.create refused",
+        "ada token.create succeeded",
+        "ada deploy refused",
+        "ada environment.update refused",
+        "grace promote refused",
+        "unknown sign-in refused",
+        "ada sign-in (device) succeeded",
+    ] {
+        assert!(
+            steps.iter().any(|s| s == expected),
+            "{expected:?} not in {steps:#?}"
+        );
+    }
+    // A session user reads only the log of an app they administer.
+    let (status, err) = ada.call(Method::GET, "/api/audit", None, false).await;
+    assert_eq!(status, 403, "{err}");
+}
+
+async fn anonymous_post(server: &Server, path: &str, body: Value) -> (u16, Value) {
+    let mut req = reqwest::Client::new().post(server.url(path));
+    if !body.is_null() {
+        req = req.json(&body);
+    }
+    let resp = req.send().await.unwrap();
+    let status = resp.status().as_u16();
+    (status, resp.json().await.unwrap_or(Value::Null))
+}
