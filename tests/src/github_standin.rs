@@ -25,6 +25,10 @@ struct World {
     devices: HashMap<String, (String, u32)>,
     /// Every client secret presented, to check it is sent.
     secrets_seen: Vec<String>,
+    /// The manifest GitHub was asked to create an app from.
+    manifest: Option<Value>,
+    /// The webhook secret the app was told to sign with, and the token that said so.
+    hook_secret: Option<(String, String)>,
 }
 
 #[derive(Clone)]
@@ -43,6 +47,9 @@ impl GithubStandIn {
             .route("/user", get(user))
             .route("/repos/{owner}/{repo}", get(repository))
             .route("/user/memberships/orgs/{org}", get(membership))
+            .route("/settings/apps/new", post(new_app))
+            .route("/app-manifests/{code}/conversions", post(conversion))
+            .route("/app/hook/config", axum::routing::patch(hook_config))
             .with_state(world.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -84,6 +91,20 @@ impl GithubStandIn {
             .insert(device_code.into(), (login.into(), 0));
     }
 
+    pub fn manifest(&self) -> Option<Value> {
+        self.world.lock().unwrap().manifest.clone()
+    }
+
+    /// The webhook secret the app was set to, and whether it was set with an app JWT.
+    pub fn hook_secret(&self) -> Option<(String, bool)> {
+        self.world
+            .lock()
+            .unwrap()
+            .hook_secret
+            .clone()
+            .map(|(secret, bearer)| (secret, bearer.split('.').count() == 3))
+    }
+
     pub fn secrets_seen(&self) -> Vec<String> {
         self.world.lock().unwrap().secrets_seen.clone()
     }
@@ -105,13 +126,9 @@ async fn authorize(State(w): Shared, Query(q): Query<HashMap<String, String>>) -
 }
 
 async fn access_token(State(w): Shared, body: String) -> axum::Json<Value> {
-    let form: HashMap<String, String> = serde_json::from_value(json!(
-        body.split('&')
-            .filter_map(|p| p.split_once('='))
-            .map(|(k, v)| (k.to_string(), v.replace("%3A", ":").replace("%2F", "/")))
-            .collect::<HashMap<_, _>>()
-    ))
-    .unwrap();
+    let form: HashMap<String, String> = form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
     let mut w = w.lock().unwrap();
     if let Some(code) = form.get("code") {
         w.secrets_seen
@@ -190,4 +207,67 @@ async fn repository(
 
 async fn membership() -> StatusCode {
     StatusCode::NOT_FOUND
+}
+
+/// The browser posts the manifest form: "GitHub" creates the app and sends it back.
+async fn new_app(
+    State(w): Shared,
+    Query(q): Query<HashMap<String, String>>,
+    body: String,
+) -> Response {
+    let manifest = form_urlencoded::parse(body.as_bytes())
+        .find(|(k, _)| k == "manifest")
+        .and_then(|(_, v)| serde_json::from_str::<Value>(&v).ok());
+    let Some(manifest) = manifest else {
+        return (StatusCode::UNPROCESSABLE_ENTITY, "no manifest").into_response();
+    };
+    let back = format!(
+        "{}?code=manifest-code&state={}",
+        manifest["redirect_url"].as_str().unwrap_or_default(),
+        q.get("state").cloned().unwrap_or_default()
+    );
+    w.lock().unwrap().manifest = Some(manifest);
+    Redirect::to(&back).into_response()
+}
+
+/// A fresh RSA key in GitHub's format (PKCS#1 PEM), made by openssl.
+fn private_key() -> String {
+    let out = std::process::Command::new("openssl")
+        .args(["genrsa", "-traditional", "2048"])
+        .output()
+        .expect("openssl runs");
+    String::from_utf8(out.stdout).unwrap()
+}
+
+async fn conversion(
+    State(w): Shared,
+    Path(code): Path<String>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    if code != "manifest-code" || w.lock().unwrap().manifest.is_none() {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({
+            "id": 4242, "slug": "trellis-test", "html_url": "https://github.com/apps/trellis-test",
+            "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET,
+            "webhook_secret": "github-generated", "pem": private_key()
+        })),
+    ))
+}
+
+async fn hook_config(
+    State(w): Shared,
+    headers: HeaderMap,
+    axum::Json(body): axum::Json<Value>,
+) -> StatusCode {
+    let bearer = headers
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default()
+        .to_string();
+    let secret = body["secret"].as_str().unwrap_or_default().to_string();
+    w.lock().unwrap().hook_secret = Some((secret, bearer));
+    StatusCode::OK
 }

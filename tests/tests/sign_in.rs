@@ -348,3 +348,119 @@ async fn anonymous_post(server: &Server, path: &str, body: Value) -> (u16, Value
     let status = resp.status().as_u16();
     (status, resp.json().await.unwrap_or(Value::Null))
 }
+
+#[tokio::test]
+async fn an_admin_connects_github_in_a_few_clicks_and_people_sign_in_through_the_new_app() {
+    let github = GithubStandIn::start().await;
+    let server = Server::start_with_env(&[
+        ("TRELLIS_GITHUB_URL", github.url.as_str()),
+        ("TRELLIS_GITHUB_API_URL", github.url.as_str()),
+        ("TRELLIS_WEBHOOK_SECRET", "the-trellis-webhook-secret"),
+    ])
+    .await;
+    let (_, app) = server.call(Method::GET, "/api/github/app", None).await;
+    assert_eq!(
+        (app["connected"].as_bool(), app["signIn"].as_bool()),
+        (Some(false), Some(false))
+    );
+    // Sign-in is off until then.
+    let (status, _) = anonymous_post(&server, "/api/auth/device", json!(null)).await;
+    assert_eq!(status, 404);
+
+    // "Connect GitHub": the manifest, posted from the browser with the state cookie.
+    let browser = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let start = browser
+        .post(server.url("/api/github/manifest"))
+        .bearer_auth(TOKEN)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), StatusCode::OK);
+    let state_cookie = set_cookies(&start)
+        .into_iter()
+        .find(|c| c.starts_with("trellis_manifest_state="))
+        .unwrap();
+    let view: Value = start.json().await.unwrap();
+    let manifest = &view["manifest"];
+    assert_eq!(
+        manifest["hook_attributes"]["url"],
+        format!("{}/api/webhooks/github", server.base)
+    );
+    assert_eq!(
+        manifest["callback_urls"][0],
+        format!("{}/api/auth/github/callback", server.base)
+    );
+    assert_eq!(
+        manifest["default_permissions"],
+        json!({"contents": "read", "metadata": "read"})
+    );
+    let post_url = view["postUrl"].as_str().unwrap();
+    assert!(post_url.starts_with(&format!("{}/settings/apps/new?state=", github.url)));
+    let created = browser
+        .post(post_url)
+        .form(&[("manifest", manifest.to_string())])
+        .send()
+        .await
+        .unwrap();
+    let callback = created.headers()["location"].to_str().unwrap().to_string();
+    // Without this browser's state cookie the answer is refused.
+    let stolen = browser.get(&callback).send().await.unwrap();
+    assert_eq!(stolen.status(), StatusCode::BAD_REQUEST);
+    let connected = browser
+        .get(&callback)
+        .header("cookie", state_cookie.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        connected.headers()["location"],
+        "/settings/github?connected=1"
+    );
+    assert_eq!(
+        github.hook_secret(),
+        Some(("the-trellis-webhook-secret".to_string(), true)),
+        "the app signs deliveries with Trellis's secret (set with an app token)"
+    );
+    let (_, app) = server.call(Method::GET, "/api/github/app", None).await;
+    assert_eq!(app["connected"], true);
+    assert_eq!(
+        app["installUrl"],
+        "https://github.com/apps/trellis-test/installations/new"
+    );
+    assert_eq!(app["signIn"], true);
+    let stored = std::fs::metadata(server.data_dir.join("github-app.json")).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(stored.permissions().mode() & 0o777, 0o600);
+
+    // People sign in through the new app at once, no restart.
+    server.register_sample().await;
+    server
+        .call(
+            Method::PUT,
+            "/api/apps/sample/members/ada",
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    let mut ada = Browser::new(&server);
+    github.sign_in_as("ada");
+    assert_eq!(ada.sign_in("/").await.status(), StatusCode::SEE_OTHER);
+    assert_eq!(ada.me().await["login"], "ada");
+    // Only the admin token may change the app.
+    let (status, err) = ada
+        .call(Method::POST, "/api/github/manifest", Some(json!({})), true)
+        .await;
+    assert_eq!(status, 403, "{err}");
+    let (_, log) = server.call(Method::GET, "/api/audit", None).await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "github.connect"),
+        "{log}"
+    );
+}

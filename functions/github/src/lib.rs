@@ -2,8 +2,10 @@
 //! uses the same app's OAuth client ([`oauth`]). Both go through [`https::HttpsClient`].
 
 pub mod app;
+pub mod connect;
 pub mod https;
 pub mod oauth;
 
 pub use app::{GITHUB_API, GithubApp, GithubAppCredentials, GithubSource};
+pub use connect::GithubConnect;
 pub use oauth::{GITHUB_WEB, GithubOAuth};

@@ -97,6 +97,7 @@ fn describe(
         ("POST", "/api/tokens") => "token.create",
         ("DELETE", "/api/tokens/{id}") => "token.revoke",
         ("POST", "/api/auth/logout") => "sign-out",
+        ("POST", "/api/github/manifest") => "github.manifest",
         _ => "",
     };
     let action = if action.is_empty() {

@@ -6,9 +6,9 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod forwarder;
+pub mod github;
 pub mod openapi;
 pub mod routes;
-pub mod sign_in;
 pub mod state;
 pub mod webhook;
 pub mod websocket;
@@ -25,7 +25,8 @@ pub use state::AppState;
 pub use trellis_wire::{live, views};
 
 use routes::{
-    apps, audit as audit_log, auth as sign_in_routes, deployments, environments, meta, team,
+    apps, audit as audit_log, auth as sign_in_routes, deployments, environments,
+    github as github_routes, meta, team,
 };
 
 /// Every authenticated API route.
@@ -81,6 +82,8 @@ pub fn protected_routes() -> Router<AppState> {
         )
         .route("/api/audit", get(audit_log::list_audit))
         .route("/api/auth/logout", post(sign_in_routes::logout))
+        .route("/api/github/app", get(github_routes::get_app))
+        .route("/api/github/manifest", post(github_routes::start_manifest))
 }
 
 /// The whole API (without the WebSocket, which belongs to the transport).
@@ -99,6 +102,10 @@ pub fn router(state: AppState) -> Router {
             get(sign_in_routes::github_callback),
         )
         .route("/api/auth/device", post(sign_in_routes::device_start))
+        .route(
+            "/api/github/manifest/callback",
+            get(github_routes::finish_manifest),
+        )
         .route("/api/auth/device/token", post(sign_in_routes::device_token))
         .route(
             "/api/webhooks/github",

@@ -3,7 +3,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{apps, audit, auth, deployments, environments, meta, team};
+use crate::routes::{apps, audit, auth, deployments, environments, github, meta, team};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -18,7 +18,7 @@ use crate::routes::{apps, audit, auth, deployments, environments, meta, team};
         team::me, team::list_tokens, team::create_token, team::revoke_token,
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
-        auth::device_token,
+        auth::device_token, github::get_app, github::start_manifest, github::finish_manifest,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -130,6 +130,7 @@ mod tests {
                         || path == "/api/openapi.json"
                         || path == "/api/ws"
                         || (path.starts_with("/api/auth/") && path != "/api/auth/logout")
+                        || path == "/api/github/manifest/callback"
                         || SIGNED_PATHS.contains(&path.as_str()),
                     "{path}"
                 );
@@ -140,7 +141,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 24);
+        assert_eq!(guarded, 26);
     }
 
     #[test]

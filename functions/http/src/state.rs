@@ -15,6 +15,6 @@ pub struct AppState {
     pub token: Arc<ApiToken>,
     pub webhook_secret: Arc<WebhookSecret>,
     pub forwarder: Arc<LogForwarder>,
-    /// Sign-in with GitHub, when a GitHub App is configured.
-    pub sign_in: Option<Arc<crate::sign_in::SignInConfig>>,
+    /// The GitHub App (sign-in, connecting it), where this deployment can have one.
+    pub github: Option<Arc<crate::github::GithubIntegration>>,
 }

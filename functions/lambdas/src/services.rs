@@ -309,7 +309,7 @@ impl Services {
             token: token.clone(),
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
-            sign_in: None,
+            github: None,
         };
         Ok(Services {
             state,

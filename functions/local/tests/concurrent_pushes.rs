@@ -105,7 +105,7 @@ async fn three_hundred_pushes_twenty_at_a_time_are_all_accepted_and_the_newest_w
         token: Arc::new(ApiToken::new("unused-token-0123456789")),
         webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
-        sign_in: None,
+        github: None,
     });
 
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));

@@ -70,7 +70,7 @@ async fn a_delivery_that_failed_is_processed_when_redelivered() {
             token: Arc::new(ApiToken::new("unused")),
             webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
             forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
-            sign_in: None,
+            github: None,
         })
     };
 
@@ -127,7 +127,7 @@ async fn hello_app() -> (Harness, axum::Router) {
         token: Arc::new(ApiToken::new("unused-token-0123456789")),
         webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
-        sign_in: None,
+        github: None,
     });
     (h, router)
 }

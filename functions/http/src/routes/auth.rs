@@ -12,7 +12,7 @@ use trellis_core::access::{Actor, AuditRecord, DevicePoll};
 use crate::auth::{SESSION_COOKIE, session_secret};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiJson;
-use crate::sign_in::SignInConfig;
+use crate::github::ActiveSignIn;
 use crate::state::AppState;
 use crate::views::{DeviceStartView, DeviceTokenRequest, DeviceTokenView};
 
@@ -20,8 +20,12 @@ const STATE_COOKIE: &str = "trellis_oauth_state";
 /// A personal token made by `trellis login` lasts this long.
 const CLI_TOKEN_DAYS: i64 = 90;
 
-fn config(state: &AppState) -> Result<&SignInConfig, ApiError> {
-    state.sign_in.as_deref().ok_or_else(|| {
+async fn config(state: &AppState) -> Result<ActiveSignIn, ApiError> {
+    let active = match &state.github {
+        Some(github) => github.sign_in().await?,
+        None => None,
+    };
+    active.ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -29,6 +33,13 @@ fn config(state: &AppState) -> Result<&SignInConfig, ApiError> {
              token still works)",
         )
     })
+}
+
+fn session_lifetime(state: &AppState) -> time::Duration {
+    state
+        .github
+        .as_ref()
+        .map_or(time::Duration::hours(12), |g| g.session_lifetime)
 }
 
 fn cookie_header(c: Cookie<'_>) -> Result<HeaderValue, ApiError> {
@@ -58,12 +69,12 @@ pub async fn github_login(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
 ) -> ApiResult<Response> {
-    let config = config(&state)?;
+    let config = config(&state).await?;
     let nonce = trellis_core::access::new_secret("");
     let return_to = safe_return_to(query.return_to.as_deref());
     let cookie = Cookie::build((STATE_COOKIE, format!("{nonce}|{return_to}")))
         .http_only(true)
-        .secure(config.secure_cookies)
+        .secure(config.secure_cookies())
         .same_site(SameSite::Lax)
         .path("/api/auth")
         .max_age(cookie::time::Duration::minutes(10))
@@ -98,7 +109,7 @@ pub async fn github_callback(
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
 ) -> ApiResult<Response> {
-    let config = config(&state)?;
+    let config = config(&state).await?;
     if let Some(error) = query.error {
         return Err(ApiError::bad_request(format!(
             "GitHub did not sign you in: {error}"
@@ -132,18 +143,18 @@ pub async fn github_callback(
         .exchange_code(&code, &config.callback_url())
         .await
         .map_err(DomainError::from)?;
-    let login = sign_in(&state, config, &token, "sign-in").await?;
+    let login = sign_in(&state, &config, &token, "sign-in").await?;
     let (_, secret) = state
         .access
-        .start_session(&login, config.session_lifetime)
+        .start_session(&login, session_lifetime(&state))
         .await?;
     let session = Cookie::build((SESSION_COOKIE, secret))
         .http_only(true)
-        .secure(config.secure_cookies)
+        .secure(config.secure_cookies())
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(cookie::time::Duration::seconds(
-            config.session_lifetime.whole_seconds(),
+            session_lifetime(&state).whole_seconds(),
         ))
         .build();
     let clear_state = Cookie::build((STATE_COOKIE, ""))
@@ -161,7 +172,7 @@ pub async fn github_callback(
 /// or not.
 async fn sign_in(
     state: &AppState,
-    config: &SignInConfig,
+    config: &ActiveSignIn,
     token: &str,
     action: &str,
 ) -> ApiResult<String> {
@@ -172,9 +183,14 @@ async fn sign_in(
         .into_iter()
         .map(|(app, _)| app)
         .collect();
+    let policy = state
+        .github
+        .as_ref()
+        .map(|g| g.policy.clone())
+        .unwrap_or_default();
     let outcome = state
         .access
-        .sign_in(config.accounts.as_ref(), &config.policy, token, &apps)
+        .sign_in(config.accounts.as_ref(), &policy, token, &apps)
         .await;
     let (actor, status, detail) = match &outcome {
         Ok(user) => (user.login.clone(), 200, None),
@@ -222,7 +238,7 @@ pub async fn logout(
 #[utoipa::path(post, path = "/api/auth/device", tag = "auth", security(()),
     responses((status = 200, body = DeviceStartView), (status = 404, body = ErrorBody)))]
 pub async fn device_start(State(state): State<AppState>) -> ApiResult<Json<DeviceStartView>> {
-    let config = config(&state)?;
+    let config = config(&state).await?;
     let code = config
         .accounts
         .start_device_flow()
@@ -247,7 +263,7 @@ pub async fn device_token(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<DeviceTokenRequest>,
 ) -> ApiResult<Json<DeviceTokenView>> {
-    let config = config(&state)?;
+    let config = config(&state).await?;
     let pending = |status: &str, interval: Option<u64>| DeviceTokenView {
         status: status.into(),
         interval,
@@ -266,7 +282,7 @@ pub async fn device_token(
         DevicePoll::Expired => return Ok(Json(pending("expired", None))),
         DevicePoll::Denied => return Ok(Json(pending("denied", None))),
     };
-    let login = sign_in(&state, config, &github_token, "sign-in (device)").await?;
+    let login = sign_in(&state, &config, &github_token, "sign-in (device)").await?;
     let name = req.name.as_deref().unwrap_or("trellis login");
     let (_, secret) = state
         .access

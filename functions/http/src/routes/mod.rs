@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod deployments;
 pub mod environments;
+pub mod github;
 pub mod meta;
 pub mod team;
 

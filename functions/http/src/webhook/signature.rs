@@ -86,6 +86,14 @@ impl WebhookSecret {
         }
     }
 
+    /// The secret's value, to hand to GitHub when Trellis creates its app (never logged or
+    /// answered).
+    pub async fn value(&self) -> Result<String, ApiError> {
+        let key = self.key().await?;
+        String::from_utf8(key.to_vec())
+            .map_err(|_| ApiError::bad_request("the webhook secret is not text"))
+    }
+
     /// Checks `X-Hub-Signature-256` (`sha256=<hex HMAC-SHA256 of the raw body>`) in constant
     /// time.
     pub async fn verify(&self, body: &[u8], header: Option<&str>) -> Result<(), ApiError> {

@@ -11,10 +11,10 @@ use crate::launcher::SiteSpace;
 
 mod banner;
 mod composition;
+mod github;
 mod recovery;
 mod router;
 mod secrets;
-mod sign_in;
 
 pub use secrets::MIN_TOKEN_CHARS;
 
@@ -72,16 +72,19 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         parts.source.clone(),
     ));
     let dashboard_dir = config.dashboard_dir.as_deref();
-    let sign_in = sign_in::from_env(&base_url)?.map(std::sync::Arc::new);
-    let sign_in_status = match &sign_in {
-        Some(c) => format!("with GitHub (callback {})", c.callback_url()),
-        None => "admin token only (set TRELLIS_GITHUB_CLIENT_ID/SECRET for GitHub)".into(),
+    let github = std::sync::Arc::new(github::integration(data_dir, &base_url)?);
+    let sign_in_status = match github.sign_in().await {
+        Ok(Some(s)) => format!("with GitHub (callback {})", s.callback_url()),
+        Ok(None) => {
+            "admin token (connect a GitHub App from the dashboard to sign in with GitHub)".into()
+        }
+        Err(e) => format!("admin token (the GitHub App's settings cannot be read: {e})"),
     };
     let app = router::app(
         &parts,
         &prepared.token,
         &prepared.webhook_secret,
-        sign_in,
+        github,
         dashboard_dir,
     );
 

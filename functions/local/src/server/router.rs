@@ -9,7 +9,7 @@ use axum::routing::get;
 use tower_http::services::{ServeDir, ServeFile};
 use trellis_http::AppState;
 use trellis_http::auth::ApiToken;
-use trellis_http::sign_in::SignInConfig;
+use trellis_http::github::GithubIntegration;
 use trellis_http::webhook::WebhookSecret;
 
 use super::composition::Composed;
@@ -18,7 +18,7 @@ pub(super) fn app(
     parts: &Composed,
     token: &str,
     webhook_secret: &str,
-    sign_in: Option<Arc<SignInConfig>>,
+    github: Arc<GithubIntegration>,
     dashboard_dir: Option<&Path>,
 ) -> Router {
     let token = Arc::new(ApiToken::new(token));
@@ -28,7 +28,7 @@ pub(super) fn app(
         token: token.clone(),
         webhook_secret: Arc::new(WebhookSecret::new(webhook_secret)),
         forwarder: parts.forwarder.clone(),
-        sign_in,
+        github: Some(github),
     };
     let ws = crate::live_socket::router(parts.hub.clone(), token, parts.store.clone());
     let app = trellis_http::router(state).merge(ws);

@@ -193,3 +193,40 @@ pub struct DeviceTokenView {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
 }
+
+/// The GitHub App Trellis acts as.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubAppView {
+    pub connected: bool,
+    pub app_id: Option<u64>,
+    pub slug: Option<String>,
+    pub html_url: Option<String>,
+    /// Where to install the app on an account or organisation.
+    pub install_url: Option<String>,
+    /// Whether people can sign in with GitHub.
+    pub sign_in: bool,
+}
+
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct GithubManifestRequest {
+    /// Create the app in this organisation (default: the signed-in GitHub user's account).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// Where this Trellis is reached (default: the server's own address).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub public_url: Option<String>,
+    /// The app's name on GitHub (default `Trellis`; names are unique on GitHub).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// Post `manifest` (as the form field `manifest`, JSON) to `postUrl` from the browser.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubManifestView {
+    pub post_url: String,
+    #[schema(value_type = Object)]
+    pub manifest: serde_json::Value,
+}
