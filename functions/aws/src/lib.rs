@@ -4,6 +4,7 @@
 
 pub mod dynamo;
 pub mod ecs;
+pub mod github_app_secret;
 pub mod jobs;
 pub mod notifier;
 pub mod secrets;
@@ -12,6 +13,7 @@ pub mod testing;
 
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher, JobSealer};
+pub use github_app_secret::SecretsManagerGithubApp;
 // The GitHub App lives in its own crate (local mode signs in with it too); these paths stay.
 pub use jobs::RunnerHandOff;
 pub use notifier::ApiGatewayNotifier;

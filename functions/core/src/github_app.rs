@@ -34,6 +34,9 @@ pub struct GithubAppSettings {
     /// Where Trellis is reached: sign-in comes back to `<public_url>/api/auth/github/callback`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub public_url: Option<String>,
+    /// The organisation the app was created in: its members may sign in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
 }
 
 impl std::fmt::Debug for GithubAppSettings {

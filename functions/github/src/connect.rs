@@ -105,6 +105,7 @@ impl GithubConnector for GithubConnect {
             web_url: Some(self.web.clone()),
             api_url: Some(self.api.clone()),
             public_url: None,
+            organisation: None,
         })
     }
 

@@ -62,6 +62,17 @@ impl GithubIntegration {
         }
     }
 
+    /// Who may sign in: the configured policy, or the members of the organisation the app
+    /// was created in.
+    pub async fn policy(&self) -> Result<SignInPolicy, DomainError> {
+        if self.policy.organisation.is_some() {
+            return Ok(self.policy.clone());
+        }
+        Ok(SignInPolicy {
+            organisation: self.settings().await?.and_then(|s| s.organisation),
+        })
+    }
+
     pub async fn settings(&self) -> Result<Option<GithubAppSettings>, DomainError> {
         Ok(self.store.get().await?)
     }

@@ -4,6 +4,7 @@
 
 mod clients;
 pub mod events;
+mod github;
 pub mod manifest;
 pub mod services;
 

@@ -47,6 +47,10 @@ pub struct Needs {
     pub webhook: bool,
     /// Authenticates API calls (the API token).
     pub token: bool,
+    /// Reads the GitHub App's settings (sign-in, whether it is connected).
+    pub github_app: bool,
+    /// Writes them: the manifest flow's end.
+    pub connect_github: bool,
     /// May write records (decided by the function's table access, not declared): only such a
     /// function notes when a personal token was last used.
     pub writes: bool,
@@ -59,6 +63,8 @@ impl Needs {
         notifier: false,
         webhook: false,
         token: false,
+        github_app: false,
+        connect_github: false,
         writes: false,
     };
 }
@@ -98,6 +104,8 @@ pub struct FunctionConfig {
     pub github_app_secret: Option<String>,
     /// `TRELLIS_GITHUB_API` (default `https://api.github.com`; GitHub Enterprise differs).
     pub github_api: Option<String>,
+    /// `TRELLIS_GITHUB_URL` (default `https://github.com`; GitHub Enterprise differs).
+    pub github_web: Option<String>,
     /// `TRELLIS_JOBS_BUCKET`: where sealed jobs and runner results travel.
     pub jobs_bucket: Option<String>,
     /// `TRELLIS_ECS_*`
@@ -124,6 +132,7 @@ impl FunctionConfig {
             ws_endpoint: var("TRELLIS_WS_ENDPOINT"),
             github_app_secret: var("TRELLIS_GITHUB_APP_SECRET"),
             github_api: var("TRELLIS_GITHUB_API"),
+            github_web: var("TRELLIS_GITHUB_URL"),
             jobs_bucket: var("TRELLIS_JOBS_BUCKET"),
             ecs_cluster: var("TRELLIS_ECS_CLUSTER"),
             ecs,
@@ -132,7 +141,10 @@ impl FunctionConfig {
     }
 }
 
-fn required<'a>(value: &'a Option<String>, name: &'static str) -> Result<&'a str, ConfigError> {
+pub(crate) fn required<'a>(
+    value: &'a Option<String>,
+    name: &'static str,
+) -> Result<&'a str, ConfigError> {
     value.as_deref().ok_or(ConfigError::Missing(name))
 }
 
@@ -309,7 +321,7 @@ impl Services {
             token: token.clone(),
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
-            github: None,
+            github: crate::github::integration(&clients, settings, needs)?,
         };
         Ok(Services {
             state,

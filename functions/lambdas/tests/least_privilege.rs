@@ -23,6 +23,7 @@ struct World {
     settings: FunctionConfig,
     functions: BTreeMap<&'static str, (Services, Recorder)>,
     s3: aws_sdk_s3::Client,
+    github: trellis_e2e::GithubStandIn,
 }
 
 impl World {
@@ -44,6 +45,22 @@ impl World {
         body: Option<Value>,
         bearer: Option<&str>,
     ) -> (u16, Value) {
+        let headers: Vec<(&str, String)> = bearer
+            .map(|t| vec![("authorization", format!("Bearer {t}"))])
+            .unwrap_or_default();
+        let (status, _, body) = self.http_full(name, path, query, body, &headers).await;
+        (status, body)
+    }
+
+    /// Any request to HTTP function `name`: `headers` replace the admin token's.
+    async fn http_full(
+        &self,
+        name: &str,
+        path: &str,
+        query: &str,
+        body: Option<Value>,
+        headers: &[(&str, String)],
+    ) -> (u16, axum::http::HeaderMap, Value) {
         let f = trellis_lambdas::manifest::find(name).unwrap();
         let Trigger::Http {
             method,
@@ -64,10 +81,23 @@ impl World {
         let mut event: Value =
             serde_json::from_str(&http_event(method, path, body.as_deref(), true)).unwrap();
         event["rawQueryString"] = json!(query);
-        if let Some(token) = bearer {
-            event["headers"]["authorization"] = json!(format!("Bearer {token}"));
+        for (name, value) in headers {
+            // An empty value takes the header away (the admin token, for a cookie's request).
+            if value.is_empty() {
+                if let Some(h) = event["headers"].as_object_mut() {
+                    h.remove(*name);
+                }
+            } else {
+                event["headers"][*name] = json!(value);
+            }
         }
-        invoke(router, event.to_string()).await
+        let query_pairs: serde_json::Map<String, Value> = query
+            .split('&')
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        event["queryStringParameters"] = Value::Object(query_pairs);
+        invoke_with_headers(router, event.to_string()).await
     }
 
     async fn push(&self, sha: &str, delivery: &str) -> (u16, Value) {
@@ -125,7 +155,7 @@ impl World {
 fn route_of(name: &str) -> MethodRouter<AppState> {
     use axum::routing::put;
     use axum::routing::{delete, get, patch, post};
-    use trellis_http::routes::{apps, audit, deployments, environments, meta, team};
+    use trellis_http::routes::{apps, audit, auth, deployments, environments, github, meta, team};
     match name {
         "api-health" => get(meta::health),
         "api-openapi" => get(meta::openapi),
@@ -153,6 +183,14 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "member-set" => put(team::set_member),
         "member-remove" => delete(team::remove_member),
         "audit-list" => get(audit::list_audit),
+        "auth-github" => get(auth::github_login),
+        "auth-callback" => get(auth::github_callback),
+        "auth-logout" => post(auth::logout),
+        "auth-device" => post(auth::device_start),
+        "auth-device-token" => post(auth::device_token),
+        "github-app" => get(github::get_app),
+        "github-manifest" => post(github::start_manifest),
+        "github-manifest-callback" => get(github::finish_manifest),
         other => panic!("{other} has no route in this test"),
     }
 }
@@ -182,6 +220,9 @@ async fn world() -> World {
         .await
         .unwrap();
     settings.github_app_secret = Some(github.clone());
+    let standin = trellis_e2e::GithubStandIn::start().await;
+    settings.github_web = Some(standin.url.clone());
+    settings.github_api = Some(standin.url.clone());
     let resources = Resources {
         api_token_secret: settings.api_token_secret.clone().unwrap(),
         webhook_secret: settings.webhook_secret_id.clone().unwrap(),
@@ -207,6 +248,7 @@ async fn world() -> World {
         settings,
         functions,
         s3,
+        github: standin,
     }
 }
 
@@ -472,8 +514,161 @@ async fn team(w: &World) {
         .filter_map(|e| e["action"].as_str())
         .collect();
     assert!(actions.contains(&"member.set"), "{actions:?}");
+    connect_github_and_sign_in(w).await;
     let (status, body) = w
         .http("member-remove", "/api/apps/shop/members/ada", None)
         .await;
     assert_eq!(status, 204, "{body}");
+}
+
+fn cookie(headers: &axum::http::HeaderMap, name: &str) -> String {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|c| c.split(';').next().unwrap().to_string())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_else(|| panic!("no {name} cookie in {headers:?}"))
+}
+
+fn location_query(headers: &axum::http::HeaderMap) -> String {
+    let location = headers["location"].to_str().unwrap();
+    location
+        .split_once('?')
+        .map(|(_, q)| q.to_string())
+        .unwrap_or_default()
+}
+
+/// The GitHub App connected through the manifest flow, then a sign-in on the web and with
+/// the device flow, and a sign-out: each step through its own function.
+async fn connect_github_and_sign_in(w: &World) {
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let (status, body) = w.http("github-app", "/api/github/app", None).await;
+    assert_eq!(
+        (status, body["connected"].as_bool()),
+        (200, Some(false)),
+        "{body}"
+    );
+    let (status, headers, view) = w
+        .http_full(
+            "github-manifest",
+            "/api/github/manifest",
+            "",
+            Some(json!({"publicUrl": "https://trellis.example"})),
+            &[],
+        )
+        .await;
+    assert_eq!(status, 200, "{view}");
+    let state = cookie(&headers, "trellis_manifest_state");
+    let created = browser
+        .post(view["postUrl"].as_str().unwrap())
+        .form(&[("manifest", view["manifest"].to_string())])
+        .send()
+        .await
+        .unwrap();
+    let mut created_headers = axum::http::HeaderMap::new();
+    created_headers.insert(
+        "location",
+        created.headers()["location"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
+    let (status, _, body) = w
+        .http_full(
+            "github-manifest-callback",
+            "/api/github/manifest/callback",
+            &location_query(&created_headers),
+            None,
+            &[("cookie", state), ("authorization", String::new())],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+
+    // The web flow.
+    let (status, headers, body) = w
+        .http_full(
+            "auth-github",
+            "/api/auth/github",
+            "",
+            None,
+            &[("authorization", String::new())],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    let state = cookie(&headers, "trellis_oauth_state");
+    w.github.sign_in_as("ada");
+    let at_github = browser
+        .get(headers["location"].to_str().unwrap())
+        .send()
+        .await
+        .unwrap();
+    let mut back = axum::http::HeaderMap::new();
+    back.insert(
+        "location",
+        at_github.headers()["location"]
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+    );
+    let (status, headers, body) = w
+        .http_full(
+            "auth-callback",
+            "/api/auth/github/callback",
+            &location_query(&back),
+            None,
+            &[("cookie", state), ("authorization", String::new())],
+        )
+        .await;
+    assert_eq!(status, 303, "{body}");
+    let session = cookie(&headers, "trellis_session");
+    let as_ada = [
+        ("cookie", session.clone()),
+        ("authorization", String::new()),
+    ];
+    let (status, _, me) = w.http_full("me", "/api/me", "", None, &as_ada).await;
+    assert_eq!((status, me["login"].as_str()), (200, Some("ada")), "{me}");
+    let csrf = me["csrfToken"].as_str().unwrap().to_string();
+    let (status, _, body) = w
+        .http_full(
+            "auth-logout",
+            "/api/auth/logout",
+            "",
+            None,
+            &[
+                ("cookie", session),
+                ("authorization", String::new()),
+                ("x-csrf-token", csrf),
+            ],
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
+
+    // The device flow.
+    let public = [("authorization", String::new())];
+    let (status, _, start) = w
+        .http_full("auth-device", "/api/auth/device", "", None, &public)
+        .await;
+    assert_eq!(status, 200, "{start}");
+    w.github.authorise_device("device-1", "ada");
+    let device = json!({"deviceCode": start["deviceCode"]});
+    let mut outcome = Value::Null;
+    for _ in 0..3 {
+        outcome = w
+            .http_full(
+                "auth-device-token",
+                "/api/auth/device/token",
+                "",
+                Some(device.clone()),
+                &public,
+            )
+            .await
+            .2;
+    }
+    assert_eq!(outcome["status"], "signed_in", "{outcome}");
 }

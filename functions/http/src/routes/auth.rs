@@ -183,11 +183,10 @@ async fn sign_in(
         .into_iter()
         .map(|(app, _)| app)
         .collect();
-    let policy = state
-        .github
-        .as_ref()
-        .map(|g| g.policy.clone())
-        .unwrap_or_default();
+    let policy = match &state.github {
+        Some(github) => github.policy().await?,
+        None => Default::default(),
+    };
     let outcome = state
         .access
         .sign_in(config.accounts.as_ref(), &policy, token, &apps)

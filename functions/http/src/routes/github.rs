@@ -83,6 +83,16 @@ pub async fn start_manifest(
 ) -> ApiResult<Response> {
     operator_only(&actor)?;
     let github = integration(&state)?;
+    if let Some(existing) = github.settings().await?
+        && !req.replace.unwrap_or(false)
+    {
+        return Err(DomainError::Conflict(format!(
+            "GitHub App {} is connected already: send replace: true to create another one \
+             (the old one keeps its installations until you delete it on GitHub)",
+            existing.app_id
+        ))
+        .into());
+    }
     let public_url = req
         .public_url
         .or_else(|| github.default_public_url.clone())
@@ -114,13 +124,17 @@ pub async fn start_manifest(
             .new_app_url(req.organisation.as_deref(), &nonce),
         manifest: app_manifest(&name, &public_url),
     };
-    let cookie = Cookie::build((MANIFEST_COOKIE, format!("{nonce}|{public_url}")))
-        .http_only(true)
-        .secure(public_url.starts_with("https://"))
-        .same_site(SameSite::Lax)
-        .path("/api/github")
-        .max_age(cookie::time::Duration::hours(1))
-        .build();
+    let organisation = req.organisation.clone().unwrap_or_default();
+    let cookie = Cookie::build((
+        MANIFEST_COOKIE,
+        format!("{nonce}|{organisation}|{public_url}"),
+    ))
+    .http_only(true)
+    .secure(public_url.starts_with("https://"))
+    .same_site(SameSite::Lax)
+    .path("/api/github")
+    .max_age(cookie::time::Duration::hours(1))
+    .build();
     let mut response = Json(view).into_response();
     response.headers_mut().append(
         header::SET_COOKIE,
@@ -163,7 +177,10 @@ pub async fn finish_manifest(
              start again from the dashboard",
         ));
     };
-    let Some((nonce, public_url)) = remembered.split_once('|') else {
+    let mut parts = remembered.splitn(3, '|');
+    let (Some(nonce), Some(organisation), Some(public_url)) =
+        (parts.next(), parts.next(), parts.next())
+    else {
         return Err(ApiError::bad_request(
             "the connection's state is unreadable: start again",
         ));
@@ -182,6 +199,7 @@ pub async fn finish_manifest(
         .await
         .map_err(DomainError::from)?;
     settings.public_url = Some(public_url.to_string());
+    settings.organisation = Some(organisation.to_string()).filter(|o| !o.is_empty());
     let secret = state.webhook_secret.value().await?;
     github
         .connector

@@ -108,6 +108,15 @@ impl Function {
         if needs.stop {
             grant("runnerTasks", &["ecs:StopTask"]);
         }
+        if needs.github_app {
+            grant("githubAppSecret", &[GET_SECRET]);
+        }
+        if needs.connect_github {
+            grant(
+                "githubAppSecret",
+                &[GET_SECRET, "secretsmanager:PutSecretValue"],
+            );
+        }
         if self.runner_results {
             grant("resultObjects", &["s3:DeleteObject", "s3:GetObject"]);
             grant("jobObjects", &["s3:DeleteObject"]);
@@ -139,6 +148,9 @@ impl Function {
         }
         if needs.stop {
             vars.insert("TRELLIS_ECS_CLUSTER");
+        }
+        if needs.github_app || needs.connect_github {
+            vars.insert("TRELLIS_GITHUB_APP_SECRET");
         }
         if self.runner_results {
             vars.insert("TRELLIS_JOBS_BUCKET");

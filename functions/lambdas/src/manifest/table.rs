@@ -16,6 +16,11 @@ const START: Needs = Needs {
     token: true,
     ..Needs::NONE
 };
+/// Sign-in: the GitHub App's OAuth client, from its secret.
+const SIGN_IN: Needs = Needs {
+    github_app: true,
+    ..Needs::NONE
+};
 const E: &str = "/api/apps/{app}/environments/{env}";
 
 const fn http(method: &'static str, path: &'static str) -> Trigger {
@@ -169,6 +174,30 @@ pub static FUNCTIONS: &[Function] = &[
         "trellis_http::routes::team::remove_member", Write, API),
     route("audit-list", "The audit log, newest first.", http("GET", "/api/audit"),
         "trellis_http::routes::audit::list_audit", Read, API),
+    route("auth-github", "Sends the browser to GitHub to sign in.",
+        public("GET", "/api/auth/github"), "trellis_http::routes::auth::github_login",
+        NO_TABLE, SIGN_IN),
+    route("auth-callback", "GitHub's sign-in answer: roles refreshed, a session started.",
+        public("GET", "/api/auth/github/callback"), "trellis_http::routes::auth::github_callback",
+        Write, SIGN_IN),
+    route("auth-logout", "Ends the caller's session.", http("POST", "/api/auth/logout"),
+        "trellis_http::routes::auth::logout", Write, API),
+    route("auth-device", "Starts a device-flow sign-in (trellis login).",
+        public("POST", "/api/auth/device"), "trellis_http::routes::auth::device_start",
+        NO_TABLE, SIGN_IN),
+    route("auth-device-token", "A device-flow sign-in's outcome: a personal token.",
+        public("POST", "/api/auth/device/token"), "trellis_http::routes::auth::device_token",
+        Write, SIGN_IN),
+    route("github-app", "Whether a GitHub App is connected, and where to install it.",
+        http("GET", "/api/github/app"), "trellis_http::routes::github::get_app", Read,
+        Needs { github_app: true, token: true, ..Needs::NONE }),
+    route("github-manifest", "The manifest to create Trellis's GitHub App from.",
+        http("POST", "/api/github/manifest"), "trellis_http::routes::github::start_manifest",
+        Write, Needs { github_app: true, token: true, ..Needs::NONE }),
+    route("github-manifest-callback", "GitHub created the app: its credentials are stored.",
+        public("GET", "/api/github/manifest/callback"),
+        "trellis_http::routes::github::finish_manifest", Write,
+        Needs { connect_github: true, webhook: true, ..Needs::NONE }),
     slower(route("webhook-github", "GitHub deliveries (signature verified); pushes start deployments.",
         public("POST", "/api/webhooks/github"), "trellis_http::webhook::github_webhook", Write,
         Needs { launch: true, notifier: true, webhook: true, ..Needs::NONE }), 15),

@@ -47,6 +47,7 @@ pub async fn settings() -> FunctionConfig {
         ws_endpoint: Some("http://127.0.0.1:9".into()),
         github_app_secret: None,
         github_api: None,
+        github_web: None,
         ecs: Some(EcsConfig {
             cluster: "trellis".into(),
             task_definition: "trellis-runner".into(),
@@ -100,14 +101,25 @@ pub fn http_event(method: &str, path: &str, body: Option<&str>, auth: bool) -> S
 }
 
 pub async fn invoke(router: axum::Router, event: String) -> (u16, Value) {
+    let (status, _, body) = invoke_with_headers(router, event).await;
+    (status, body)
+}
+
+/// As [`invoke`], with the response's headers (redirects, cookies).
+pub async fn invoke_with_headers(
+    router: axum::Router,
+    event: String,
+) -> (u16, axum::http::HeaderMap, Value) {
     let request = lambda_http::request::from_str(&event).expect("a valid API Gateway event");
     let response = router.oneshot(request).await.unwrap();
     let status = response.status().as_u16();
+    let headers = response.headers().clone();
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 20)
         .await
         .unwrap();
     (
         status,
+        headers,
         serde_json::from_slice(&bytes).unwrap_or(Value::Null),
     )
 }

@@ -220,6 +220,9 @@ pub struct GithubManifestRequest {
     /// The app's name on GitHub (default `Trellis`; names are unique on GitHub).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+    /// Create a new app even though one is connected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replace: Option<bool>,
 }
 
 /// Post `manifest` (as the form field `manifest`, JSON) to `postUrl` from the browser.
