@@ -257,7 +257,8 @@ pub async fn device_start(State(state): State<AppState>) -> ApiResult<Json<Devic
 #[utoipa::path(post, path = "/api/auth/device/token", tag = "auth", security(()),
     request_body = DeviceTokenRequest,
     responses((status = 200, body = DeviceTokenView), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+              (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn device_token(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<DeviceTokenRequest>,

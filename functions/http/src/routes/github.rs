@@ -75,7 +75,8 @@ pub async fn get_app(
 #[utoipa::path(post, path = "/api/github/manifest", tag = "github",
     request_body = GithubManifestRequest,
     responses((status = 200, body = GithubManifestView), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody)))]
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
 pub async fn start_manifest(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,

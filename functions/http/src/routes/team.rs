@@ -59,7 +59,8 @@ pub async fn list_tokens(
 /// this answer only.
 #[utoipa::path(post, path = "/api/tokens", tag = "team", request_body = CreateTokenRequest,
     responses((status = 201, body = CreatedTokenView), (status = 409, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
 pub async fn create_token(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -120,7 +121,8 @@ pub async fn list_members(
     request_body = SetRoleRequest,
     params(("app" = String, Path), ("login" = String, Path)),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
-              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
 pub async fn set_member(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
