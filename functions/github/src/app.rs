@@ -310,3 +310,27 @@ impl SourceRepository for GithubSource {
         }
     }
 }
+
+#[derive(Deserialize)]
+struct CollaboratorPermission {
+    permission: Option<String>,
+    role_name: Option<String>,
+}
+
+#[async_trait]
+impl trellis_core::access::RepositoryPermissions for GithubSource {
+    async fn collaborator_permission(
+        &self,
+        repository: &Repository,
+        login: &str,
+    ) -> Result<Option<String>, SourceError> {
+        let (app, full_name, installation) = self.parts(repository, "checking a role")?;
+        let path = format!("/repos/{full_name}/collaborators/{login}/permission");
+        match app.get::<CollaboratorPermission>(installation, &path).await {
+            // `role_name` tells maintain and triage apart; `permission` is the older field.
+            Ok(p) => Ok(p.role_name.or(p.permission).filter(|p| p != "none")),
+            Err(SourceError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}

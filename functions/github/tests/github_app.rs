@@ -134,12 +134,34 @@ async fn branches(headers: HeaderMap) -> Result<Json<Value>, StatusCode> {
     ])))
 }
 
+/// ada maintains the repository, grace may read it (GitHub's older `permission` says `write`
+/// and `read`), anyone else is not a collaborator.
+async fn permission(
+    headers: HeaderMap,
+    Path((_, _, login)): Path<(String, String, String)>,
+) -> Result<Json<Value>, StatusCode> {
+    if bearer(&headers) != INSTALLATION_TOKEN {
+        return Err(StatusCode::UNAUTHORIZED);
+    }
+    match login.as_str() {
+        "ada" => Ok(Json(
+            json!({"permission": "write", "role_name": "maintain"}),
+        )),
+        "grace" => Ok(Json(json!({"permission": "read"}))),
+        _ => Err(StatusCode::NOT_FOUND),
+    }
+}
+
 async fn fake_github(public_key: Vec<u8>) -> (String, Arc<Mutex<Vec<String>>>) {
     let seen = Arc::new(Mutex::new(Vec::new()));
     let app = Router::new()
         .route("/app/installations/{id}/access_tokens", post(access_token))
         .route("/repos/{owner}/{repo}/commits/{reference}", get(commit))
         .route("/repos/{owner}/{repo}/branches", get(branches))
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{login}/permission",
+            get(permission),
+        )
         .with_state(Fake {
             public_key: Arc::new(public_key),
             seen: seen.clone(),
@@ -218,4 +240,24 @@ async fn a_clone_token_is_scoped_to_one_repository_and_reading_its_contents() {
         seen.lock().unwrap().as_slice(),
         [format!("token scope {expected}")]
     );
+}
+
+#[tokio::test]
+async fn a_collaborators_permission_is_read_with_the_installation_token() {
+    use trellis_core::access::RepositoryPermissions;
+    let (pem, public) = key_pair();
+    let (api, _) = fake_github(public).await;
+    let source = GithubSource::new(Some(Arc::new(GithubApp::new(APP_ID, &pem, &api).unwrap())));
+    let of = |login: &'static str| {
+        let source = &source;
+        async move {
+            source
+                .collaborator_permission(&repo(), login)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(of("ada").await.as_deref(), Some("maintain"));
+    assert_eq!(of("grace").await.as_deref(), Some("read"));
+    assert_eq!(of("mallory").await, None);
 }

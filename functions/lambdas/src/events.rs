@@ -274,5 +274,33 @@ pub async fn sweep(
     for e in &summary.errors {
         tracing::warn!("sweeper: {e}");
     }
+    // Roles GitHub gave are asked for again before they lapse (when the app is connected).
+    if let Some(github) = &services.github {
+        let apps: Vec<_> = services
+            .pipeline
+            .list_apps()
+            .await?
+            .into_iter()
+            .map(|(app, _)| app)
+            .collect();
+        let refresh = services
+            .state
+            .access
+            .refresh_github_roles(
+                &trellis_aws::GithubSource::new(Some(github.clone())),
+                &apps,
+                trellis_core::access::GITHUB_ROLE_REFRESH,
+            )
+            .await;
+        for e in &refresh.errors {
+            tracing::warn!("refreshing GitHub roles: {e}");
+        }
+        tracing::info!(
+            checked = refresh.checked,
+            changed = refresh.changed,
+            removed = refresh.removed,
+            "GitHub roles refreshed"
+        );
+    }
     Ok(summary)
 }

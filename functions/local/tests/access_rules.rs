@@ -241,3 +241,103 @@ async fn the_audit_log_keeps_entries_for_the_retention_and_classifies_outcomes()
     f.clock.advance(time::Duration::days(91));
     assert!(f.access.audit(all).await.unwrap().is_empty());
 }
+
+/// What GitHub says now, per (repository, login); a repository named `broken` fails.
+struct Permissions(std::collections::HashMap<(String, String), String>);
+
+#[async_trait::async_trait]
+impl trellis_core::access::RepositoryPermissions for Permissions {
+    async fn collaborator_permission(
+        &self,
+        repository: &trellis_core::model::Repository,
+        login: &str,
+    ) -> Result<Option<String>, trellis_core::SourceError> {
+        let trellis_core::model::Repository::Github { full_name, .. } = repository else {
+            panic!("local repositories are not asked about");
+        };
+        if full_name == "acme/broken" {
+            return Err(trellis_core::SourceError::Failed("HTTP 502".into()));
+        }
+        Ok(self.0.get(&(full_name.clone(), login.to_string())).cloned())
+    }
+}
+
+fn github_app(name: &str, repo: &str) -> trellis_core::model::App {
+    let mut app = trellis_core::conformance::app(name);
+    app.repository = trellis_core::model::Repository::Github {
+        full_name: repo.into(),
+        installation_id: 1,
+    };
+    app
+}
+
+#[tokio::test]
+async fn the_schedule_asks_github_again_for_old_roles_only_and_one_failure_stops_nothing() {
+    let f = fixture();
+    for (app, login, role) in [
+        ("shop", "ada", Role::Admin),
+        ("shop", "grace", Role::Deployer),
+        ("shop", "linus", Role::Viewer),
+        ("broken", "ada", Role::Viewer),
+    ] {
+        f.access
+            .record_github_role(app, login, Some(role))
+            .await
+            .unwrap();
+    }
+    f.access
+        .set_role(&Actor::Operator, "shop", "ada", Some(Role::Viewer))
+        .await
+        .unwrap();
+    f.clock.advance(time::Duration::hours(7));
+    // A role recorded just now is not asked about again.
+    f.access
+        .record_github_role("shop", "new", Some(Role::Viewer))
+        .await
+        .unwrap();
+    let now = Permissions(
+        [
+            (
+                ("acme/shop".to_string(), "ada".to_string()),
+                "admin".to_string(),
+            ),
+            (
+                ("acme/shop".to_string(), "grace".to_string()),
+                "read".to_string(),
+            ),
+        ]
+        .into(),
+    );
+    let apps = [
+        github_app("shop", "acme/shop"),
+        github_app("broken", "acme/broken"),
+        trellis_core::conformance::app("local"),
+    ];
+    let summary = f
+        .access
+        .refresh_github_roles(&now, &apps, trellis_core::access::GITHUB_ROLE_REFRESH)
+        .await;
+    assert_eq!(
+        (summary.checked, summary.changed, summary.removed),
+        (4, 1, 1),
+        "{summary:?}"
+    );
+    assert_eq!(summary.errors.len(), 1, "{summary:?}");
+    assert!(summary.errors[0].starts_with("broken/ada"), "{summary:?}");
+    // grace lost write access on GitHub, linus all access; ada's override still decides.
+    assert_eq!(
+        f.access.role(&user("grace"), "shop").await.unwrap(),
+        Some(Role::Viewer)
+    );
+    assert_eq!(f.access.role(&user("linus"), "shop").await.unwrap(), None);
+    assert_eq!(
+        f.access.role(&user("ada"), "shop").await.unwrap(),
+        Some(Role::Viewer)
+    );
+    // Refreshed roles no longer lapse when the original day is over.
+    f.clock.advance(time::Duration::hours(20));
+    assert_eq!(
+        f.access.role(&user("grace"), "shop").await.unwrap(),
+        Some(Role::Viewer)
+    );
+}

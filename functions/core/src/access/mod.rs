@@ -17,7 +17,10 @@ pub use records::{Grant, GrantSource, PersonalToken, Session, User};
 pub use service::{
     AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, new_secret, secret_hash,
 };
-pub use sign_in::{DeviceCode, DevicePoll, GithubAccounts, GithubUser, SignInPolicy};
+pub use sign_in::{
+    DeviceCode, DevicePoll, GithubAccounts, GithubUser, RepositoryPermissions, RoleRefresh,
+    SignInPolicy,
+};
 
 /// A role on one app. Ordered: each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -158,6 +161,8 @@ pub fn effective_role(grants: &[Grant], now: Timestamp, max_age: time::Duration)
 
 /// How long a role read from GitHub stands without a refresh.
 pub const GITHUB_ROLE_MAX_AGE: time::Duration = time::Duration::hours(24);
+/// The schedule asks GitHub again for roles older than this (well within the lapse above).
+pub const GITHUB_ROLE_REFRESH: time::Duration = time::Duration::hours(6);
 
 #[cfg(test)]
 mod tests;

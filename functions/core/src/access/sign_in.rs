@@ -60,6 +60,27 @@ pub trait GithubAccounts: Send + Sync {
     async fn is_org_member(&self, token: &str, org: &str) -> Result<bool, SourceError>;
 }
 
+/// What a GitHub App can say about a user's access to a repository of its installation,
+/// without the user's own token (for refreshing roles on a schedule).
+#[async_trait]
+pub trait RepositoryPermissions: Send + Sync {
+    /// `admin`, `maintain`, `write`, `triage` or `read`; `None` for no access.
+    async fn collaborator_permission(
+        &self,
+        repository: &Repository,
+        login: &str,
+    ) -> Result<Option<String>, SourceError>;
+}
+
+/// What one refresh of GitHub roles did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct RoleRefresh {
+    pub checked: usize,
+    pub changed: usize,
+    pub removed: usize,
+    pub errors: Vec<String>,
+}
+
 /// Who may sign in: members of an organisation when one is set; anyone with a role on an
 /// app in any case (from their repository permission, or an admin's override).
 #[derive(Debug, Clone, Default)]
@@ -68,6 +89,61 @@ pub struct SignInPolicy {
 }
 
 impl AccessService {
+    /// Asks GitHub again for every role it gave that is older than `older_than`, so that
+    /// a role lost on GitHub is lost here too (and one still held does not lapse). One app or
+    /// user that cannot be checked does not stop the others.
+    pub async fn refresh_github_roles(
+        &self,
+        permissions: &dyn RepositoryPermissions,
+        apps: &[App],
+        older_than: time::Duration,
+    ) -> RoleRefresh {
+        let mut summary = RoleRefresh::default();
+        let now = self.now();
+        for app in apps {
+            if !matches!(app.repository, Repository::Github { .. }) {
+                continue;
+            }
+            let grants = match self.grants_of_app(&app.name).await {
+                Ok(g) => g,
+                Err(e) => {
+                    summary.errors.push(format!("{}: {e}", app.name));
+                    continue;
+                }
+            };
+            for grant in grants {
+                if grant.source != super::GrantSource::Github || now - grant.updated_at < older_than
+                {
+                    continue;
+                }
+                summary.checked += 1;
+                let role = match permissions
+                    .collaborator_permission(&app.repository, &grant.login)
+                    .await
+                {
+                    Ok(p) => p.as_deref().and_then(Role::from_github_permission),
+                    Err(e) => {
+                        summary
+                            .errors
+                            .push(format!("{}/{}: {e}", app.name, grant.login));
+                        continue;
+                    }
+                };
+                match role {
+                    None => summary.removed += 1,
+                    Some(r) if r != grant.role => summary.changed += 1,
+                    Some(_) => {}
+                }
+                if let Err(e) = self.record_github_role(&app.name, &grant.login, role).await {
+                    summary
+                        .errors
+                        .push(format!("{}/{}: {e}", app.name, grant.login));
+                }
+            }
+        }
+        summary
+    }
+
     /// Signs a GitHub user in: refreshes their role on every GitHub app from their
     /// repository permission, checks the policy, and records who they are.
     pub async fn sign_in(
