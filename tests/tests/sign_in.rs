@@ -464,3 +464,101 @@ async fn an_admin_connects_github_in_a_few_clicks_and_people_sign_in_through_the
         "{log}"
     );
 }
+
+/// The CLI with no token of its own: its credentials live in `config`.
+async fn cli(server: &Server, config: &std::path::Path, args: &[&str]) -> std::process::Output {
+    tokio::process::Command::new(binary("trellis"))
+        .args(["--url", &server.base])
+        .args(args)
+        .env_remove("TRELLIS_TOKEN")
+        .env("TRELLIS_CONFIG_DIR", config)
+        .env("TRELLIS_DATA_DIR", config.join("no-data-dir"))
+        .output()
+        .await
+        .expect("the CLI runs")
+}
+
+#[tokio::test]
+async fn trellis_login_signs_the_cli_in_with_the_device_flow_and_logout_revokes_its_token() {
+    let github = GithubStandIn::start().await;
+    let env = github.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with_env(&env).await;
+    server.register_sample().await;
+    server
+        .call(
+            Method::PUT,
+            "/api/apps/sample/members/ada",
+            Some(json!({"role": "admin"})),
+        )
+        .await;
+    let config = tempfile::tempdir().unwrap();
+
+    let before = cli(&server, config.path(), &["whoami"]).await;
+    assert_eq!(before.status.code(), Some(3), "{before:?}");
+    assert!(
+        String::from_utf8_lossy(&before.stderr).contains("trellis login"),
+        "{before:?}"
+    );
+
+    // ada enters the code on "GitHub" (the stand-in answers pending once, then the token).
+    github.authorise_device("device-1", "ada");
+    let login = cli(&server, config.path(), &["login", "--name", "ci laptop"]).await;
+    assert!(login.status.success(), "{login:?}");
+    assert!(String::from_utf8_lossy(&login.stderr).contains("enter the code WDJB-MJHT"));
+    let saved = config.path().join("credentials.json");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(
+        std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert_eq!(
+        std::fs::metadata(config.path())
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777,
+        0o700
+    );
+
+    let me = cli(&server, config.path(), &["whoami"]).await;
+    assert_eq!(String::from_utf8_lossy(&me.stdout).trim(), "ada", "{me:?}");
+    let audit = cli(&server, config.path(), &["audit", "--app", "sample"]).await;
+    assert!(audit.status.success(), "{audit:?}");
+    assert!(
+        String::from_utf8_lossy(&audit.stdout).contains("member.set"),
+        "{audit:?}"
+    );
+    let (_, tokens) = server.call(Method::GET, "/api/audit?actor=ada", None).await;
+    assert!(
+        tokens
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "sign-in (device)")
+    );
+
+    let stored: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    let token = stored["servers"][&server.base]["token"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let logout = cli(&server, config.path(), &["logout"]).await;
+    assert!(logout.status.success(), "{logout:?}");
+    assert!(
+        String::from_utf8_lossy(&logout.stdout).contains("signed out"),
+        "{logout:?}"
+    );
+    let after = cli(&server, config.path(), &["whoami"]).await;
+    assert_eq!(after.status.code(), Some(3), "{after:?}");
+    let stored: Value = serde_json::from_slice(&std::fs::read(&saved).unwrap()).unwrap();
+    assert_eq!(stored["servers"], json!({}));
+    // The token is revoked on the server, not only forgotten here.
+    let revoked = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
+}

@@ -667,6 +667,8 @@ export interface components {
             login?: string | null;
             status: string;
             token?: string | null;
+            /** @description The token's id (to revoke it). */
+            tokenId?: string | null;
         };
         /** @enum {string} */
         EnvironmentState: "empty" | "deploying" | "deployed" | "failed" | "removing" | "removed";

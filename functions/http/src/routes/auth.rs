@@ -269,6 +269,7 @@ pub async fn device_token(
         interval,
         login: None,
         token: None,
+        token_id: None,
     };
     let poll = config
         .accounts
@@ -284,7 +285,7 @@ pub async fn device_token(
     };
     let login = sign_in(&state, &config, &github_token, "sign-in (device)").await?;
     let name = req.name.as_deref().unwrap_or("trellis login");
-    let (_, secret) = state
+    let (token, secret) = state
         .access
         .create_token(&login, name, CLI_TOKEN_DAYS)
         .await?;
@@ -293,5 +294,6 @@ pub async fn device_token(
         interval: None,
         login: Some(login),
         token: Some(secret),
+        token_id: Some(token.id),
     }))
 }

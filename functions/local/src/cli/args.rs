@@ -14,7 +14,8 @@ pub struct ClientArgs {
         global = true
     )]
     pub url: String,
-    /// API token; defaults to $TRELLIS_TOKEN, then <data-dir>/admin-token.
+    /// API token; defaults to $TRELLIS_TOKEN, then the token `trellis login` saved for this
+    /// server, then <data-dir>/admin-token.
     #[arg(long, global = true, hide_env_values = true)]
     pub token: Option<String>,
     /// Print JSON instead of text.
@@ -110,4 +111,26 @@ pub enum ClientCommand {
     },
     /// Show a deployment; exits 1 if it failed or was cancelled.
     Status { deployment: String },
+    /// Sign in with GitHub (device flow) and save a personal token for this server.
+    Login {
+        /// The token's name, as the dashboard lists it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Revoke the saved token and forget it.
+    Logout,
+    /// Who the token acts as.
+    Whoami,
+    /// The audit log, newest first (admins; users give --app).
+    Audit {
+        #[arg(long)]
+        app: Option<String>,
+        #[arg(long)]
+        actor: Option<String>,
+        /// RFC 3339, e.g. 2026-11-29T00:00:00Z.
+        #[arg(long)]
+        since: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }

@@ -10,8 +10,9 @@ use super::*;
 
 pub struct Client {
     http: reqwest::Client,
-    url: String,
-    token: String,
+    pub(super) url: String,
+    /// `None` until `trellis login`: calls go out without one and the server says 401.
+    token: Option<String>,
     pub(super) json: bool,
 }
 
@@ -31,26 +32,21 @@ fn unreachable_error(e: reqwest::Error) -> CliError {
 
 impl Client {
     pub fn new(args: &ClientArgs, data_dir: &std::path::Path) -> CliResult<Self> {
+        let url = args.url.trim_end_matches('/').to_string();
         let token = args
             .token
             .clone()
             .or_else(|| std::env::var("TRELLIS_TOKEN").ok())
+            .or_else(|| super::credentials::load(&url).map(|l| l.token))
             .or_else(|| std::fs::read_to_string(data_dir.join("admin-token")).ok())
             .map(|t| t.trim().to_string())
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| CliError {
-                code: EXIT_USAGE,
-                message: format!(
-                    "no API token: pass --token, set TRELLIS_TOKEN, or run from where {} exists",
-                    data_dir.join("admin-token").display()
-                ),
-            })?;
+            .filter(|t| !t.is_empty());
         Ok(Client {
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(30))
                 .build()
                 .map_err(unreachable_error)?,
-            url: args.url.trim_end_matches('/').to_string(),
+            url,
             token,
             json: args.json,
         })
@@ -62,10 +58,10 @@ impl Client {
         path: &str,
         body: Option<Value>,
     ) -> CliResult<Value> {
-        let mut req = self
-            .http
-            .request(method, format!("{}{path}", self.url))
-            .bearer_auth(&self.token);
+        let mut req = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
         if let Some(b) = body {
             req = req.json(&b);
         }
@@ -87,6 +83,11 @@ impl Client {
                 None => error.message,
             },
             Err(_) => value.to_string(),
+        };
+        let message = if status.as_u16() == 401 && self.token.is_none() {
+            "not signed in: run `trellis login` (or pass --token, or set TRELLIS_TOKEN)".into()
+        } else {
+            message
         };
         Err(CliError {
             code: if status.is_client_error() {

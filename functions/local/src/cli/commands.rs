@@ -161,6 +161,15 @@ impl Client {
                     return self.final_status(&deployment).await;
                 }
             }
+            Login { name } => return self.login(name).await,
+            Logout => return self.logout().await,
+            Whoami => return self.whoami().await,
+            Audit {
+                app,
+                actor,
+                since,
+                limit,
+            } => return self.audit(app, actor, since, limit).await,
             Status { deployment } => {
                 let d = self.get(&format!("/api/deployments/{deployment}")).await?;
                 self.print(&d, deployment_line);

@@ -10,7 +10,9 @@
 mod args;
 mod client;
 mod commands;
+pub mod credentials;
 mod output;
+mod session;
 
 pub use args::{ClientArgs, ClientCommand};
 pub use client::{CliError, Client};

@@ -192,6 +192,9 @@ pub struct DeviceTokenView {
     pub login: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub token: Option<String>,
+    /// The token's id (to revoke it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_id: Option<String>,
 }
 
 /// The GitHub App Trellis acts as.
