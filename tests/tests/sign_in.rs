@@ -562,3 +562,109 @@ async fn trellis_login_signs_the_cli_in_with_the_device_flow_and_logout_revokes_
         .unwrap();
     assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Opens the live socket as someone and sends one message; the reply, or the refusal's status.
+async fn live_ask(
+    server: &Server,
+    token: Option<&str>,
+    cookie: Option<(&str, &str)>,
+    message: &str,
+) -> Result<Value, u16> {
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    let mut url = format!("{}/api/ws", server.base.replace("http://", "ws://"));
+    if let Some(t) = token {
+        url.push_str(&format!("?token={t}"));
+    }
+    let mut request = url.into_client_request().unwrap();
+    if let Some((session, origin)) = cookie {
+        let h = request.headers_mut();
+        h.insert(
+            "cookie",
+            format!("trellis_session={session}").parse().unwrap(),
+        );
+        h.insert("origin", origin.parse().unwrap());
+    }
+    let (mut socket, _) = match tokio_tungstenite::connect_async(request).await {
+        Ok(s) => s,
+        Err(tokio_tungstenite::tungstenite::Error::Http(r)) => return Err(r.status().as_u16()),
+        Err(e) => panic!("{e}"),
+    };
+    socket.send(Message::Text(message.into())).await.unwrap();
+    loop {
+        if let Some(Ok(Message::Text(text))) = socket.next().await {
+            return Ok(serde_json::from_str(text.as_str()).unwrap());
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_live_socket_knows_who_is_listening_and_what_they_may_follow() {
+    let github = GithubStandIn::start().await;
+    let env = github.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with_env(&env).await;
+    server.register_sample().await;
+    server
+        .call(
+            Method::PUT,
+            "/api/apps/sample/members/grace",
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    let mut grace = Browser::new(&server);
+    github.sign_in_as("grace");
+    grace.sign_in("/").await;
+    grace.me().await;
+    let (_, created) = grace
+        .call(
+            Method::POST,
+            "/api/tokens",
+            Some(json!({"name": "live"})),
+            true,
+        )
+        .await;
+    let token = created["secret"].as_str().unwrap().to_string();
+    let follow = r#"{"action":"subscribe","app":"sample"}"#;
+
+    // A viewer follows the app, with her token or her session from the dashboard's own page.
+    let reply = live_ask(&server, Some(&token), None, follow).await.unwrap();
+    assert_eq!(reply["type"], "subscribed", "{reply}");
+    let session = grace.session.clone().unwrap();
+    let reply = live_ask(&server, None, Some((&session, &server.base)), follow)
+        .await
+        .unwrap();
+    assert_eq!(reply["type"], "subscribed", "{reply}");
+    // Another site's page cannot use her session; a stranger's token opens nothing.
+    let other_site = live_ask(
+        &server,
+        None,
+        Some((&session, "https://evil.example")),
+        follow,
+    )
+    .await;
+    assert_eq!(other_site, Err(403));
+    assert_eq!(
+        live_ask(&server, Some("trl_guess"), None, follow).await,
+        Err(401)
+    );
+
+    // Without a role on the app, nothing of it can be followed.
+    server
+        .call(
+            Method::PUT,
+            "/api/apps/sample/members/grace",
+            Some(json!({"role": "viewer"})),
+        )
+        .await;
+    server
+        .call(Method::DELETE, "/api/apps/sample/members/grace", None)
+        .await;
+    let reply = live_ask(&server, Some(&token), None, follow).await.unwrap();
+    assert_eq!(reply["type"], "error", "{reply}");
+    assert!(
+        reply["message"].as_str().unwrap().contains("no role"),
+        "{reply}"
+    );
+}

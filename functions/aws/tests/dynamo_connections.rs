@@ -40,6 +40,7 @@ async fn subscribing_after_disconnect_fails_and_stores_nothing() {
     store
         .put_connection(&Connection {
             id: "c1".into(),
+            login: None,
             connected_at: at(0),
             expires_at: at(7_200_000),
         })

@@ -65,6 +65,7 @@ async fn setup() -> Setup {
         store
             .put_connection(&Connection {
                 id: conn.into(),
+                login: None,
                 connected_at: trellis_core::conformance::at(0),
                 expires_at: trellis_core::conformance::at(7_200_000),
             })

@@ -293,6 +293,9 @@ impl Topic {
 #[serde(rename_all = "camelCase")]
 pub struct Connection {
     pub id: String,
+    /// Who opened it: a signed-in user's login; `None` for the admin token.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub login: Option<String>,
     pub connected_at: Timestamp,
     /// When the store may forget the connection (a TTL in DynamoDB).
     pub expires_at: Timestamp,

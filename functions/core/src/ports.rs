@@ -109,6 +109,7 @@ pub trait DeploymentStore: Send + Sync {
     }
 
     async fn put_connection(&self, connection: &Connection) -> Result<(), StoreError>;
+    async fn get_connection(&self, id: &str) -> Result<Option<Connection>, StoreError>;
     async fn delete_connection(&self, id: &str) -> Result<(), StoreError>;
     async fn subscribe(&self, connection: &str, topic: &Topic) -> Result<(), StoreError>;
     /// The ids of the connections subscribed to a topic.

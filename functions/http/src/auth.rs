@@ -147,7 +147,7 @@ async fn identify(
     ))
 }
 
-pub(crate) fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
+pub fn session_secret(headers: &axum::http::HeaderMap) -> Option<String> {
     headers
         .get_all(axum::http::header::COOKIE)
         .iter()

@@ -2,6 +2,7 @@
 //! over the store's connection registry. Transport-free: the Lambdas pass event fields in.
 
 use async_trait::async_trait;
+use trellis_core::access::{AccessService, Action, Actor, TOKEN_PREFIX};
 use trellis_core::model::{Connection, Timestamp, Topic};
 use trellis_core::ports::DeploymentStore;
 
@@ -12,26 +13,49 @@ use crate::live::{ClientMessage, ServerMessage};
 /// API Gateway closes a WebSocket after two hours at the most.
 const MAX_CONNECTION: time::Duration = time::Duration::hours(2);
 
-/// `$connect`: the token comes in the query string (browsers cannot set headers on a
-/// WebSocket); a wrong one refuses the connection.
+/// Who opens a WebSocket: the admin token or a personal token in the query string (browsers
+/// cannot set headers on a WebSocket), or the session cookie of the same site.
+pub async fn authenticate(
+    token: &ApiToken,
+    access: &AccessService,
+    query_token: Option<&str>,
+    session_cookie: Option<&str>,
+) -> Result<Actor, ApiError> {
+    let refused =
+        || ApiError::unauthorized("missing or invalid ?token= (or session) on the WebSocket URL");
+    match (query_token, session_cookie) {
+        (Some(t), _) if token.verify(t) => Ok(Actor::Operator),
+        (Some(t), _) if t.starts_with(TOKEN_PREFIX) => {
+            access.actor_for_token(t).await?.ok_or_else(refused)
+        }
+        (Some(_), _) => Err(refused()),
+        (None, Some(secret)) => match access.session(secret).await? {
+            Some(session) => Ok(Actor::User {
+                login: session.login,
+            }),
+            None => Err(refused()),
+        },
+        (None, None) => Err(refused()),
+    }
+}
+
+/// `$connect`: records who opened the connection; a caller who is not known is refused.
 pub async fn on_connect(
     store: &dyn DeploymentStore,
     token: &ApiToken,
+    access: &AccessService,
     connection_id: &str,
     query_token: Option<&str>,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    match query_token {
-        Some(t) if token.verify(t) => {}
-        _ => {
-            return Err(ApiError::unauthorized(
-                "missing or invalid ?token= on the WebSocket URL",
-            ));
-        }
-    }
+    let actor = authenticate(token, access, query_token, None).await?;
     store
         .put_connection(&Connection {
             id: connection_id.to_string(),
+            login: match actor {
+                Actor::Operator => None,
+                Actor::User { login } => Some(login),
+            },
             connected_at: now,
             expires_at: now + MAX_CONNECTION,
         })
@@ -56,9 +80,12 @@ pub trait Subscriptions: Send + Sync {
     async fn unsubscribe(&self, topics: &[Topic]);
 }
 
-/// A client message on either transport; the reply goes back to the client.
+/// A client message on either transport; the reply goes back to the client. A subscription
+/// needs a role on the app the topic belongs to.
 pub async fn handle_message(
     store: &dyn DeploymentStore,
+    access: &AccessService,
+    actor: &Actor,
     subscriptions: &dyn Subscriptions,
     body: &str,
 ) -> ServerMessage {
@@ -77,7 +104,7 @@ pub async fn handle_message(
             ServerMessage::Unsubscribed { topics }
         }
         ClientMessage::Subscribe { .. } => {
-            if let Err(message) = check_topics(store, &topics).await {
+            if let Err(message) = check_topics(store, access, actor, &topics).await {
                 return ServerMessage::Error { message };
             }
             match subscriptions.subscribe(&topics).await {
@@ -110,29 +137,57 @@ impl Subscriptions for StoredSubscriptions<'_> {
     async fn unsubscribe(&self, _topics: &[Topic]) {}
 }
 
-/// `$default`: a client message; the reply goes back to the client.
+/// `$default`: a client message; the reply goes back to the client. The connection's record
+/// says who opened it.
 pub async fn on_message(
     store: &dyn DeploymentStore,
+    access: &AccessService,
     connection_id: &str,
     body: &str,
 ) -> ServerMessage {
+    let actor = match store.get_connection(connection_id).await {
+        Ok(Some(c)) => match c.login {
+            Some(login) => Actor::User { login },
+            None => Actor::Operator,
+        },
+        Ok(None) => {
+            return ServerMessage::Error {
+                message: "this connection is not known: reconnect".into(),
+            };
+        }
+        Err(e) => {
+            return ServerMessage::Error {
+                message: format!("the connection cannot be read: {e}"),
+            };
+        }
+    };
     let subscriptions = StoredSubscriptions {
         store,
         connection_id,
     };
-    handle_message(store, &subscriptions, body).await
+    handle_message(store, access, &actor, &subscriptions, body).await
 }
 
-/// Every topic names a deployment or app that exists; otherwise says which does not.
-pub async fn check_topics(store: &dyn DeploymentStore, topics: &[Topic]) -> Result<(), String> {
+/// Every topic names a deployment or app that exists and the actor may read; otherwise says
+/// which does not.
+pub async fn check_topics(
+    store: &dyn DeploymentStore,
+    access: &AccessService,
+    actor: &Actor,
+    topics: &[Topic],
+) -> Result<(), String> {
     for topic in topics {
-        let exists = match topic {
-            Topic::Deployment(d) => store.get_deployment(d).await.map(|d| d.is_some()),
-            Topic::App(a) => store.get_app(a).await.map(|a| a.is_some()),
+        let app = match topic {
+            Topic::Deployment(d) => store.get_deployment(d).await.map(|d| d.map(|d| d.app)),
+            Topic::App(a) => store.get_app(a).await.map(|a| a.map(|a| a.name)),
         };
-        match exists {
-            Ok(true) => {}
-            Ok(false) => {
+        match app {
+            Ok(Some(app)) => {
+                if let Err(e) = access.authorize(actor, &app, Action::Read).await {
+                    return Err(e.to_string());
+                }
+            }
+            Ok(None) => {
                 return Err(format!(
                     "nothing to subscribe to: {} does not exist",
                     topic.key()

@@ -43,6 +43,7 @@ pub async fn ws_connect(
     match websocket::on_connect(
         services.store.as_ref(),
         &services.token,
+        &services.state.access,
         id,
         token,
         time::OffsetDateTime::now_utc(),
@@ -78,6 +79,7 @@ pub async fn ws_default(
     };
     let reply = websocket::on_message(
         services.store.as_ref(),
+        &services.state.access,
         id,
         event.body.as_deref().unwrap_or(""),
     )

@@ -476,6 +476,27 @@ async fn team(w: &World) {
         .await
         .unwrap();
     let ada = Some(secret.as_str());
+    // ada follows the app live: her token opens the socket, her role allows the subscription.
+    let connect = events::ws_connect(
+        w.services("ws-connect"),
+        ws_event("aws/apigw-websocket-connect.json", "c-ada", |e| {
+            e["queryStringParameters"] = json!({"token": secret});
+        }),
+    )
+    .await;
+    assert_eq!(connect.status_code, 200);
+    let reply = events::ws_default(
+        w.services("ws-default"),
+        ws_event("aws/apigw-websocket-message.json", "c-ada", |e| {
+            e["body"] = json!(r#"{"action":"subscribe","app":"shop"}"#);
+        }),
+    )
+    .await;
+    assert!(
+        format!("{:?}", reply.body).contains("subscribed"),
+        "{:?}",
+        reply.body
+    );
     let (status, body) = w.http_as("me", "/api/me", "", None, ada).await;
     assert_eq!(
         (status, body["login"].as_str()),

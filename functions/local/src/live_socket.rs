@@ -7,47 +7,91 @@ use std::sync::Arc;
 use axum::Router;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use futures_util::{SinkExt, StreamExt};
+use trellis_core::access::{AccessService, Actor};
 use trellis_core::model::Topic;
 use trellis_core::ports::DeploymentStore;
 use trellis_http::ApiError;
-use trellis_http::auth::ApiToken;
+use trellis_http::auth::{ApiToken, session_secret};
 use trellis_http::live::ServerMessage;
 
 use crate::hub::LocalHub;
 
-pub fn router(hub: Arc<LocalHub>, token: Arc<ApiToken>, store: Arc<dyn DeploymentStore>) -> Router {
+pub fn router(
+    hub: Arc<LocalHub>,
+    token: Arc<ApiToken>,
+    access: Arc<AccessService>,
+    store: Arc<dyn DeploymentStore>,
+) -> Router {
     Router::new()
         .route("/api/ws", get(websocket))
-        .with_state(WsState { hub, token, store })
+        .with_state(WsState {
+            hub,
+            token,
+            access,
+            store,
+        })
 }
 
 #[derive(Clone)]
 struct WsState {
     hub: Arc<LocalHub>,
     token: Arc<ApiToken>,
+    access: Arc<AccessService>,
     store: Arc<dyn DeploymentStore>,
 }
 
 async fn websocket(
     State(state): State<WsState>,
     Query(query): Query<HashMap<String, String>>,
+    headers: HeaderMap,
     upgrade: Result<WebSocketUpgrade, axum::extract::ws::rejection::WebSocketUpgradeRejection>,
 ) -> Response {
-    let authorised = query.get("token").is_some_and(|t| state.token.verify(t));
-    if !authorised {
-        return ApiError::unauthorized("missing or invalid ?token= on the WebSocket URL")
-            .into_response();
+    let session = session_secret(&headers);
+    // A page of another site can open a WebSocket here, and a browser may send the cookie
+    // with it: with the cookie, the page must be this site's.
+    if query.get("token").is_none() && session.is_some() && !same_origin(&headers) {
+        return ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "a WebSocket opened by another site may not use this site's session",
+        )
+        .into_response();
     }
+    let actor = match trellis_http::websocket::authenticate(
+        &state.token,
+        &state.access,
+        query.get("token").map(String::as_str),
+        session.as_deref(),
+    )
+    .await
+    {
+        Ok(actor) => actor,
+        Err(e) => return e.into_response(),
+    };
     match upgrade {
-        Ok(upgrade) => upgrade.on_upgrade(move |socket| client_session(socket, state)),
+        Ok(upgrade) => upgrade.on_upgrade(move |socket| client_session(socket, state, actor)),
         Err(rejection) => rejection.into_response(),
     }
 }
 
-async fn client_session(socket: WebSocket, state: WsState) {
+/// The `Origin` is this server's own address (`Host`).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let value = |name| headers.get(name).and_then(|v| v.to_str().ok());
+    match (value("origin"), value("host")) {
+        (Some(origin), Some(host)) => {
+            origin == format!("http://{host}") || origin == format!("https://{host}")
+        }
+        // Not a browser: no page to act for.
+        (None, _) => true,
+        _ => false,
+    }
+}
+
+async fn client_session(socket: WebSocket, state: WsState, actor: Actor) {
     let (id, mut outgoing) = state.hub.connect();
     let (mut sink, mut incoming) = socket.split();
     loop {
@@ -63,7 +107,7 @@ async fn client_session(socket: WebSocket, state: WsState) {
             },
             message = incoming.next() => match message {
                 Some(Ok(Message::Text(text))) => {
-                    let reply = handle_client_message(&state, id, text.as_str()).await;
+                    let reply = handle_client_message(&state, &actor, id, text.as_str()).await;
                     if sink.send(Message::Text(reply.to_json().into())).await.is_err() {
                         break;
                     }
@@ -76,12 +120,24 @@ async fn client_session(socket: WebSocket, state: WsState) {
     state.hub.disconnect(id);
 }
 
-async fn handle_client_message(state: &WsState, id: u64, text: &str) -> ServerMessage {
+async fn handle_client_message(
+    state: &WsState,
+    actor: &Actor,
+    id: u64,
+    text: &str,
+) -> ServerMessage {
     let subscriptions = HubSubscriptions {
         hub: &state.hub,
         id,
     };
-    trellis_http::websocket::handle_message(state.store.as_ref(), &subscriptions, text).await
+    trellis_http::websocket::handle_message(
+        state.store.as_ref(),
+        &state.access,
+        actor,
+        &subscriptions,
+        text,
+    )
+    .await
 }
 
 /// A local client's subscriptions, in the in-process hub.

@@ -166,6 +166,7 @@ fn any_client_message_gets_a_well_formed_answer() {
     let store: &dyn DeploymentStore = h.store.as_ref();
     rt.block_on(store.put_connection(&Connection {
         id: "conn-1".into(),
+        login: None,
         connected_at: time::OffsetDateTime::now_utc(),
         expires_at: time::OffsetDateTime::now_utc() + time::Duration::hours(2),
     }))
@@ -173,14 +174,20 @@ fn any_client_message_gets_a_well_formed_answer() {
     run(256, client_text(deployment.clone()), |text| {
         // The local hub's transport and API Gateway's (subscriptions kept in the store).
         let recorded = Recorded::default();
-        let local = rt.block_on(handle_message(store, &recorded, &text));
+        let local = rt.block_on(handle_message(
+            store,
+            &h.access,
+            &trellis_core::access::Actor::Operator,
+            &recorded,
+            &text,
+        ));
         check_answer(&text, &local, &deployment)?;
         if let ServerMessage::Subscribed { topics } = &local {
             prop_assert_eq!(&*recorded.0.lock().unwrap(), topics);
         } else {
             prop_assert!(recorded.0.lock().unwrap().is_empty());
         }
-        let stored = rt.block_on(on_message(store, "conn-1", &text));
+        let stored = rt.block_on(on_message(store, &h.access, "conn-1", &text));
         check_answer(&text, &stored, &deployment)?;
         prop_assert_eq!(stored.to_json(), local.to_json());
         Ok(())

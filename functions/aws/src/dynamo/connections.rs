@@ -31,6 +31,13 @@ impl DynamoStore {
             .map_err(unavailable)
     }
 
+    pub(super) async fn read_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+        match self.get(conn_key(id)).await? {
+            Some(item) => super::items::body(&item).map(Some),
+            None => Ok(None),
+        }
+    }
+
     /// Deletes the connection first and its subscriptions after, by the topics it had at
     /// that moment: a subscription racing the disconnect either made it into that set or
     /// finds no connection and fails.

@@ -242,6 +242,10 @@ impl DeploymentStore for DynamoStore {
         self.store_connection(connection).await
     }
 
+    async fn get_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+        self.read_connection(id).await
+    }
+
     async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
         self.forget_connection(id).await
     }

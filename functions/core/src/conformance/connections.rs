@@ -6,16 +6,23 @@ use crate::ports::DeploymentStore;
 use super::records::*;
 
 pub async fn connections_and_subscriptions(store: &dyn DeploymentStore) {
-    for id in ["c1", "c2"] {
-        store
-            .put_connection(&Connection {
-                id: id.into(),
-                connected_at: at(1),
-                expires_at: at(7_200_000),
-            })
-            .await
-            .unwrap();
-    }
+    let connection = |id: &str, login: Option<&str>| Connection {
+        id: id.into(),
+        login: login.map(Into::into),
+        connected_at: at(1),
+        expires_at: at(7_200_000),
+    };
+    store.put_connection(&connection("c1", None)).await.unwrap();
+    store
+        .put_connection(&connection("c2", Some("ada")))
+        .await
+        .unwrap();
+    // Who opened a connection is read back with it (subscriptions check that user's role).
+    assert_eq!(
+        store.get_connection("c2").await.unwrap(),
+        Some(connection("c2", Some("ada")))
+    );
+    assert_eq!(store.get_connection("c-unknown").await.unwrap(), None);
     let dep = Topic::Deployment("d1".into());
     let shop = Topic::App("shop".into());
     store.subscribe("c1", &dep).await.unwrap();
@@ -35,6 +42,7 @@ pub async fn connections_and_subscriptions(store: &dyn DeploymentStore) {
         "an app and a deployment with the same name are different topics"
     );
     store.delete_connection("c2").await.unwrap();
+    assert_eq!(store.get_connection("c2").await.unwrap(), None);
     assert_eq!(store.subscribers(&dep).await.unwrap(), ["c1"]);
     assert!(store.subscribers(&shop).await.unwrap().is_empty());
     store.delete_connection("c-unknown").await.unwrap();

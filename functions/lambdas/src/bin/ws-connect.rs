@@ -1,4 +1,4 @@
-//! WebSocket `$connect`: WebSocket $connect: checks the token, records the connection.
+//! WebSocket `$connect`: WebSocket $connect: checks the token (admin or personal), records who connected.
 //!
 //! Generated from the function table (`src/manifest/table.rs`): change it there, then run
 //! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.

@@ -1,4 +1,4 @@
-//! WebSocket `$default`: WebSocket messages: subscribe to a deployment or an app.
+//! WebSocket `$default`: WebSocket messages: subscribe to a deployment or an app the caller may read.
 //!
 //! Generated from the function table (`src/manifest/table.rs`): change it there, then run
 //! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.

@@ -30,7 +30,12 @@ pub(super) fn app(
         forwarder: parts.forwarder.clone(),
         github: Some(github),
     };
-    let ws = crate::live_socket::router(parts.hub.clone(), token, parts.store.clone());
+    let ws = crate::live_socket::router(
+        parts.hub.clone(),
+        token,
+        parts.access.clone(),
+        parts.store.clone(),
+    );
     let app = trellis_http::router(state).merge(ws);
     match dashboard_dir {
         Some(dir) if dir.join("index.html").exists() => app

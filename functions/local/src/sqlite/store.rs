@@ -279,6 +279,13 @@ impl DeploymentStore for SqliteStore {
             .await
     }
 
+    async fn get_connection(&self, id: &str) -> Result<Option<Connection>, StoreError> {
+        let id = id.to_string();
+        self.db
+            .run(move |c| query_body(c, "SELECT body FROM connections WHERE id = ?1", &[&id]))
+            .await
+    }
+
     async fn delete_connection(&self, id: &str) -> Result<(), StoreError> {
         let id = id.to_string();
         self.db
