@@ -53,7 +53,7 @@ async fn websocket(
     let session = session_secret(&headers);
     // A page of another site can open a WebSocket here, and a browser may send the cookie
     // with it: with the cookie, the page must be this site's.
-    if query.get("token").is_none() && session.is_some() && !same_origin(&headers) {
+    if !query.contains_key("token") && session.is_some() && !same_origin(&headers) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
