@@ -119,6 +119,15 @@ impl Browser {
     }
 }
 
+/// A server whose GitHub is the stand-in, signing in through the stand-in's OAuth client.
+async fn with_github() -> (GithubStandIn, Server) {
+    let github = GithubStandIn::start().await;
+    let env = github.env();
+    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let server = Server::start_with_env(&env).await;
+    (github, server)
+}
+
 fn message(v: &Value) -> String {
     v["error"]["message"]
         .as_str()
@@ -128,10 +137,7 @@ fn message(v: &Value) -> String {
 
 #[tokio::test]
 async fn a_team_signs_in_with_github_and_each_role_is_held_to_its_rights() {
-    let github = GithubStandIn::start().await;
-    let env = github.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with_env(&env).await;
+    let (github, server) = with_github().await;
     server.register_sample().await;
     for (login, role) in [("ada", "deployer"), ("grace", "viewer")] {
         let (status, body) = server
@@ -480,10 +486,7 @@ async fn cli(server: &Server, config: &std::path::Path, args: &[&str]) -> std::p
 
 #[tokio::test]
 async fn trellis_login_signs_the_cli_in_with_the_device_flow_and_logout_revokes_its_token() {
-    let github = GithubStandIn::start().await;
-    let env = github.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with_env(&env).await;
+    let (github, server) = with_github().await;
     server.register_sample().await;
     server
         .call(
@@ -601,10 +604,7 @@ async fn live_ask(
 
 #[tokio::test]
 async fn the_live_socket_knows_who_is_listening_and_what_they_may_follow() {
-    let github = GithubStandIn::start().await;
-    let env = github.env();
-    let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let server = Server::start_with_env(&env).await;
+    let (github, server) = with_github().await;
     server.register_sample().await;
     server
         .call(

@@ -115,14 +115,7 @@ pub async fn github_callback(
             "GitHub did not sign you in: {error}"
         )));
     }
-    let remembered = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == STATE_COOKIE)
-        .map(|c| c.value().to_string());
+    let remembered = crate::auth::cookie_value(&headers, STATE_COOKIE);
     let (Some(code), Some(returned), Some(remembered)) = (query.code, query.state, remembered)
     else {
         return Err(ApiError::bad_request(

@@ -163,14 +163,7 @@ pub async fn finish_manifest(
     Query(query): Query<ManifestCallback>,
 ) -> ApiResult<Response> {
     let github = integration(&state)?;
-    let remembered = headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(Cookie::split_parse)
-        .filter_map(Result::ok)
-        .find(|c| c.name() == MANIFEST_COOKIE)
-        .map(|c| c.value().to_string());
+    let remembered = crate::auth::cookie_value(&headers, MANIFEST_COOKIE);
     let (Some(code), Some(returned), Some(remembered)) = (query.code, query.state, remembered)
     else {
         return Err(ApiError::bad_request(
