@@ -1,32 +1,65 @@
 import { MutationCache, QueryCache, QueryClient, QueryClientProvider } from '@tanstack/react-query';
-import { useCallback, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import { BrowserRouter } from 'react-router';
 
-import { TrellisApi } from './api/client';
+import { type Credential, TrellisApi } from './api/client';
 import { ApiError } from './api/errors';
 import { SessionContext } from './auth/SessionContext';
 import { SignIn } from './auth/SignIn';
-import { tokenStorage } from './auth/session';
+import { probeSession, tokenStorage } from './auth/session';
 import type { RuntimeConfig } from './config';
 import { LiveProvider } from './live/LiveContext';
 import { AppRoutes } from './routes';
 
-/** Signs in, then gives the views an API client, a cache and the live connection. */
-export function Root({ config }: { config: RuntimeConfig }) {
-  const [token, setToken] = useState<string | null>(() => tokenStorage.read());
-  const [notice, setNotice] = useState<string | undefined>();
+/** Why a GitHub sign-in came back without a session (the server says it in the address). */
+function signInErrorFromUrl(): string | undefined {
+  const params = new URLSearchParams(window.location.search);
+  const error = params.get('signInError');
+  return error ? `GitHub sign-in: ${error}` : undefined;
+}
 
-  const signOut = useCallback((reason?: string) => {
-    tokenStorage.clear();
-    setNotice(reason);
-    setToken(null);
-  }, []);
+/** Signs in (a GitHub session, or a token), then gives the views an API client, a cache and
+ * the live connection. */
+export function Root({ config }: { config: RuntimeConfig }) {
+  const [credential, setCredential] = useState<Credential | null | 'probing'>(() => {
+    const token = tokenStorage.read();
+    return token ? { kind: 'token', token } : 'probing';
+  });
+  const [notice, setNotice] = useState<string | undefined>(signInErrorFromUrl);
+
+  useEffect(() => {
+    if (credential !== 'probing') return;
+    let current = true;
+    void probeSession(config.apiBase).then((session) => {
+      if (current) setCredential(session ? { kind: 'session', ...session } : null);
+    });
+    return () => {
+      current = false;
+    };
+  }, [credential, config.apiBase]);
+
+  const signOut = useCallback(
+    (reason?: string) => {
+      if (credential && credential !== 'probing' && credential.kind === 'session') {
+        // The server forgets the session; the page forgets it either way.
+        void new TrellisApi(config.apiBase, credential).logout().catch(() => undefined);
+      }
+      tokenStorage.clear();
+      setNotice(reason);
+      setCredential(null);
+    },
+    [credential, config.apiBase],
+  );
 
   const session = useMemo(() => {
-    if (!token) return undefined;
+    if (!credential || credential === 'probing') return undefined;
     const expired = (error: unknown) => {
       if (error instanceof ApiError && error.status === 401) {
-        signOut('The server no longer accepts your token; sign in again.');
+        signOut(
+          credential.kind === 'session'
+            ? 'Your session has ended; sign in again.'
+            : 'The server no longer accepts your token; sign in again.',
+        );
       }
     };
     const queryClient = new QueryClient({
@@ -39,10 +72,12 @@ export function Root({ config }: { config: RuntimeConfig }) {
         },
       },
     });
-    return { api: new TrellisApi(config.apiBase, token), signOut, queryClient };
-  }, [token, config.apiBase, signOut]);
+    const login = credential.kind === 'session' ? credential.login : undefined;
+    return { api: new TrellisApi(config.apiBase, credential), login, signOut, queryClient };
+  }, [credential, config.apiBase, signOut]);
 
-  if (!session || !token) {
+  if (credential === 'probing') return <p className="sign-in">Loading…</p>;
+  if (!session || !credential) {
     return (
       <SignIn
         apiBase={config.apiBase}
@@ -50,7 +85,7 @@ export function Root({ config }: { config: RuntimeConfig }) {
         onSignedIn={(t) => {
           tokenStorage.write(t);
           setNotice(undefined);
-          setToken(t);
+          setCredential({ kind: 'token', token: t });
         }}
       />
     );
@@ -59,7 +94,7 @@ export function Root({ config }: { config: RuntimeConfig }) {
   return (
     <QueryClientProvider client={session.queryClient}>
       <SessionContext.Provider value={session}>
-        <LiveProvider url={config.websocketUrl} token={token}>
+        <LiveProvider url={config.websocketUrl} token={credential.kind === 'token' ? credential.token : undefined}>
           <BrowserRouter>
             <AppRoutes />
           </BrowserRouter>

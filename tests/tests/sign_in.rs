@@ -253,7 +253,13 @@ async fn a_team_signs_in_with_github_and_each_role_is_held_to_its_rights() {
     let mut mallory = Browser::new(&server);
     github.sign_in_as("mallory");
     let refused = mallory.sign_in("/").await;
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    // Back to the dashboard, which says why.
+    assert_eq!(refused.status(), StatusCode::SEE_OTHER);
+    let location = refused.headers()["location"].to_str().unwrap();
+    assert!(
+        location.starts_with("/?signInError=mallory+may+not+sign+in"),
+        "{location}"
+    );
     assert!(mallory.session.is_none());
     // A forged answer (another state) is refused too.
     let forged = mallory
@@ -266,7 +272,18 @@ async fn a_team_signs_in_with_github_and_each_role_is_held_to_its_rights() {
         .send()
         .await
         .unwrap();
-    assert_eq!(forged.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(forged.status(), StatusCode::SEE_OTHER);
+    assert!(
+        set_cookies(&forged)
+            .iter()
+            .all(|c| !c.starts_with("trellis_session="))
+    );
+    assert!(
+        forged.headers()["location"]
+            .to_str()
+            .unwrap()
+            .contains("signInError=")
+    );
 
     // Signing out ends the session.
     let (status, _) = grace

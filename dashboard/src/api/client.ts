@@ -32,20 +32,33 @@ async function settle<T>(call: Promise<Outcome<T>>): Promise<T> {
   return data as T;
 }
 
+/** How requests say who sends them: the admin token or a personal token, or the session
+ * cookie of a GitHub sign-in (the browser sends it; changes carry its CSRF token). */
+export type Credential = { kind: 'token'; token: string } | { kind: 'session'; login: string; csrfToken: string };
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The Trellis API, typed from its OpenAPI document (`src/api/schema.d.ts`). Every method
  * resolves to the response body or throws an {@link ApiError}. */
 export class TrellisApi {
   private readonly client: ReturnType<typeof createClient<paths>>;
 
-  constructor(baseUrl: string, token: string, fetchImpl?: typeof fetch) {
+  constructor(baseUrl: string, credential: Credential | string, fetchImpl?: typeof fetch) {
+    const as: Credential = typeof credential === 'string' ? { kind: 'token', token: credential } : credential;
     const auth: Middleware = {
       onRequest({ request }) {
-        request.headers.set('Authorization', `Bearer ${token}`);
+        if (as.kind === 'token') request.headers.set('Authorization', `Bearer ${as.token}`);
+        else if (!SAFE_METHODS.has(request.method)) request.headers.set('X-CSRF-Token', as.csrfToken);
         return request;
       },
     };
     this.client = createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
     this.client.use(auth);
+  }
+
+  /** Ends the session (the server clears its cookie). */
+  logout(): Promise<void> {
+    return settle(this.client.POST('/api/auth/logout'));
   }
 
   listApps(): Promise<App[]> {

@@ -258,7 +258,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** `GET /api/auth/github`: sends the browser to GitHub to sign in. */
+        /**
+         * `GET /api/auth/github`: sends the browser to GitHub to sign in (or back to the dashboard,
+         *     saying why not).
+         */
         get: operations["github_login"];
         put?: never;
         post?: never;
@@ -1941,20 +1944,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description To GitHub's sign-in page */
+            /** @description To GitHub's sign-in page, or back to the dashboard with `signInError` */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
             };
         };
     };
@@ -1970,36 +1965,12 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Signed in: back to the dashboard, with the session cookie */
+            /** @description Signed in: back where the sign-in started, with the session cookie; or back to the dashboard with `signInError` saying why not */
             303: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content?: never;
-            };
-            400: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            403: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
-            };
-            404: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content: {
-                    "application/json": components["schemas"]["ErrorBody"];
-                };
             };
         };
     };

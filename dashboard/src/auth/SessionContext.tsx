@@ -4,6 +4,8 @@ import type { TrellisApi } from '../api/client';
 
 export interface Session {
   api: TrellisApi;
+  /** The signed-in GitHub user; none with a token. */
+  login?: string | undefined;
   signOut: (reason?: string) => void;
 }
 

@@ -2,6 +2,7 @@ import { type SubmitEvent, useState } from 'react';
 
 import { TrellisApi } from '../api/client';
 import { ApiError, describeError } from '../api/errors';
+import { githubSignInUrl } from './session';
 
 interface Props {
   apiBase: string;
@@ -42,6 +43,12 @@ export function SignIn({ apiBase, notice, onSignedIn }: Props) {
     <main className="sign-in">
       <h1>Trellis</h1>
       {notice ? <p role="status">{notice}</p> : null}
+      <p>
+        <a className="button button-primary" href={githubSignInUrl(apiBase, window.location.pathname)}>
+          Sign in with GitHub
+        </a>
+      </p>
+      <p className="muted">Or, with the server&apos;s API token or a personal token:</p>
       <form onSubmit={(e) => void submit(e)} noValidate>
         <label htmlFor="token">API token</label>
         <input
@@ -58,7 +65,7 @@ export function SignIn({ apiBase, notice, onSignedIn }: Props) {
             {error}
           </p>
         ) : null}
-        <button type="submit" className="button button-primary" disabled={checking}>
+        <button type="submit" className="button" disabled={checking}>
           {checking ? 'Checking…' : 'Sign in'}
         </button>
       </form>

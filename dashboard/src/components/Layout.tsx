@@ -11,7 +11,7 @@ const CONNECTION_TEXT = {
 } as const;
 
 export function Layout() {
-  const { signOut } = useSession();
+  const { signOut, login } = useSession();
   const connection = useConnectionState();
   return (
     <>
@@ -22,6 +22,7 @@ export function Layout() {
         <span className={`connection connection-${connection}`} role="status" aria-label="Live updates">
           <span aria-hidden="true">●</span> {CONNECTION_TEXT[connection]}
         </span>
+        {login ? <span className="muted">{login}</span> : null}
         <button type="button" className="button button-quiet" onClick={() => signOut()}>
           Sign out
         </button>

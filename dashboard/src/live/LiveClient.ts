@@ -29,7 +29,8 @@ export class LiveClient {
 
   constructor(
     private readonly url: string,
-    private readonly token: string,
+    /** Without one, the socket is opened with the session cookie (same origin only). */
+    private readonly token: string | undefined,
     private readonly createSocket: SocketFactory = (u) => new WebSocket(u),
   ) {}
 
@@ -80,7 +81,7 @@ export class LiveClient {
 
   private connect(): void {
     const url = new URL(this.url);
-    url.searchParams.set('token', this.token);
+    if (this.token) url.searchParams.set('token', this.token);
     const socket = this.createSocket(url.toString());
     this.socket = socket;
     socket.onopen = () => {

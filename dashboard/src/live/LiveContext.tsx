@@ -9,7 +9,7 @@ const LiveContext = createContext<LiveClient | undefined>(undefined);
 
 /** Opens the shared live connection and keeps cached API data current with what it pushes:
  * a deployment's new status refreshes its app, its environment's history and itself. */
-export function LiveProvider({ url, token, children }: { url: string; token: string; children: ReactNode }) {
+export function LiveProvider({ url, token, children }: { url: string; token?: string | undefined; children: ReactNode }) {
   const queryClient = useQueryClient();
   const [client] = useState(() => new LiveClient(url, token));
 

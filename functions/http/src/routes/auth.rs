@@ -60,16 +60,29 @@ pub struct LoginQuery {
     return_to: Option<String>,
 }
 
-/// `GET /api/auth/github`: sends the browser to GitHub to sign in.
+/// A browser that went to sign in comes back to the dashboard, which says why it is not
+/// signed in (a JSON error page would leave it stranded).
+fn back_with_error(e: ApiError) -> Response {
+    let message = form_urlencoded::byte_serialize(e.message.as_bytes()).collect::<String>();
+    Redirect::to(&format!("/?signInError={message}")).into_response()
+}
+
+/// `GET /api/auth/github`: sends the browser to GitHub to sign in (or back to the dashboard,
+/// saying why not).
 #[utoipa::path(get, path = "/api/auth/github", tag = "auth", security(()),
     params(("return_to" = Option<String>, Query, description = "a path on this site to come back to")),
-    responses((status = 303, description = "To GitHub's sign-in page"),
-              (status = 404, body = ErrorBody)))]
+    responses((status = 303, description = "To GitHub's sign-in page, or back to the dashboard with `signInError`")))]
 pub async fn github_login(
     State(state): State<AppState>,
     Query(query): Query<LoginQuery>,
-) -> ApiResult<Response> {
-    let config = config(&state).await?;
+) -> Response {
+    start_sign_in(&state, query)
+        .await
+        .unwrap_or_else(back_with_error)
+}
+
+async fn start_sign_in(state: &AppState, query: LoginQuery) -> ApiResult<Response> {
+    let config = config(state).await?;
     let nonce = trellis_core::access::new_secret("");
     let return_to = safe_return_to(query.return_to.as_deref());
     let cookie = Cookie::build((STATE_COOKIE, format!("{nonce}|{return_to}")))
@@ -101,21 +114,30 @@ pub struct CallbackQuery {
 /// `GET /api/auth/github/callback`: GitHub's answer; starts a session.
 #[utoipa::path(get, path = "/api/auth/github/callback", tag = "auth", security(()),
     params(("code" = Option<String>, Query), ("state" = Option<String>, Query)),
-    responses((status = 303, description = "Signed in: back to the dashboard, with the session cookie"),
-              (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody)))]
+    responses((status = 303, description = "Signed in: back where the sign-in started, with the session cookie; or back to the dashboard with `signInError` saying why not")))]
 pub async fn github_callback(
     State(state): State<AppState>,
     headers: HeaderMap,
     Query(query): Query<CallbackQuery>,
+) -> Response {
+    finish_sign_in(&state, &headers, query)
+        .await
+        .unwrap_or_else(back_with_error)
+}
+
+async fn finish_sign_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    query: CallbackQuery,
 ) -> ApiResult<Response> {
+    let state = state.clone();
     let config = config(&state).await?;
     if let Some(error) = query.error {
         return Err(ApiError::bad_request(format!(
             "GitHub did not sign you in: {error}"
         )));
     }
-    let remembered = crate::auth::cookie_value(&headers, STATE_COOKIE);
+    let remembered = crate::auth::cookie_value(headers, STATE_COOKIE);
     let (Some(code), Some(returned), Some(remembered)) = (query.code, query.state, remembered)
     else {
         return Err(ApiError::bad_request(
