@@ -44,6 +44,10 @@ async fn the_cli_shows_environments_follows_a_deploy_and_maps_failures_to_exit_c
     let history = trellis(&server, &["--json", "history", "sample", "development"]).await;
     let list: serde_json::Value = serde_json::from_slice(&history.stdout).unwrap();
     assert_eq!(list[0]["status"], "succeeded");
+    assert_eq!(
+        list[0]["requestedBy"], "admin token",
+        "who asked is recorded"
+    );
 
     // A refused request exits 3 and says why on stderr.
     let refused = trellis(&server, &["envs", "no-such-app"]).await;

@@ -635,6 +635,8 @@ export interface components {
                 [key: string]: unknown;
             };
             promotedFrom?: string | null;
+            /** @description Who or what asked for it: a user's login, `admin token`, `push by <pusher>`, `push`. */
+            requestedBy?: string | null;
             rollbackOf?: string | null;
             /** @description The launcher's handle on the runner (process id locally, ECS task ARN on AWS). */
             runner?: string | null;

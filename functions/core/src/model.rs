@@ -237,6 +237,9 @@ pub struct Deployment {
     /// The launcher's handle on the runner: a process id locally, a task ARN on ECS.
     pub runner: Option<String>,
     pub cancel_requested: bool,
+    /// Who or what asked for it: a user's login, `admin token`, `push by <pusher>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
     pub version: u64,
 }
 

@@ -54,6 +54,8 @@ pub struct PushEvent {
     pub commit: Commit,
     /// Limits the push to one app (a local watcher sees each app's repository on its own).
     pub only_app: Option<String>,
+    /// Who pushed (GitHub's `pusher`); a local repository's new commit does not say.
+    pub pushed_by: Option<String>,
 }
 
 /// How a runner ended, as its launcher saw it.

@@ -72,6 +72,7 @@ async fn poll_app(
         tracing::info!(app = %app.name, %branch, sha = %commit.sha, "new commit");
         pipeline
             .handle_push(PushEvent {
+                pushed_by: None,
                 repository_key: app.repository.key(),
                 branch,
                 commit,

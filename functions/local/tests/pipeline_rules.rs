@@ -746,3 +746,34 @@ async fn a_deploy_role_is_validated_and_snapshotted() {
         Some("arn:aws:iam::123456789012:role/trellis-deploy")
     );
 }
+
+#[tokio::test]
+async fn a_deployment_says_who_or_what_asked_for_it() {
+    let h = harness();
+    h.pipeline.create_app(new_app("shop")).await.unwrap();
+    let local = h.deployed_dev("a1").await;
+    assert_eq!(local.requested_by.as_deref(), Some("push"));
+    let mut from_github = push("b2");
+    from_github.pushed_by = Some("linus".into());
+    let pushed = h.pipeline.handle_push(from_github).await.unwrap().remove(0);
+    assert_eq!(pushed.requested_by.as_deref(), Some("push by linus"));
+    h.pipeline.finish(&pushed.id, succeed()).await.unwrap();
+    let promoted = h
+        .pipeline
+        .promote_as("shop", "development", Some("ada"))
+        .await
+        .unwrap();
+    assert_eq!(promoted.requested_by.as_deref(), Some("ada"));
+    h.pipeline.finish(&promoted.id, succeed()).await.unwrap();
+    let rolled = h
+        .pipeline
+        .rollback_as("shop", "development", &local.id, Some("grace"))
+        .await
+        .unwrap();
+    let stored = h.pipeline.require_deployment(&rolled.id).await.unwrap();
+    assert_eq!(
+        stored.requested_by.as_deref(),
+        Some("grace"),
+        "it is stored"
+    );
+}

@@ -95,7 +95,7 @@ describe('the deployment view', () => {
   });
 
   it('shows steps, colours, the final status and the error reason of a finished deployment', async () => {
-    const failed = deployment('d7', { status: 'failed', error: 'deploy exited with code 1' });
+    const failed = deployment('d7', { status: 'failed', error: 'deploy exited with code 1', requestedBy: 'push by linus' });
     serveDeployment(failed, [
       line(1, '==> clone: git fetch --depth 1 origin a1b2c3d'),
       line(2, '<== clone succeeded in 0.4s'),
@@ -106,6 +106,7 @@ describe('the deployment view', () => {
     ]);
     server.use(live.addEventListener('connection', () => undefined));
     renderAt('/deployments/d7');
+    expect(await screen.findByText('push by linus')).toBeInTheDocument();
 
     expect(await screen.findByRole('alert')).toHaveTextContent('Failed: deploy exited with code 1');
     expect(await screen.findByText('End of log · 6 lines')).toBeInTheDocument();

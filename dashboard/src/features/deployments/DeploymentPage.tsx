@@ -53,6 +53,12 @@ export function DeploymentPage() {
           <dt>Commit</dt>
           <dd>{app.data ? <CommitSummary commit={d.commit} repository={app.data.repository} /> : <code>{d.commit.sha}</code>}</dd>
         </div>
+        {d.requestedBy ? (
+          <div>
+            <dt>Requested by</dt>
+            <dd>{d.requestedBy}</dd>
+          </div>
+        ) : null}
         <div>
           <dt>Trigger</dt>
           <dd>

@@ -88,6 +88,7 @@ pub fn deployment(app: &str, env: &str, n: u32, status: DeploymentStatus) -> Dep
         },
         runner: None,
         cancel_requested: false,
+        requested_by: Some("ada".into()),
         version: 0,
     }
 }

@@ -35,10 +35,11 @@ impl Pipeline {
         app: &App,
         env: &str,
         commit: Commit,
+        pushed_by: Option<&str>,
     ) -> Result<Option<Deployment>, DomainError> {
         validate::commit_sha("commit.sha", &commit.sha)?;
         let e = self.get_environment(&app.name, env).await?;
-        let dep = self.push_deployment(app, &e, validate::commit(commit));
+        let dep = self.push_deployment(app, &e, validate::commit(commit), pushed_by);
         self.place_push(dep, false).await
     }
 
@@ -68,7 +69,13 @@ impl Pipeline {
         errors
     }
 
-    fn push_deployment(&self, app: &App, e: &Environment, commit: Commit) -> Deployment {
+    fn push_deployment(
+        &self,
+        app: &App,
+        e: &Environment,
+        commit: Commit,
+        pushed_by: Option<&str>,
+    ) -> Deployment {
         Deployment {
             id: self.new_id(),
             app: app.name.clone(),
@@ -87,6 +94,10 @@ impl Pipeline {
             config: snapshot(app, e),
             runner: None,
             cancel_requested: false,
+            requested_by: Some(match pushed_by {
+                Some(p) => format!("push by {p}"),
+                None => "push".into(),
+            }),
             version: 0,
         }
     }

@@ -14,6 +14,7 @@ impl Pipeline {
         trigger: Trigger,
         commit: Commit,
         origin: Origin,
+        requested_by: Option<&str>,
     ) -> Result<Deployment, DomainError> {
         let id = self.new_id();
         let commit = &validate::commit(commit);
@@ -49,6 +50,7 @@ impl Pipeline {
                     config,
                     runner: None,
                     cancel_requested: false,
+                    requested_by: requested_by.map(str::to_string),
                     version: 0,
                 };
                 let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Absent)];

@@ -12,6 +12,17 @@ impl Pipeline {
         env: &str,
         reference: Option<&str>,
     ) -> Result<Deployment, DomainError> {
+        self.deploy_as(app, env, reference, None).await
+    }
+
+    /// As [`Pipeline::deploy`], recording who asked.
+    pub async fn deploy_as(
+        &self,
+        app: &str,
+        env: &str,
+        reference: Option<&str>,
+        by: Option<&str>,
+    ) -> Result<Deployment, DomainError> {
         let (app_rec, _) = self.get_app(app).await?;
         let e = self.get_environment(app, env).await?;
         if e.protected {
@@ -47,12 +58,23 @@ impl Pipeline {
             Trigger::Manual,
             commit,
             Origin::Fresh,
+            by,
         )
         .await
     }
 
     /// Deploys `env`'s last succeeded commit to the next environment of the pipeline.
     pub async fn promote(&self, app: &str, env: &str) -> Result<Deployment, DomainError> {
+        self.promote_as(app, env, None).await
+    }
+
+    /// As [`Pipeline::promote`], recording who asked.
+    pub async fn promote_as(
+        &self,
+        app: &str,
+        env: &str,
+        by: Option<&str>,
+    ) -> Result<Deployment, DomainError> {
         let (app_rec, envs) = self.get_app(app).await?;
         let source = envs.iter().find(|e| e.name == env).ok_or_else(|| {
             DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
@@ -79,6 +101,7 @@ impl Pipeline {
             Trigger::Promote,
             commit.clone(),
             Origin::PromotedFrom(dep_id.clone()),
+            by,
         )
         .await
     }
@@ -89,6 +112,17 @@ impl Pipeline {
         app: &str,
         env: &str,
         deployment_id: &str,
+    ) -> Result<Deployment, DomainError> {
+        self.rollback_as(app, env, deployment_id, None).await
+    }
+
+    /// As [`Pipeline::rollback`], recording who asked.
+    pub async fn rollback_as(
+        &self,
+        app: &str,
+        env: &str,
+        deployment_id: &str,
+        by: Option<&str>,
     ) -> Result<Deployment, DomainError> {
         let (app_rec, _) = self.get_app(app).await?;
         self.get_environment(app, env).await?;
@@ -122,12 +156,23 @@ impl Pipeline {
             Trigger::Rollback,
             earlier.commit.clone(),
             Origin::RollbackOf(Box::new(earlier)),
+            by,
         )
         .await
     }
 
     /// Runs the remove command for what the environment has deployed.
     pub async fn teardown(&self, app: &str, env: &str) -> Result<Deployment, DomainError> {
+        self.teardown_as(app, env, None).await
+    }
+
+    /// As [`Pipeline::teardown`], recording who asked.
+    pub async fn teardown_as(
+        &self,
+        app: &str,
+        env: &str,
+        by: Option<&str>,
+    ) -> Result<Deployment, DomainError> {
         let (app_rec, _) = self.get_app(app).await?;
         let e = self.get_environment(app, env).await?;
         let commit = match (&e.current_commit, e.state) {
@@ -145,6 +190,7 @@ impl Pipeline {
             Trigger::Manual,
             commit,
             Origin::Fresh,
+            by,
         )
         .await
     }
@@ -164,7 +210,12 @@ impl Pipeline {
                     && !e.protected
                     && e.branch.as_deref() == Some(&push.branch)
                     && let Some(d) = self
-                        .enqueue_push(&app, &e.name, push.commit.clone())
+                        .enqueue_push(
+                            &app,
+                            &e.name,
+                            push.commit.clone(),
+                            push.pushed_by.as_deref(),
+                        )
                         .await?
                 {
                     created.push(d);

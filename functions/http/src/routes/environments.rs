@@ -119,7 +119,7 @@ pub async fn deploy(
         .await?;
     let d = state
         .pipeline
-        .deploy(&app, &env, req.reference.as_deref())
+        .deploy_as(&app, &env, req.reference.as_deref(), Some(&actor.label()))
         .await?;
     Ok(accepted(d))
 }
@@ -140,7 +140,12 @@ pub async fn promote(
         .access
         .check(&state.pipeline, &actor, &app, Ask::Promote(&env))
         .await?;
-    Ok(accepted(state.pipeline.promote(&app, &env).await?))
+    Ok(accepted(
+        state
+            .pipeline
+            .promote_as(&app, &env, Some(&actor.label()))
+            .await?,
+    ))
 }
 
 /// `POST /api/apps/{app}/environments/{env}/rollback`: redeploys an earlier succeeded
@@ -164,7 +169,7 @@ pub async fn rollback(
     Ok(accepted(
         state
             .pipeline
-            .rollback(&app, &env, &req.deployment_id)
+            .rollback_as(&app, &env, &req.deployment_id, Some(&actor.label()))
             .await?,
     ))
 }
@@ -184,5 +189,10 @@ pub async fn teardown(
         .access
         .check(&state.pipeline, &actor, &app, Ask::Teardown(&env))
         .await?;
-    Ok(accepted(state.pipeline.teardown(&app, &env).await?))
+    Ok(accepted(
+        state
+            .pipeline
+            .teardown_as(&app, &env, Some(&actor.label()))
+            .await?,
+    ))
 }

@@ -17,6 +17,12 @@ struct PushPayload {
     deleted: bool,
     head_commit: Option<HeadCommit>,
     repository: PayloadRepository,
+    pusher: Option<Pusher>,
+}
+
+#[derive(Debug, Deserialize)]
+struct Pusher {
+    name: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -101,6 +107,7 @@ pub fn interpret_push(body: &[u8]) -> Result<PushDecision, ApiError> {
     };
     Ok(PushDecision::Push(
         PushEvent {
+            pushed_by: p.pusher.and_then(|u| u.name),
             repository_key: Repository::Github {
                 full_name: p.repository.full_name,
                 installation_id: 0,
@@ -143,6 +150,7 @@ mod tests {
         match interpret_push(&fixture("push-new-branch.json")).unwrap() {
             PushDecision::Push(p, key) => {
                 assert_eq!(p.branch, "master");
+                assert_eq!(p.pushed_by.as_deref(), Some("Codertocat"));
                 assert_eq!(p.commit.sha.len(), 40);
                 assert!(p.repository_key.starts_with("github:"));
                 assert_eq!(

@@ -143,6 +143,7 @@ pub fn new_app(name: &str) -> NewApp {
 
 pub fn push(sha: &str) -> PushEvent {
     PushEvent {
+        pushed_by: None,
         repository_key: Repository::Local { path: REPO.into() }.key(),
         branch: "main".into(),
         commit: commit(sha),

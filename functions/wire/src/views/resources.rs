@@ -296,6 +296,9 @@ pub struct DeploymentView {
     /// The launcher's handle on the runner (process id locally, ECS task ARN on AWS).
     pub runner: Option<String>,
     pub config: ConfigView,
+    /// Who or what asked for it: a user's login, `admin token`, `push by <pusher>`, `push`.
+    #[serde(default)]
+    pub requested_by: Option<String>,
 }
 
 fn enum_str<T: Serialize>(v: &T) -> String {
@@ -325,6 +328,7 @@ impl From<Deployment> for DeploymentView {
             rollback_of: d.rollback_of,
             cancel_requested: d.cancel_requested,
             runner: d.runner,
+            requested_by: d.requested_by,
             config: d.config.into(),
         }
     }
