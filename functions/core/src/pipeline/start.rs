@@ -54,8 +54,7 @@ impl Pipeline {
         self.enqueue(
             &app_rec,
             env,
-            DeploymentKind::Deploy,
-            Trigger::Manual,
+            (DeploymentKind::Deploy, Trigger::Manual),
             commit,
             Origin::Fresh,
             by,
@@ -97,8 +96,7 @@ impl Pipeline {
         self.enqueue(
             &app_rec,
             &target.name,
-            DeploymentKind::Deploy,
-            Trigger::Promote,
+            (DeploymentKind::Deploy, Trigger::Promote),
             commit.clone(),
             Origin::PromotedFrom(dep_id.clone()),
             by,
@@ -152,8 +150,7 @@ impl Pipeline {
         self.enqueue(
             &app_rec,
             env,
-            DeploymentKind::Deploy,
-            Trigger::Rollback,
+            (DeploymentKind::Deploy, Trigger::Rollback),
             earlier.commit.clone(),
             Origin::RollbackOf(Box::new(earlier)),
             by,
@@ -186,8 +183,7 @@ impl Pipeline {
         self.enqueue(
             &app_rec,
             env,
-            DeploymentKind::Teardown,
-            Trigger::Manual,
+            (DeploymentKind::Teardown, Trigger::Manual),
             commit,
             Origin::Fresh,
             by,
