@@ -554,6 +554,7 @@ export interface components {
             name: string;
             repository: components["schemas"]["RepositoryView"];
             settings: components["schemas"]["SettingsView"];
+            yourRole?: null | components["schemas"]["RoleName"];
         };
         AuditEntryView: {
             action: string;

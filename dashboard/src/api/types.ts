@@ -17,6 +17,7 @@ export type EnvironmentState = Schemas['EnvironmentState'];
 export type DeploymentStatus = Schemas['DeploymentStatus'];
 export type Trigger = Schemas['Trigger'];
 export type ErrorDetail = Schemas['ErrorDetail'];
+export type Role = Schemas['RoleName'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -12,7 +12,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../utils/format';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
 import { useNow } from '../../hooks/useNow';
-import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
+import { whyNoDeploy, whyNoPromote, whyNoTeardown, whyNotYourRole } from './rules';
 
 interface Props {
   app: App;
@@ -37,9 +37,9 @@ export function EnvironmentColumn({ app, env, next }: Props) {
   });
 
   const activeId = env.runningDeployment ?? env.queuedDeployment;
-  const deployReason = whyNoDeploy(env);
-  const promoteReason = whyNoPromote(env, next);
-  const teardownReason = whyNoTeardown(env);
+  const deployReason = whyNotYourRole(app.yourRole, 'deploy', env) ?? whyNoDeploy(env);
+  const promoteReason = (next && whyNotYourRole(app.yourRole, 'promote', next)) ?? whyNoPromote(env, next);
+  const teardownReason = whyNotYourRole(app.yourRole, 'teardown', env) ?? whyNoTeardown(env);
   const outputs = Object.entries(current.data?.outputs ?? {});
   const headingId = `env-${env.name}`;
 

@@ -83,6 +83,29 @@ describe('the pipeline view', () => {
     expect(production.queryByRole('button', { name: /Promote/ })).not.toBeInTheDocument();
   });
 
+  it('offers a viewer nothing to press and a deployer nothing in production, saying why', async () => {
+    const envs = [deployedDev, environment('staging', 1, { state: 'deployed', currentDeployment: 'd1', currentCommit: commitA }), environment('production', 2, { protected: true })];
+    const { setApp } = serve(envs);
+    setApp({ ...app('shop', envs), yourRole: 'viewer' });
+    const first = renderAt('/apps/shop');
+    const dev = await screen.findByRole('listitem', { name: 'development' });
+    expect(within(dev).getByRole('button', { name: 'Promote to staging' })).toHaveAccessibleDescription(
+      'Your role here is viewer: this needs deployer.',
+    );
+    first.unmount();
+
+    setApp({ ...app('shop', envs), yourRole: 'deployer' });
+    renderAt('/apps/shop');
+    const staging = await screen.findByRole('listitem', { name: 'staging' });
+    expect(within(staging).getByRole('button', { name: 'Promote to production' })).toHaveAccessibleDescription(
+      'Your role here is deployer: this needs admin.',
+    );
+    expect(within(staging).getByRole('button', { name: 'Tear down' })).toHaveAccessibleDescription(
+      'Your role here is deployer: this needs admin.',
+    );
+    expect(column('development').getByRole('button', { name: 'Promote to staging' })).toBeEnabled();
+  });
+
   it('disables actions on an environment with a deployment in progress', async () => {
     serve([
       deployedDev,

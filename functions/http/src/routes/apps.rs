@@ -20,8 +20,9 @@ pub async fn list_apps(
     let mut visible = Vec::new();
     // Only the apps the caller has a role on.
     for (app, envs) in state.pipeline.list_apps().await? {
-        if state.access.role(&actor, &app.name).await?.is_some() {
-            visible.push(AppView::new(app, envs));
+        let role = state.access.role(&actor, &app.name).await?;
+        if role.is_some() {
+            visible.push(AppView::new(app, envs).with_role(role));
         }
     }
     Ok(Json(visible))
@@ -57,7 +58,11 @@ pub async fn create_app(
             }),
         })
         .await?;
-    Ok((StatusCode::CREATED, Json(AppView::new(app, envs))))
+    let role = state.access.role(&actor, &app.name).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AppView::new(app, envs).with_role(role)),
+    ))
 }
 
 /// `GET /api/apps/{app}`
@@ -69,12 +74,12 @@ pub async fn get_app(
     Extension(actor): Extension<Actor>,
     Path(app): Path<String>,
 ) -> ApiResult<Json<AppView>> {
-    state
+    let role = state
         .access
         .check(&state.pipeline, &actor, &app, Ask::Read)
         .await?;
     let (app, envs) = state.pipeline.get_app(&app).await?;
-    Ok(Json(AppView::new(app, envs)))
+    Ok(Json(AppView::new(app, envs).with_role(Some(role))))
 }
 
 /// `PATCH /api/apps/{app}`: app-wide default settings.
@@ -89,7 +94,7 @@ pub async fn update_app(
     Path(app): Path<String>,
     ApiJson(req): ApiJson<UpdateAppRequest>,
 ) -> ApiResult<Json<AppView>> {
-    state
+    let role = state
         .access
         .check(&state.pipeline, &actor, &app, Ask::ConfigureApp)
         .await?;
@@ -97,7 +102,7 @@ pub async fn update_app(
         .pipeline
         .update_app_settings(&app, req.settings.into())
         .await?;
-    Ok(Json(AppView::new(app, envs)))
+    Ok(Json(AppView::new(app, envs).with_role(Some(role))))
 }
 
 /// `DELETE /api/apps/{app}`: refused (409) while any environment is deployed.

@@ -223,6 +223,9 @@ pub struct AppView {
     pub settings: SettingsView,
     pub environments: Vec<EnvironmentView>,
     pub created_at: String,
+    /// The caller's role on this app (what the dashboard offers follows it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub your_role: Option<super::team::RoleName>,
 }
 
 impl AppView {
@@ -233,7 +236,14 @@ impl AppView {
             settings: app.settings.into(),
             environments: envs.into_iter().map(Into::into).collect(),
             created_at: rfc3339(app.created_at),
+            your_role: None,
         }
+    }
+
+    /// The same view, saying what the caller's role is.
+    pub fn with_role(mut self, role: Option<trellis_core::access::Role>) -> Self {
+        self.your_role = role.map(Into::into);
+        self
     }
 }
 
