@@ -322,6 +322,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/deployments/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * `POST /api/deployments/{id}/approve`: an admin other than the requester lets a deployment
+         *     into an environment that requires approval go ahead.
+         */
+        post: operations["approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/deployments/{id}/cancel": {
         parameters: {
             query?: never;
@@ -353,6 +373,23 @@ export interface paths {
         get: operations["logs"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/deployments/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** `POST /api/deployments/{id}/reject` `{reason}`: an admin turns it down; it ends cancelled. */
+        post: operations["reject"];
         delete?: never;
         options?: never;
         head?: never;
@@ -617,9 +654,11 @@ export interface components {
         /** @enum {string} */
         DeploymentKind: "deploy" | "teardown";
         /** @enum {string} */
-        DeploymentStatus: "queued" | "running" | "succeeded" | "failed" | "cancelled";
+        DeploymentStatus: "awaiting_approval" | "queued" | "running" | "succeeded" | "failed" | "cancelled";
         DeploymentView: {
             app: string;
+            /** @description Who approved it (environments that require approval). */
+            approvedBy?: string | null;
             cancelRequested: boolean;
             commit: components["schemas"]["CommitView"];
             config: components["schemas"]["ConfigView"];
@@ -688,6 +727,8 @@ export interface components {
             position: number;
             protected: boolean;
             queuedDeployment?: string | null;
+            /** @description Deployments into it wait for an admin's approval (and pushes do not deploy it). */
+            requiresApproval?: boolean;
             runningDeployment?: string | null;
             /** @description Secret values are write-only: only their names are ever returned. */
             secretNames: string[];
@@ -781,6 +822,10 @@ export interface components {
         };
         /** @enum {string} */
         Provider: "local" | "github";
+        RejectRequest: {
+            /** @description Why (1 to 500 characters): kept on the deployment and in the audit log. */
+            reason: string;
+        };
         /**
          * @description `{"provider":"local","path":...}` or
          *     `{"provider":"github","fullName":"owner/repo","installationId":N}`. A plain struct rather
@@ -841,6 +886,8 @@ export interface components {
         UpdateEnvironmentRequest: {
             autoDeploy?: boolean | null;
             branch?: string | null;
+            /** @description Deployments into the environment wait for an admin's approval (auto-deploy must be off). */
+            requiresApproval?: boolean | null;
             /** @description Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned. */
             secrets?: {
                 [key: string]: string | null;
@@ -2060,6 +2107,76 @@ export interface operations {
             };
         };
     };
+    approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     cancel: {
         parameters: {
             query?: never;
@@ -2158,6 +2275,88 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeploymentView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -26,5 +26,5 @@ export function isTerminal(status: DeploymentStatus): boolean {
 }
 
 export function isActive(status: DeploymentStatus): boolean {
-  return status === 'queued' || status === 'running';
+  return status === 'awaiting_approval' || status === 'queued' || status === 'running';
 }

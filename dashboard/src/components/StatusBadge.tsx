@@ -10,6 +10,7 @@ const LOOK: Record<Status, { symbol: string; tone: string; label: string }> = {
   failed: { symbol: '✗', tone: 'bad', label: 'failed' },
   removing: { symbol: '◐', tone: 'busy', label: 'removing' },
   removed: { symbol: '⊘', tone: 'muted', label: 'removed' },
+  awaiting_approval: { symbol: '⏸', tone: 'busy', label: 'awaiting approval' },
   queued: { symbol: '…', tone: 'busy', label: 'queued' },
   running: { symbol: '◐', tone: 'busy', label: 'running' },
   succeeded: { symbol: '✓', tone: 'good', label: 'succeeded' },

@@ -129,6 +129,9 @@ pub struct Environment {
     pub branch: Option<String>,
     pub auto_deploy: bool,
     pub protected: bool,
+    /// Deployments into it wait for an admin's approval; pushes do not deploy it.
+    #[serde(default)]
+    pub requires_approval: bool,
     pub tests_enabled: bool,
     pub state: EnvState,
     pub current_deployment: Option<String>,
@@ -170,6 +173,10 @@ pub enum Trigger {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum DeploymentStatus {
+    /// Into an environment that requires approval: waits for an admin other than the
+    /// requester (it holds the environment's queue slot meanwhile).
+    #[serde(rename = "awaiting_approval")]
+    AwaitingApproval,
     Queued,
     Running,
     Succeeded,
@@ -187,6 +194,7 @@ impl DeploymentStatus {
 
     pub fn as_str(self) -> &'static str {
         match self {
+            DeploymentStatus::AwaitingApproval => "awaiting_approval",
             DeploymentStatus::Queued => "queued",
             DeploymentStatus::Running => "running",
             DeploymentStatus::Succeeded => "succeeded",
@@ -240,6 +248,9 @@ pub struct Deployment {
     /// Who or what asked for it: a user's login, `admin token`, `push by <pusher>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
+    /// Who approved it, in an environment that requires approval.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
     pub version: u64,
 }
 

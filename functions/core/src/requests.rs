@@ -37,6 +37,7 @@ pub struct SettingsPatch {
 pub struct EnvironmentPatch {
     pub branch: Option<Option<String>>,
     pub auto_deploy: Option<bool>,
+    pub requires_approval: Option<bool>,
     pub tests_enabled: Option<bool>,
     /// Set (`Some`) or remove (`None`) each variable.
     pub variables: Option<BTreeMap<String, Option<String>>>,

@@ -92,6 +92,8 @@ fn describe(
         ("POST", "/api/apps/{app}/environments/{env}/rollback") => "rollback",
         ("POST", "/api/apps/{app}/environments/{env}/teardown") => "teardown",
         ("POST", "/api/deployments/{id}/cancel") => "cancel",
+        ("POST", "/api/deployments/{id}/approve") => "approve",
+        ("POST", "/api/deployments/{id}/reject") => "reject",
         ("PUT", "/api/apps/{app}/members/{login}") => "member.set",
         ("DELETE", "/api/apps/{app}/members/{login}") => "member.remove",
         ("POST", "/api/tokens") => "token.create",
@@ -127,7 +129,10 @@ fn describe(
             )
         }
         r if r.starts_with("/api/apps/{app}") => segment(2).unwrap_or_default(),
-        "/api/deployments/{id}/cancel" | "/api/tokens/{id}" => segment(2).unwrap_or_default(),
+        "/api/deployments/{id}/cancel"
+        | "/api/deployments/{id}/approve"
+        | "/api/deployments/{id}/reject"
+        | "/api/tokens/{id}" => segment(2).unwrap_or_default(),
         _ => path.to_string(),
     });
     (action, app, target)

@@ -65,6 +65,8 @@ pub fn protected_routes() -> Router<AppState> {
         )
         .route("/api/deployments/{id}", get(deployments::get_deployment))
         .route("/api/deployments/{id}/cancel", post(deployments::cancel))
+        .route("/api/deployments/{id}/approve", post(deployments::approve))
+        .route("/api/deployments/{id}/reject", post(deployments::reject))
         .route("/api/deployments/{id}/logs", get(deployments::logs))
         .route("/api/me", get(team::me))
         .route(

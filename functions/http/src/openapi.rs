@@ -15,6 +15,7 @@ use crate::routes::{apps, audit, auth, deployments, environments, github, meta, 
         environments::list_deployments, environments::deploy, environments::promote,
         environments::rollback, environments::teardown,
         deployments::get_deployment, deployments::cancel, deployments::logs,
+        deployments::approve, deployments::reject,
         team::me, team::list_tokens, team::create_token, team::revoke_token,
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
@@ -141,7 +142,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 26);
+        assert_eq!(guarded, 28);
     }
 
     #[test]

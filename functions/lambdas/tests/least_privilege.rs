@@ -174,6 +174,8 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "deployment-get" => get(deployments::get_deployment),
         "deployment-cancel" => post(deployments::cancel),
         "deployment-logs" => get(deployments::logs),
+        "deployment-approve" => post(deployments::approve),
+        "deployment-reject" => post(deployments::reject),
         "webhook-github" => post(trellis_http::webhook::github_webhook),
         "me" => get(team::me),
         "tokens-list" => get(team::list_tokens),
@@ -366,6 +368,47 @@ async fn every_function_calls_only_what_its_role_grants() {
     assert_eq!(status, 202, "{body}");
     let d3 = running_deployment(&w, "development").await;
     w.runner_ends(&d3, true).await;
+
+    // Staging requires approval: a promotion waits; its requester may not approve it; an
+    // admin rejects it.
+    let staging = "/api/apps/shop/environments/staging";
+    let (status, body) = w
+        .http(
+            "environment-update",
+            staging,
+            Some(json!({"requiresApproval": true})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, waiting) = w
+        .http("environment-promote", &format!("{dev}/promote"), None)
+        .await;
+    assert_eq!(
+        (status, waiting["status"].as_str()),
+        (202, Some("awaiting_approval")),
+        "{waiting}"
+    );
+    let id = waiting["id"].as_str().unwrap();
+    let (status, body) = w
+        .http(
+            "deployment-approve",
+            &format!("/api/deployments/{id}/approve"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 403, "{body}");
+    let (status, body) = w
+        .http(
+            "deployment-reject",
+            &format!("/api/deployments/{id}/reject"),
+            Some(json!({"reason": "not this week"})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["status"].as_str()),
+        (200, Some("cancelled")),
+        "{body}"
+    );
     let (status, body) = w
         .http(
             "environment-rollback",

@@ -777,3 +777,116 @@ async fn a_deployment_says_who_or_what_asked_for_it() {
         "it is stored"
     );
 }
+
+/// An environment that requires approval, with `ada` asking for deployments.
+async fn approval_harness() -> Harness {
+    let h = harness();
+    h.pipeline.create_app(new_app("shop")).await.unwrap();
+    let patch = EnvironmentPatch {
+        requires_approval: Some(true),
+        ..Default::default()
+    };
+    h.pipeline
+        .update_environment("shop", "staging", patch)
+        .await
+        .unwrap();
+    h
+}
+
+#[tokio::test]
+async fn a_deployment_into_an_environment_that_requires_approval_waits_for_someone_else() {
+    let h = approval_harness().await;
+    let launched = h.launches();
+    let waiting = h
+        .pipeline
+        .deploy_as("shop", "staging", Some("main"), Some("ada"))
+        .await
+        .unwrap();
+    assert_eq!(waiting.status, DeploymentStatus::AwaitingApproval);
+    assert_eq!(h.launches(), launched, "nothing starts before approval");
+    let env = h.pipeline.get_environment("shop", "staging").await.unwrap();
+    assert_eq!(env.queued_deployment.as_deref(), Some(waiting.id.as_str()));
+    // The sweeper leaves it waiting, however long.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(30);
+    h.pipeline.sweep(later).await.unwrap();
+    assert_eq!(
+        h.pipeline
+            .require_deployment(&waiting.id)
+            .await
+            .unwrap()
+            .status,
+        DeploymentStatus::AwaitingApproval
+    );
+
+    match h.pipeline.approve(&waiting.id, "ada").await {
+        Err(DomainError::Forbidden(m)) => assert!(m.contains("someone else"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    let approved = h.pipeline.approve(&waiting.id, "grace").await.unwrap();
+    assert_eq!(approved.status, DeploymentStatus::Running);
+    assert_eq!(approved.approved_by.as_deref(), Some("grace"));
+    assert_eq!(h.launches(), launched + 1);
+    assert!(matches!(
+        h.pipeline.approve(&waiting.id, "grace").await,
+        Err(DomainError::Conflict(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_rejection_says_why_frees_the_slot_and_a_newer_request_replaces_a_waiting_one() {
+    let h = approval_harness().await;
+    let first = h
+        .pipeline
+        .deploy_as("shop", "staging", Some("main"), Some("ada"))
+        .await
+        .unwrap();
+    let second = h
+        .pipeline
+        .deploy_as("shop", "staging", Some("main"), Some("ada"))
+        .await
+        .unwrap();
+    let first = h.pipeline.require_deployment(&first.id).await.unwrap();
+    assert_eq!(first.status, DeploymentStatus::Cancelled, "superseded");
+    assert!(matches!(
+        h.pipeline.reject(&second.id, "grace", "  ").await,
+        Err(DomainError::Invalid { field, .. }) if field == "reason"
+    ));
+    let rejected = h
+        .pipeline
+        .reject(&second.id, "grace", "the release notes are missing")
+        .await
+        .unwrap();
+    assert_eq!(rejected.status, DeploymentStatus::Cancelled);
+    assert_eq!(
+        rejected.error.as_deref(),
+        Some("rejected by grace: the release notes are missing")
+    );
+    let env = h.pipeline.get_environment("shop", "staging").await.unwrap();
+    assert_eq!(env.queued_deployment, None);
+    // A waiting deployment can also be cancelled.
+    let third = h
+        .pipeline
+        .deploy_as("shop", "staging", Some("main"), Some("ada"))
+        .await
+        .unwrap();
+    let cancelled = h.pipeline.cancel(&third.id).await.unwrap();
+    assert_eq!(cancelled.status, DeploymentStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn an_environment_that_deploys_every_push_cannot_also_wait_for_approval() {
+    let h = harness();
+    h.pipeline.create_app(new_app("shop")).await.unwrap();
+    let patch = EnvironmentPatch {
+        requires_approval: Some(true),
+        ..Default::default()
+    };
+    match h
+        .pipeline
+        .update_environment("shop", "development", patch)
+        .await
+    {
+        Err(DomainError::Invalid { field, .. }) => assert_eq!(field, "requiresApproval"),
+        other => panic!("{other:?}"),
+    }
+}

@@ -97,6 +97,21 @@ impl AccessService {
         self.authorize(actor, &d.app, Action::Cancel(&env)).await
     }
 
+    /// Approving or rejecting a deployment needs an admin of its environment.
+    pub async fn check_approval(
+        &self,
+        pipeline: &Pipeline,
+        actor: &Actor,
+        deployment: &str,
+    ) -> Result<Role, DomainError> {
+        let d = pipeline.require_deployment(deployment).await?;
+        if self.role(actor, &d.app).await?.is_none() {
+            return self.authorize(actor, &d.app, Action::Read).await;
+        }
+        let env = pipeline.get_environment(&d.app, &d.environment).await?;
+        self.authorize(actor, &d.app, Action::Approve(&env)).await
+    }
+
     /// Reading a deployment (and its log) needs a role on its app.
     pub async fn check_read_deployment(
         &self,

@@ -9,6 +9,7 @@ fn env(name: &str, protected: bool) -> Environment {
         branch: None,
         auto_deploy: false,
         protected,
+        requires_approval: false,
         tests_enabled: false,
         state: EnvState::Empty,
         current_deployment: None,

@@ -40,6 +40,7 @@ pub fn environment(app: &str, name: &str, position: u32) -> Environment {
         branch: Some("main".into()),
         auto_deploy: position == 0,
         protected: false,
+        requires_approval: false,
         tests_enabled: true,
         state: EnvState::Empty,
         current_deployment: None,
@@ -89,6 +90,7 @@ pub fn deployment(app: &str, env: &str, n: u32, status: DeploymentStatus) -> Dep
         runner: None,
         cancel_requested: false,
         requested_by: Some("ada".into()),
+        approved_by: None,
         version: 0,
     }
 }

@@ -60,6 +60,7 @@ impl Pipeline {
                 branch: e.branch.clone(),
                 auto_deploy,
                 protected,
+                requires_approval: false,
                 tests_enabled: e.tests_enabled.unwrap_or(false),
                 state: EnvState::Empty,
                 current_deployment: None,

@@ -14,7 +14,7 @@ impl Pipeline {
             .commit_with_retry("deployment", move || async move {
                 let mut dep = self.require_deployment(id).await?;
                 match dep.status {
-                    DeploymentStatus::Queued => {
+                    DeploymentStatus::Queued | DeploymentStatus::AwaitingApproval => {
                         let mut e = self.get_environment(&dep.app, &dep.environment).await?;
                         let (dv, ev) = (dep.version, e.version);
                         dep.status = DeploymentStatus::Cancelled;

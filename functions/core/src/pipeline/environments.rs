@@ -57,6 +57,23 @@ impl Pipeline {
                     format!("{env} is protected: only a promotion or rollback deploys it"),
                 ));
             }
+            if let Some(r) = patch.requires_approval {
+                e.requires_approval = r;
+            }
+            if e.auto_deploy && e.requires_approval {
+                let field = if patch.requires_approval == Some(true) {
+                    "requiresApproval"
+                } else {
+                    "autoDeploy"
+                };
+                return Err(DomainError::invalid(
+                    field,
+                    format!(
+                        "{env} cannot both deploy every push and wait for approval: turn \
+                         auto-deploy off to require approval"
+                    ),
+                ));
+            }
             if e.auto_deploy && e.branch.is_none() {
                 return Err(DomainError::invalid(
                     "autoDeploy",

@@ -22,6 +22,7 @@ use crate::requests::{
 };
 use crate::validate;
 
+mod approvals;
 mod apps;
 mod end;
 pub use end::{SWEEP_GRACE, SweepSummary, overdue};

@@ -94,6 +94,7 @@ impl Pipeline {
             config: snapshot(app, e),
             runner: None,
             cancel_requested: false,
+            approved_by: None,
             requested_by: Some(match pushed_by {
                 Some(p) => format!("push by {p}"),
                 None => "push".into(),

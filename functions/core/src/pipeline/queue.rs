@@ -32,7 +32,11 @@ impl Pipeline {
                     kind,
                     trigger,
                     commit: commit.clone(),
-                    status: DeploymentStatus::Queued,
+                    status: if e.requires_approval {
+                        DeploymentStatus::AwaitingApproval
+                    } else {
+                        DeploymentStatus::Queued
+                    },
                     created_at: self.ports.clock.now(),
                     started_at: None,
                     finished_at: None,
@@ -50,13 +54,17 @@ impl Pipeline {
                     runner: None,
                     cancel_requested: false,
                     requested_by: requested_by.map(str::to_string),
+                    approved_by: None,
                     version: 0,
                 };
                 let mut writes = vec![Write::PutDeployment(dep.clone(), Expect::Absent)];
                 let mut superseded = None;
                 if let Some(old_id) = &e.queued_deployment
                     && let Some(mut old) = self.ports.store.get_deployment(old_id).await?
-                    && old.status == DeploymentStatus::Queued
+                    && matches!(
+                        old.status,
+                        DeploymentStatus::Queued | DeploymentStatus::AwaitingApproval
+                    )
                 {
                     let v = old.version;
                     old.status = DeploymentStatus::Cancelled;
@@ -107,6 +115,10 @@ impl Pipeline {
                             "queued deployment {queued} is missing"
                         )));
                     };
+                    // It waits for an admin: it keeps the slot, and nothing starts.
+                    if dep.status == DeploymentStatus::AwaitingApproval {
+                        return Ok(Attempt::Done(Step::Nothing));
+                    }
                     let (ev, dv) = (e.version, dep.version);
                     e.queued_deployment = None;
                     if dep.status != DeploymentStatus::Queued {

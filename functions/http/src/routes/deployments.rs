@@ -9,7 +9,7 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::routes::query_number;
 use crate::state::AppState;
-use crate::views::{DeploymentView, EmptyRequest, LogsView};
+use crate::views::{DeploymentView, EmptyRequest, LogsView, RejectRequest};
 
 /// `GET /api/deployments/{id}`
 #[utoipa::path(get, path = "/api/deployments/{id}", tag = "deployments",
@@ -72,4 +72,53 @@ pub async fn logs(
         lines: page.lines.into_iter().map(Into::into).collect(),
         complete: page.complete,
     }))
+}
+
+/// `POST /api/deployments/{id}/approve`: an admin other than the requester lets a deployment
+/// into an environment that requires approval go ahead.
+#[utoipa::path(post, path = "/api/deployments/{id}/approve", tag = "deployments",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeploymentView), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 400, body = ErrorBody), (status = 413, body = ErrorBody)))]
+pub async fn approve(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    ApiJson(_empty): ApiJson<EmptyRequest>,
+) -> ApiResult<Json<DeploymentView>> {
+    state
+        .access
+        .check_approval(&state.pipeline, &actor, &id)
+        .await?;
+    Ok(Json(
+        state.pipeline.approve(&id, &actor.label()).await?.into(),
+    ))
+}
+
+/// `POST /api/deployments/{id}/reject` `{reason}`: an admin turns it down; it ends cancelled.
+#[utoipa::path(post, path = "/api/deployments/{id}/reject", tag = "deployments",
+    request_body = RejectRequest,
+    params(("id" = String, Path)),
+    responses((status = 200, body = DeploymentView), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+              (status = 422, body = ErrorBody), (status = 400, body = ErrorBody),
+              (status = 413, body = ErrorBody)))]
+pub async fn reject(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(id): Path<String>,
+    ApiJson(req): ApiJson<RejectRequest>,
+) -> ApiResult<Json<DeploymentView>> {
+    state
+        .access
+        .check_approval(&state.pipeline, &actor, &id)
+        .await?;
+    Ok(Json(
+        state
+            .pipeline
+            .reject(&id, &actor.label(), &req.reason)
+            .await?
+            .into(),
+    ))
 }

@@ -61,6 +61,7 @@ pub async fn update_environment(
     let patch = EnvironmentPatch {
         branch: req.branch,
         auto_deploy: req.auto_deploy,
+        requires_approval: req.requires_approval,
         tests_enabled: req.tests_enabled,
         variables: req.variables,
         secrets: req.secrets,

@@ -93,8 +93,20 @@ pub enum ClientCommand {
         #[arg(long)]
         follow: bool,
     },
-    /// Cancel a queued or running deployment.
+    /// Cancel a deployment that waits or runs.
     Cancel { deployment: String },
+    /// Approve a deployment awaiting approval (an admin other than its requester).
+    Approve {
+        deployment: String,
+        #[arg(long)]
+        follow: bool,
+    },
+    /// Reject a deployment awaiting approval, saying why.
+    Reject {
+        deployment: String,
+        #[arg(long)]
+        reason: String,
+    },
     /// An environment's deployments, newest first.
     History {
         app: String,

@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde_json::Value;
 use trellis_http::views::{
     AppView, CreateAppRequest, DeployRequest, DeploymentView, EmptyRequest, LogsView, Provider,
-    RepositoryView, RollbackRequest, SettingsView, UpdateEnvironmentRequest,
+    RejectRequest, RepositoryView, RollbackRequest, SettingsView, UpdateEnvironmentRequest,
 };
 
 use super::output::*;
@@ -71,6 +71,7 @@ impl Client {
                 let body = UpdateEnvironmentRequest {
                     branch: branch.map(Some),
                     auto_deploy,
+                    requires_approval: None,
                     tests_enabled: tests,
                     variables: assignments(&vars)?,
                     secrets: assignments(&secrets)?,
@@ -130,6 +131,24 @@ impl Client {
                     )
                     .await?;
                 self.started(d, follow).await?;
+            }
+            Approve { deployment, follow } => {
+                let d = self
+                    .post(
+                        &format!("/api/deployments/{deployment}/approve"),
+                        &EmptyRequest {},
+                    )
+                    .await?;
+                self.started(d, follow).await?;
+            }
+            Reject { deployment, reason } => {
+                let d = self
+                    .post(
+                        &format!("/api/deployments/{deployment}/reject"),
+                        &RejectRequest { reason },
+                    )
+                    .await?;
+                self.print(&d, deployment_line);
             }
             Cancel { deployment } => {
                 let d = self

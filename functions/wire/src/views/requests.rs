@@ -92,6 +92,9 @@ pub struct UpdateEnvironmentRequest {
     pub branch: Option<Option<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub auto_deploy: Option<bool>,
+    /// Deployments into the environment wait for an admin's approval (auto-deploy must be off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requires_approval: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tests_enabled: Option<bool>,
     /// `{NAME: value}` sets, `{NAME: null}` removes.
@@ -123,6 +126,13 @@ pub struct RollbackRequest {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmptyRequest {}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct RejectRequest {
+    /// Why (1 to 500 characters): kept on the deployment and in the audit log.
+    pub reason: String,
+}
 
 /// Distinguishes a missing field (`None`) from an explicit `null` (`Some(None)`).
 fn double_option<'de, D, T>(de: D) -> Result<Option<Option<T>>, D::Error>

@@ -181,6 +181,9 @@ pub struct EnvironmentView {
     pub branch: Option<String>,
     pub auto_deploy: bool,
     pub protected: bool,
+    /// Deployments into it wait for an admin's approval (and pushes do not deploy it).
+    #[serde(default)]
+    pub requires_approval: bool,
     pub tests_enabled: bool,
     #[schema(value_type = EnvironmentState)]
     pub state: String,
@@ -202,6 +205,7 @@ impl From<Environment> for EnvironmentView {
             branch: e.branch,
             auto_deploy: e.auto_deploy,
             protected: e.protected,
+            requires_approval: e.requires_approval,
             tests_enabled: e.tests_enabled,
             state: e.state.as_str().to_string(),
             current_deployment: e.current_deployment,
@@ -309,6 +313,9 @@ pub struct DeploymentView {
     /// Who or what asked for it: a user's login, `admin token`, `push by <pusher>`, `push`.
     #[serde(default)]
     pub requested_by: Option<String>,
+    /// Who approved it (environments that require approval).
+    #[serde(default)]
+    pub approved_by: Option<String>,
 }
 
 fn enum_str<T: Serialize>(v: &T) -> String {
@@ -339,6 +346,7 @@ impl From<Deployment> for DeploymentView {
             cancel_requested: d.cancel_requested,
             runner: d.runner,
             requested_by: d.requested_by,
+            approved_by: d.approved_by,
             config: d.config.into(),
         }
     }

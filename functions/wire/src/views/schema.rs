@@ -38,6 +38,8 @@ pub enum Trigger {
 #[derive(ToSchema)]
 #[schema(rename_all = "lowercase")]
 pub enum DeploymentStatus {
+    #[schema(rename = "awaiting_approval")]
+    AwaitingApproval,
     Queued,
     Running,
     Succeeded,
