@@ -344,7 +344,8 @@ fn a_runner_whose_log_is_no_longer_read_stops_its_step_instead_of_dying() {
     let (path, sha) = repo(dir.path(), &[("x", "")]);
     let (go, pid_file) = (dir.path().join("go"), dir.path().join("sleep.pid"));
     let deploy = format!(
-        "sh -c 'echo $$ > {pid}; exec sleep 600' & echo deploy-waiting; \
+        "sh -c 'echo $$ > {pid}; exec sleep 600' & \
+         while [ ! -s {pid} ]; do sleep 0.01; done; echo deploy-waiting; \
          while [ ! -e {go} ]; do sleep 0.05; done; echo after-the-reader-left; wait",
         pid = pid_file.display(),
         go = go.display()
@@ -365,6 +366,7 @@ fn a_runner_whose_log_is_no_longer_read_stops_its_step_instead_of_dying() {
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    // Printed once the background process has written its pid (else the test could race it).
     assert!(lines.any(|l| l.unwrap() == "deploy-waiting"));
     // The reader goes away (the local server died), then the step prints.
     drop(lines);
