@@ -88,13 +88,8 @@ impl AccessService {
         actor: &Actor,
         deployment: &str,
     ) -> Result<Role, DomainError> {
-        let d = pipeline.require_deployment(deployment).await?;
-        if self.role(actor, &d.app).await?.is_none() {
-            // Not "no such deployment": an outsider may not learn which ids exist.
-            return self.authorize(actor, &d.app, Action::Read).await;
-        }
-        let env = pipeline.get_environment(&d.app, &d.environment).await?;
-        self.authorize(actor, &d.app, Action::Cancel(&env)).await
+        self.check_on_deployment(pipeline, actor, deployment, |e| Action::Cancel(e))
+            .await
     }
 
     /// Approving or rejecting a deployment needs an admin of its environment.
@@ -104,12 +99,25 @@ impl AccessService {
         actor: &Actor,
         deployment: &str,
     ) -> Result<Role, DomainError> {
+        self.check_on_deployment(pipeline, actor, deployment, |e| Action::Approve(e))
+            .await
+    }
+
+    /// An action on a deployment, judged by the environment it is in.
+    async fn check_on_deployment(
+        &self,
+        pipeline: &Pipeline,
+        actor: &Actor,
+        deployment: &str,
+        action: for<'e> fn(&'e Environment) -> Action<'e>,
+    ) -> Result<Role, DomainError> {
         let d = pipeline.require_deployment(deployment).await?;
         if self.role(actor, &d.app).await?.is_none() {
+            // Not "no such deployment": an outsider may not learn which ids exist.
             return self.authorize(actor, &d.app, Action::Read).await;
         }
         let env = pipeline.get_environment(&d.app, &d.environment).await?;
-        self.authorize(actor, &d.app, Action::Approve(&env)).await
+        self.authorize(actor, &d.app, action(&env)).await
     }
 
     /// Reading a deployment (and its log) needs a role on its app.
