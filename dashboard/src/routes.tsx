@@ -3,6 +3,7 @@ import { Route, Routes } from 'react-router';
 import { Layout } from './components/Layout';
 import { AppsPage } from './features/apps/AppsPage';
 import { DeploymentPage } from './features/deployments/DeploymentPage';
+import { GithubSettingsPage } from './features/github/GithubSettingsPage';
 import { HistoryPage } from './features/deployments/HistoryPage';
 import { PipelinePage } from './features/pipeline/PipelinePage';
 import { EnvironmentSettingsPage } from './features/settings/EnvironmentSettingsPage';
@@ -16,6 +17,7 @@ export function AppRoutes() {
         <Route path="apps/:app/environments/:env" element={<HistoryPage />} />
         <Route path="apps/:app/environments/:env/settings" element={<EnvironmentSettingsPage />} />
         <Route path="deployments/:id" element={<DeploymentPage />} />
+        <Route path="settings/github" element={<GithubSettingsPage />} />
         <Route path="*" element={<p role="alert">There is no such page.</p>} />
       </Route>
     </Routes>

@@ -7,6 +7,9 @@ import type {
   CreateAppRequest,
   Deployment,
   Environment,
+  GithubApp,
+  GithubManifest,
+  GithubManifestRequest,
   Logs,
   SettingsPatch,
   UpdateEnvironmentRequest,
@@ -54,6 +57,16 @@ export class TrellisApi {
     };
     this.client = createClient<paths>({ baseUrl, ...(fetchImpl ? { fetch: fetchImpl } : {}) });
     this.client.use(auth);
+  }
+
+  /** Whether Trellis's GitHub App is connected, and where to install it. */
+  getGithubApp(): Promise<GithubApp> {
+    return settle(this.client.GET('/api/github/app'));
+  }
+
+  /** The manifest to post to GitHub; the answer also sets the cookie the callback checks. */
+  startGithubManifest(request: GithubManifestRequest): Promise<GithubManifest> {
+    return settle(this.client.POST('/api/github/manifest', { body: request }));
   }
 
   /** Ends the session (the server clears its cookie). */

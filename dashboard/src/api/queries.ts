@@ -26,6 +26,10 @@ export function historyQuery(api: TrellisApi, app: string, env: string) {
   return queryOptions({ queryKey: queryKeys.history(app, env), queryFn: () => api.listDeployments(app, env) });
 }
 
+export function githubAppQuery(api: TrellisApi) {
+  return queryOptions({ queryKey: ['github-app'] as const, queryFn: () => api.getGithubApp() });
+}
+
 export function deploymentQuery(api: TrellisApi, id: string) {
   return queryOptions({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
 }

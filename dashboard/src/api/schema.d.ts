@@ -404,7 +404,7 @@ export interface paths {
             cookie?: never;
         };
         /** `GET /api/github/app`: whether a GitHub App is connected, and where to install it. */
-        get: operations["get_app"];
+        get: operations["github_app"];
         put?: never;
         post?: never;
         delete?: never;
@@ -2374,7 +2374,7 @@ export interface operations {
             };
         };
     };
-    get_app: {
+    github_app: {
         parameters: {
             query?: never;
             header?: never;

@@ -18,6 +18,9 @@ export type DeploymentStatus = Schemas['DeploymentStatus'];
 export type Trigger = Schemas['Trigger'];
 export type ErrorDetail = Schemas['ErrorDetail'];
 export type Role = Schemas['RoleName'];
+export type GithubApp = Schemas['GithubAppView'];
+export type GithubManifestRequest = Schemas['GithubManifestRequest'];
+export type GithubManifest = Schemas['GithubManifestView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -22,6 +22,7 @@ export function Layout() {
         <span className={`connection connection-${connection}`} role="status" aria-label="Live updates">
           <span aria-hidden="true">●</span> {CONNECTION_TEXT[connection]}
         </span>
+        <Link to="/settings/github">GitHub</Link>
         {login ? <span className="muted">{login}</span> : null}
         <button type="button" className="button button-quiet" onClick={() => signOut()}>
           Sign out

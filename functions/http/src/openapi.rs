@@ -19,7 +19,7 @@ use crate::routes::{apps, audit, auth, deployments, environments, github, meta, 
         team::me, team::list_tokens, team::create_token, team::revoke_token,
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
-        auth::device_token, github::get_app, github::start_manifest, github::finish_manifest,
+        auth::device_token, github::github_app, github::start_manifest, github::finish_manifest,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -143,6 +143,22 @@ mod tests {
             }
         }
         assert_eq!(guarded, 28);
+    }
+
+    #[test]
+    fn every_operation_has_an_id_of_its_own() {
+        // Generated clients name methods and types after operation ids: two alike collide.
+        let mut doc = ApiDoc::openapi();
+        let mut seen = std::collections::BTreeSet::new();
+        for (path, item) in doc.paths.paths.iter_mut() {
+            for operation in operations(item) {
+                let id = operation.operation_id.clone().unwrap_or_default();
+                assert!(
+                    seen.insert(id.clone()),
+                    "{path}: operation id {id:?} is used twice"
+                );
+            }
+        }
     }
 
     #[test]

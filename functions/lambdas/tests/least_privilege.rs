@@ -190,7 +190,7 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "auth-logout" => post(auth::logout),
         "auth-device" => post(auth::device_start),
         "auth-device-token" => post(auth::device_token),
-        "github-app" => get(github::get_app),
+        "github-app" => get(github::github_app),
         "github-manifest" => post(github::start_manifest),
         "github-manifest-callback" => get(github::finish_manifest),
         other => panic!("{other} has no route in this test"),

@@ -43,7 +43,7 @@ fn operator_only(actor: &Actor) -> Result<(), ApiError> {
 /// `GET /api/github/app`: whether a GitHub App is connected, and where to install it.
 #[utoipa::path(get, path = "/api/github/app", tag = "github",
     responses((status = 200, body = GithubAppView), (status = 404, body = ErrorBody)))]
-pub async fn get_app(
+pub async fn github_app(
     State(state): State<AppState>,
     Extension(_actor): Extension<Actor>,
 ) -> ApiResult<Json<GithubAppView>> {

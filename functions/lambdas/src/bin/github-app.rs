@@ -5,6 +5,6 @@
 
 #[tokio::main]
 async fn main() -> Result<(), trellis_lambdas::Error> {
-    let route = axum::routing::get(trellis_http::routes::github::get_app);
+    let route = axum::routing::get(trellis_http::routes::github::github_app);
     trellis_lambdas::serve_http("github-app", route).await
 }

@@ -197,7 +197,7 @@ pub static FUNCTIONS: &[Function] = &[
         public("POST", "/api/auth/device/token"), "trellis_http::routes::auth::device_token",
         Write, SIGN_IN),
     route("github-app", "Whether a GitHub App is connected, and where to install it.",
-        http("GET", "/api/github/app"), "trellis_http::routes::github::get_app", Read,
+        http("GET", "/api/github/app"), "trellis_http::routes::github::github_app", Read,
         Needs { github_app: true, token: true, ..Needs::NONE }),
     route("github-manifest", "The manifest to create Trellis's GitHub App from.",
         http("POST", "/api/github/manifest"), "trellis_http::routes::github::start_manifest",
