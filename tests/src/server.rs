@@ -96,6 +96,18 @@ impl Server {
 
     /// Registers the sample repository as app `sample` with the sample's commands and tests on
     /// in development.
+    /// Gives `login` a role on `app` (an admin's override, as the admin token).
+    pub async fn set_role(&self, app: &str, login: &str, role: &str) {
+        let (status, body) = self
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/apps/{app}/members/{login}"),
+                Some(json!({ "role": role })),
+            )
+            .await;
+        assert_eq!(status, 204, "{body}");
+    }
+
     pub async fn register_sample(&self) -> Value {
         let (status, app) = self
             .post(

@@ -462,13 +462,7 @@ async fn an_admin_connects_github_in_a_few_clicks_and_people_sign_in_through_the
 
     // People sign in through the new app at once, no restart.
     server.register_sample().await;
-    server
-        .call(
-            Method::PUT,
-            "/api/apps/sample/members/ada",
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
+    server.set_role("sample", "ada", "viewer").await;
     let mut ada = Browser::new(&server);
     github.sign_in_as("ada");
     assert_eq!(ada.sign_in("/").await.status(), StatusCode::SEE_OTHER);
@@ -505,13 +499,7 @@ async fn cli(server: &Server, config: &std::path::Path, args: &[&str]) -> std::p
 async fn trellis_login_signs_the_cli_in_with_the_device_flow_and_logout_revokes_its_token() {
     let (github, server) = with_github().await;
     server.register_sample().await;
-    server
-        .call(
-            Method::PUT,
-            "/api/apps/sample/members/ada",
-            Some(json!({"role": "admin"})),
-        )
-        .await;
+    server.set_role("sample", "ada", "admin").await;
     let config = tempfile::tempdir().unwrap();
 
     let before = cli(&server, config.path(), &["whoami"]).await;
@@ -623,13 +611,7 @@ async fn live_ask(
 async fn the_live_socket_knows_who_is_listening_and_what_they_may_follow() {
     let (github, server) = with_github().await;
     server.register_sample().await;
-    server
-        .call(
-            Method::PUT,
-            "/api/apps/sample/members/grace",
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
+    server.set_role("sample", "grace", "viewer").await;
     let mut grace = Browser::new(&server);
     github.sign_in_as("grace");
     grace.sign_in("/").await;
@@ -668,13 +650,7 @@ async fn the_live_socket_knows_who_is_listening_and_what_they_may_follow() {
     );
 
     // Without a role on the app, nothing of it can be followed.
-    server
-        .call(
-            Method::PUT,
-            "/api/apps/sample/members/grace",
-            Some(json!({"role": "viewer"})),
-        )
-        .await;
+    server.set_role("sample", "grace", "viewer").await;
     server
         .call(Method::DELETE, "/api/apps/sample/members/grace", None)
         .await;

@@ -67,11 +67,12 @@ impl GithubOAuth {
         })
     }
 
-    async fn post_form(
+    /// A form post to GitHub's web host (the OAuth endpoints), its JSON answer decoded.
+    async fn post_form<T: serde::de::DeserializeOwned>(
         &self,
         path: &str,
         pairs: &[(&str, &str)],
-    ) -> Result<TokenAnswer, SourceError> {
+    ) -> Result<T, SourceError> {
         let url = format!("{}{path}", self.web);
         let (status, body) = self
             .http
@@ -129,7 +130,7 @@ impl GithubAccounts for GithubOAuth {
     }
 
     async fn exchange_code(&self, code: &str, redirect_uri: &str) -> Result<String, SourceError> {
-        let answer = self
+        let answer: TokenAnswer = self
             .post_form(
                 "/login/oauth/access_token",
                 &[
@@ -153,23 +154,6 @@ impl GithubAccounts for GithubOAuth {
     }
 
     async fn start_device_flow(&self) -> Result<DeviceCode, SourceError> {
-        let url = format!("{}/login/device/code", self.web);
-        let (status, body) = self
-            .http
-            .send(
-                Method::POST,
-                &url,
-                &[
-                    ("accept", "application/json"),
-                    ("content-type", "application/x-www-form-urlencoded"),
-                ],
-                Bytes::from(form(&[("client_id", &self.client_id)])),
-            )
-            .await
-            .map_err(|e| failed("device sign-in", e))?;
-        if !status.is_success() {
-            return Err(failed("device sign-in", format!("HTTP {status}")));
-        }
         #[derive(Deserialize)]
         struct Answer {
             device_code: String,
@@ -178,12 +162,15 @@ impl GithubAccounts for GithubOAuth {
             expires_in: u64,
             interval: u64,
         }
-        let a: Answer = serde_json::from_slice(&body).map_err(|e| {
-            failed(
-                "device sign-in",
-                format!("{e} (is the device flow enabled in the GitHub App's settings?)"),
-            )
-        })?;
+        let a: Answer = self
+            .post_form("/login/device/code", &[("client_id", &self.client_id)])
+            .await
+            .map_err(|e| {
+                failed(
+                    "device sign-in",
+                    format!("{e} (is the device flow enabled in the GitHub App's settings?)"),
+                )
+            })?;
         Ok(DeviceCode {
             device_code: a.device_code,
             user_code: a.user_code,
@@ -194,7 +181,7 @@ impl GithubAccounts for GithubOAuth {
     }
 
     async fn poll_device_flow(&self, device_code: &str) -> Result<DevicePoll, SourceError> {
-        let answer = self
+        let answer: TokenAnswer = self
             .post_form(
                 "/login/oauth/access_token",
                 &[

@@ -137,23 +137,8 @@ impl AccessService {
         role: Option<Role>,
     ) -> Result<(), DomainError> {
         crate::validate::github_login("login", login)?;
-        match role {
-            Some(role) => Ok(self
-                .store
-                .put_grant(&Grant {
-                    app: app.into(),
-                    login: login.into(),
-                    role,
-                    source: GrantSource::Override,
-                    granted_by: by.label(),
-                    updated_at: self.clock.now(),
-                })
-                .await?),
-            None => Ok(self
-                .store
-                .delete_grant(app, login, GrantSource::Override)
-                .await?),
-        }
+        self.write_grant(app, login, GrantSource::Override, role, by.label())
+            .await
     }
 
     /// Records the role GitHub gives a user on an app's repository (at sign-in and on a
@@ -164,6 +149,18 @@ impl AccessService {
         login: &str,
         role: Option<Role>,
     ) -> Result<(), DomainError> {
+        self.write_grant(app, login, GrantSource::Github, role, "github".into())
+            .await
+    }
+
+    async fn write_grant(
+        &self,
+        app: &str,
+        login: &str,
+        source: GrantSource,
+        role: Option<Role>,
+        granted_by: String,
+    ) -> Result<(), DomainError> {
         match role {
             Some(role) => Ok(self
                 .store
@@ -171,15 +168,12 @@ impl AccessService {
                     app: app.into(),
                     login: login.into(),
                     role,
-                    source: GrantSource::Github,
-                    granted_by: "github".into(),
+                    source,
+                    granted_by,
                     updated_at: self.clock.now(),
                 })
                 .await?),
-            None => Ok(self
-                .store
-                .delete_grant(app, login, GrantSource::Github)
-                .await?),
+            None => Ok(self.store.delete_grant(app, login, source).await?),
         }
     }
 
