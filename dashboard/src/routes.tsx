@@ -4,6 +4,7 @@ import { Layout } from './components/Layout';
 import { AppsPage } from './features/apps/AppsPage';
 import { DeploymentPage } from './features/deployments/DeploymentPage';
 import { GithubSettingsPage } from './features/github/GithubSettingsPage';
+import { TokensPage } from './features/tokens/TokensPage';
 import { HistoryPage } from './features/deployments/HistoryPage';
 import { PipelinePage } from './features/pipeline/PipelinePage';
 import { EnvironmentSettingsPage } from './features/settings/EnvironmentSettingsPage';
@@ -18,6 +19,7 @@ export function AppRoutes() {
         <Route path="apps/:app/environments/:env/settings" element={<EnvironmentSettingsPage />} />
         <Route path="deployments/:id" element={<DeploymentPage />} />
         <Route path="settings/github" element={<GithubSettingsPage />} />
+        <Route path="settings/tokens" element={<TokensPage />} />
         <Route path="*" element={<p role="alert">There is no such page.</p>} />
       </Route>
     </Routes>

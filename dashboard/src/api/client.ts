@@ -11,6 +11,8 @@ import type {
   GithubManifest,
   GithubManifestRequest,
   Logs,
+  CreatedToken,
+  PersonalToken,
   SettingsPatch,
   UpdateEnvironmentRequest,
 } from './types';
@@ -67,6 +69,20 @@ export class TrellisApi {
   /** The manifest to post to GitHub; the answer also sets the cookie the callback checks. */
   startGithubManifest(request: GithubManifestRequest): Promise<GithubManifest> {
     return settle(this.client.POST('/api/github/manifest', { body: request }));
+  }
+
+  /** The caller's personal tokens, newest first (never their secrets). */
+  listTokens(): Promise<PersonalToken[]> {
+    return settle(this.client.GET('/api/tokens'));
+  }
+
+  /** A new personal token: its secret is in this answer only. */
+  createToken(name: string, expiresInDays: number): Promise<CreatedToken> {
+    return settle(this.client.POST('/api/tokens', { body: { name, expiresInDays } }));
+  }
+
+  revokeToken(id: string): Promise<void> {
+    return settle(this.client.DELETE('/api/tokens/{id}', { params: { path: { id } } }));
   }
 
   /** Ends the session (the server clears its cookie). */

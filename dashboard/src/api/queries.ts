@@ -30,6 +30,10 @@ export function githubAppQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['github-app'] as const, queryFn: () => api.getGithubApp() });
 }
 
+export function tokensQuery(api: TrellisApi) {
+  return queryOptions({ queryKey: ['tokens'] as const, queryFn: () => api.listTokens() });
+}
+
 export function deploymentQuery(api: TrellisApi, id: string) {
   return queryOptions({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
 }

@@ -19,6 +19,8 @@ export type Trigger = Schemas['Trigger'];
 export type ErrorDetail = Schemas['ErrorDetail'];
 export type Role = Schemas['RoleName'];
 export type GithubApp = Schemas['GithubAppView'];
+export type PersonalToken = Schemas['TokenView'];
+export type CreatedToken = Schemas['CreatedTokenView'];
 export type GithubManifestRequest = Schemas['GithubManifestRequest'];
 export type GithubManifest = Schemas['GithubManifestView'];
 

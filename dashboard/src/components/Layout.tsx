@@ -23,6 +23,7 @@ export function Layout() {
           <span aria-hidden="true">●</span> {CONNECTION_TEXT[connection]}
         </span>
         <Link to="/settings/github">GitHub</Link>
+        <Link to="/settings/tokens">Tokens</Link>
         {login ? <span className="muted">{login}</span> : null}
         <button type="button" className="button button-quiet" onClick={() => signOut()}>
           Sign out
