@@ -4,6 +4,7 @@ import { Layout } from './components/Layout';
 import { AppsPage } from './features/apps/AppsPage';
 import { DeploymentPage } from './features/deployments/DeploymentPage';
 import { GithubSettingsPage } from './features/github/GithubSettingsPage';
+import { MembersPage } from './features/members/MembersPage';
 import { TokensPage } from './features/tokens/TokensPage';
 import { HistoryPage } from './features/deployments/HistoryPage';
 import { PipelinePage } from './features/pipeline/PipelinePage';
@@ -15,6 +16,7 @@ export function AppRoutes() {
       <Route element={<Layout />}>
         <Route index element={<AppsPage />} />
         <Route path="apps/:app" element={<PipelinePage />} />
+        <Route path="apps/:app/members" element={<MembersPage />} />
         <Route path="apps/:app/environments/:env" element={<HistoryPage />} />
         <Route path="apps/:app/environments/:env/settings" element={<EnvironmentSettingsPage />} />
         <Route path="deployments/:id" element={<DeploymentPage />} />

@@ -12,7 +12,9 @@ import type {
   GithubManifestRequest,
   Logs,
   CreatedToken,
+  Member,
   PersonalToken,
+  Role,
   SettingsPatch,
   UpdateEnvironmentRequest,
 } from './types';
@@ -69,6 +71,21 @@ export class TrellisApi {
   /** The manifest to post to GitHub; the answer also sets the cookie the callback checks. */
   startGithubManifest(request: GithubManifestRequest): Promise<GithubManifest> {
     return settle(this.client.POST('/api/github/manifest', { body: request }));
+  }
+
+  /** Every role on an app and where it comes from. */
+  listMembers(app: string): Promise<Member[]> {
+    return settle(this.client.GET('/api/apps/{app}/members', { params: { path: { app } } }));
+  }
+
+  /** An admin's override of a user's role on an app. */
+  setMember(app: string, login: string, role: Role): Promise<void> {
+    return settle(this.client.PUT('/api/apps/{app}/members/{login}', { params: { path: { app, login } }, body: { role } }));
+  }
+
+  /** Removes the override: the role follows GitHub again. */
+  removeMember(app: string, login: string): Promise<void> {
+    return settle(this.client.DELETE('/api/apps/{app}/members/{login}', { params: { path: { app, login } } }));
   }
 
   /** The caller's personal tokens, newest first (never their secrets). */

@@ -30,6 +30,10 @@ export function githubAppQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['github-app'] as const, queryFn: () => api.getGithubApp() });
 }
 
+export function membersQuery(api: TrellisApi, app: string) {
+  return queryOptions({ queryKey: ['members', app] as const, queryFn: () => api.listMembers(app) });
+}
+
 export function tokensQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['tokens'] as const, queryFn: () => api.listTokens() });
 }

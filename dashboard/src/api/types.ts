@@ -20,6 +20,7 @@ export type ErrorDetail = Schemas['ErrorDetail'];
 export type Role = Schemas['RoleName'];
 export type GithubApp = Schemas['GithubAppView'];
 export type PersonalToken = Schemas['TokenView'];
+export type Member = Schemas['MemberView'];
 export type CreatedToken = Schemas['CreatedTokenView'];
 export type GithubManifestRequest = Schemas['GithubManifestRequest'];
 export type GithubManifest = Schemas['GithubManifestView'];

@@ -22,7 +22,11 @@ export function PipelinePage() {
         <Link to="/">Apps</Link> / <span aria-current="page">{name}</span>
       </nav>
       <h1>{name}</h1>
-      {app.data ? <p className="muted">{repositoryLabel(app.data)}</p> : null}
+      {app.data ? (
+        <p className="muted">
+          {repositoryLabel(app.data)} · <Link to={`/apps/${name}/members`}>Members</Link>
+        </p>
+      ) : null}
       {app.isPending ? <p>Loading the pipeline…</p> : null}
       <ErrorMessage error={app.error} title={`${name} could not be loaded`} />
       {app.data ? (
