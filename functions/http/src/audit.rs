@@ -59,11 +59,17 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         status: response.status().as_u16(),
         detail: note.detail,
     };
+    write(&state, entry).await;
+    with_request_id(response, &request_id)
+}
+
+/// Writes an entry for an action that has happened. A failure is logged, not answered:
+/// failing the answer now would make the caller retry what was done.
+pub async fn write(state: &AppState, entry: AuditRecord) {
+    let request_id = entry.request_id.clone();
     if let Err(e) = state.access.record(entry).await {
-        // The action has happened: failing its answer now would make the caller retry it.
         tracing::error!(%request_id, "writing the audit entry failed: {e}");
     }
-    with_request_id(response, &request_id)
 }
 
 fn with_request_id(mut response: Response, id: &str) -> Response {

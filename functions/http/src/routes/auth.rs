@@ -130,8 +130,7 @@ async fn finish_sign_in(
     headers: &HeaderMap,
     query: CallbackQuery,
 ) -> ApiResult<Response> {
-    let state = state.clone();
-    let config = config(&state).await?;
+    let config = config(state).await?;
     if let Some(error) = query.error {
         return Err(ApiError::bad_request(format!(
             "GitHub did not sign you in: {error}"
@@ -158,10 +157,10 @@ async fn finish_sign_in(
         .exchange_code(&code, &config.callback_url())
         .await
         .map_err(DomainError::from)?;
-    let login = sign_in(&state, &config, &token, "sign-in").await?;
+    let login = sign_in(state, &config, &token, "sign-in").await?;
     let (_, secret) = state
         .access
-        .start_session(&login, session_lifetime(&state))
+        .start_session(&login, session_lifetime(state))
         .await?;
     let session = Cookie::build((SESSION_COOKIE, secret))
         .http_only(true)
@@ -169,7 +168,7 @@ async fn finish_sign_in(
         .same_site(SameSite::Lax)
         .path("/")
         .max_age(cookie::time::Duration::seconds(
-            session_lifetime(&state).whole_seconds(),
+            session_lifetime(state).whole_seconds(),
         ))
         .build();
     let clear_state = Cookie::build((STATE_COOKIE, ""))
@@ -220,9 +219,7 @@ async fn sign_in(
         status,
         detail,
     };
-    if let Err(e) = state.access.record(record).await {
-        tracing::error!("writing the sign-in's audit entry failed: {e}");
-    }
+    crate::audit::write(state, record).await;
     Ok(outcome?.login)
 }
 

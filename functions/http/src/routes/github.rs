@@ -217,9 +217,7 @@ pub async fn finish_manifest(
         status: 200,
         detail: Some(format!("GitHub App {}", settings.app_id)),
     };
-    if let Err(e) = state.access.record(record).await {
-        tracing::error!("writing the audit entry of the GitHub connection failed: {e}");
-    }
+    crate::audit::write(&state, record).await;
     let clear = Cookie::build((MANIFEST_COOKIE, ""))
         .path("/api/github")
         .max_age(cookie::time::Duration::ZERO)

@@ -11,7 +11,7 @@ use trellis_core::access::{
 use trellis_core::ports::AccessStore;
 
 use super::db::{Db, unavailable};
-use super::rows::{from_json, query_bodies, query_body, to_json};
+use super::rows::{from_json, query_bodies, to_json};
 
 pub struct SqliteAccessStore {
     db: Db,
@@ -50,13 +50,7 @@ impl SqliteAccessStore {
     where
         T: serde::de::DeserializeOwned + Send + 'static,
     {
-        self.db
-            .run(move |c| {
-                let args: Vec<&dyn rusqlite::ToSql> =
-                    args.iter().map(|a| a as &dyn rusqlite::ToSql).collect();
-                query_body(c, sql, &args)
-            })
-            .await
+        Ok(self.bodies(sql, args).await?.into_iter().next())
     }
 }
 
