@@ -4,6 +4,7 @@ import { ApiError, toApiError } from './errors';
 import type { paths } from './schema';
 import type {
   App,
+  AuditEntry,
   CreateAppRequest,
   Deployment,
   Environment,
@@ -11,6 +12,7 @@ import type {
   GithubManifest,
   GithubManifestRequest,
   Logs,
+  Me,
   CreatedToken,
   Member,
   PersonalToken,
@@ -18,6 +20,14 @@ import type {
   SettingsPatch,
   UpdateEnvironmentRequest,
 } from './types';
+
+/** The audit log's filters (`GET /api/audit`); times are RFC 3339. */
+export interface AuditFilters {
+  app?: string | undefined;
+  actor?: string | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
 
 /** What openapi-fetch hands back: the typed body on success, the error body otherwise. */
 interface Outcome<T> {
@@ -102,6 +112,26 @@ export class TrellisApi {
     return settle(this.client.DELETE('/api/tokens/{id}', { params: { path: { id } } }));
   }
 
+  /** Who the credential speaks for: a user's login, or the admin token. */
+  me(): Promise<Me> {
+    return settle(this.client.GET('/api/me'));
+  }
+
+  /** Audit entries, newest first; `before` is the last id of the previous page. */
+  listAudit(filters: AuditFilters, page: { before?: string | undefined; limit: number }): Promise<AuditEntry[]> {
+    // An empty filter is no filter: `app=` would name an app called "".
+    const given = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+    const query = {
+      app: given(filters.app),
+      actor: given(filters.actor),
+      since: given(filters.since),
+      until: given(filters.until),
+      before: given(page.before),
+      limit: page.limit,
+    };
+    return settle(this.client.GET('/api/audit', { params: { query } }));
+  }
+
   /** Ends the session (the server clears its cookie). */
   logout(): Promise<void> {
     return settle(this.client.POST('/api/auth/logout'));
@@ -174,6 +204,16 @@ export class TrellisApi {
 
   cancel(id: string): Promise<Deployment> {
     return settle(this.client.POST('/api/deployments/{id}/cancel', { params: { path: { id } } }));
+  }
+
+  /** Lets a deployment awaiting approval go ahead (an admin other than its requester). */
+  approve(id: string): Promise<Deployment> {
+    return settle(this.client.POST('/api/deployments/{id}/approve', { params: { path: { id } } }));
+  }
+
+  /** Turns a deployment awaiting approval down; it ends cancelled with the reason. */
+  reject(id: string, reason: string): Promise<Deployment> {
+    return settle(this.client.POST('/api/deployments/{id}/reject', { params: { path: { id } }, body: { reason } }));
   }
 
   /** Lines with `seq > after`, at most `limit` (the API allows up to 5000). */

@@ -1,6 +1,6 @@
-import { type QueryClient, queryOptions } from '@tanstack/react-query';
+import { type QueryClient, infiniteQueryOptions, queryOptions } from '@tanstack/react-query';
 
-import type { TrellisApi } from './client';
+import type { AuditFilters, TrellisApi } from './client';
 import type { Deployment } from './types';
 
 /** Cache keys for API data, in one place so that every change refreshes the right entries. */
@@ -36,6 +36,24 @@ export function membersQuery(api: TrellisApi, app: string) {
 
 export function tokensQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['tokens'] as const, queryFn: () => api.listTokens() });
+}
+
+/** Who the credential speaks for; it does not change while signed in. */
+export function meQuery(api: TrellisApi) {
+  return queryOptions({ queryKey: ['me'] as const, queryFn: () => api.me(), staleTime: Infinity });
+}
+
+export const AUDIT_PAGE = 50;
+
+/** The audit log, newest first, a page at a time: a full page may have an older one after
+ * it, read from its last entry. */
+export function auditQuery(api: TrellisApi, filters: AuditFilters) {
+  return infiniteQueryOptions({
+    queryKey: ['audit', filters] as const,
+    queryFn: ({ pageParam }) => api.listAudit(filters, { before: pageParam, limit: AUDIT_PAGE }),
+    initialPageParam: undefined as string | undefined,
+    getNextPageParam: (last) => (last.length === AUDIT_PAGE ? last[last.length - 1]?.id : undefined),
+  });
 }
 
 export function deploymentQuery(api: TrellisApi, id: string) {

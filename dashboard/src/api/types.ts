@@ -24,6 +24,8 @@ export type Member = Schemas['MemberView'];
 export type CreatedToken = Schemas['CreatedTokenView'];
 export type GithubManifestRequest = Schemas['GithubManifestRequest'];
 export type GithubManifest = Schemas['GithubManifestView'];
+export type Me = Schemas['MeView'];
+export type AuditEntry = Schemas['AuditEntryView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

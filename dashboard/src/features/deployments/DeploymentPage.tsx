@@ -6,10 +6,12 @@ import { appQuery, deploymentQuery, refreshAfterDeployment } from '../../api/que
 import { isActive, isTerminal } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
+import { ApprovalActions } from '../../components/ApprovalActions';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatTimestamp, isUrl } from '../../utils/format';
+import { whyNotYourRole } from '../../utils/roles';
 import { LogView } from './LogView';
 import { StepList } from './StepList';
 import { useDeploymentLogs } from './useDeploymentLogs';
@@ -34,6 +36,11 @@ export function DeploymentPage() {
   if (deployment.isPending) return <p>Loading the deployment…</p>;
   if (!d) return <ErrorMessage error={deployment.error} title="The deployment could not be loaded" />;
   const outputs = Object.entries(d.outputs);
+  const env = app.data?.environments.find((e) => e.name === d.environment);
+  const role = app.data?.yourRole;
+  const cancelReason =
+    (env && whyNotYourRole(role, 'cancel', env)) ??
+    (d.cancelRequested ? 'Cancellation requested; the runner is stopping.' : undefined);
 
   return (
     <>
@@ -57,6 +64,12 @@ export function DeploymentPage() {
           <div>
             <dt>Requested by</dt>
             <dd>{d.requestedBy}</dd>
+          </div>
+        ) : null}
+        {d.approvedBy ? (
+          <div>
+            <dt>Approved by</dt>
+            <dd>{d.approvedBy}</dd>
           </div>
         ) : null}
         <div>
@@ -102,12 +115,19 @@ export function DeploymentPage() {
           ))}
         </dl>
       ) : null}
+      {d.status === 'awaiting_approval' ? (
+        <section className="approval-request" aria-label="Approval">
+          <p>
+            {d.environment} requires approval: an admin
+            {d.requestedBy ? ` other than ${d.requestedBy}` : ''} approves this deployment, and it starts when{' '}
+            {d.environment} is free, or rejects it.
+          </p>
+          {/* The role comes with the app: until it is known, nothing is offered. */}
+          {env ? <ApprovalActions deployment={d} env={env} role={role} /> : null}
+        </section>
+      ) : null}
       {isActive(d.status) ? (
-        <ActionButton
-          className="button button-danger"
-          disabledReason={d.cancelRequested ? 'Cancellation requested; the runner is stopping.' : undefined}
-          onClick={() => cancel.mutate()}
-        >
+        <ActionButton className="button button-danger" disabledReason={cancelReason} onClick={() => cancel.mutate()}>
           Cancel deployment
         </ActionButton>
       ) : null}
@@ -120,6 +140,8 @@ export function DeploymentPage() {
           ? `End of log · ${logs.buffer.lines.length} lines`
           : d.status === 'queued'
             ? 'Waiting for the environment to be free…'
+            : d.status === 'awaiting_approval'
+              ? 'Waiting for an admin to approve it…'
             : `Streaming · ${logs.buffer.lines.length} lines so far`}
       </p>
     </>

@@ -46,7 +46,7 @@ describe('members', () => {
     const remove = await within(list).findByRole('button', { name: "Remove grace's override" });
     // The role comes with the app, which may load after the list.
     await waitFor(() => expect(remove).toBeDisabled());
-    expect(remove).toHaveAccessibleDescription('Your role here is viewer: this needs admin.');
+    expect(remove).toHaveAccessibleDescription('Your role here is viewer: this needs the admin role.');
     expect(screen.getByRole('button', { name: 'Set role' })).toBeDisabled();
   });
 });

@@ -8,6 +8,7 @@ import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
+import { whyNotAdmin } from '../../utils/roles';
 
 const ROLES: Role[] = ['viewer', 'deployer', 'admin'];
 
@@ -23,9 +24,7 @@ export function MembersPage() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: membersQuery(api, name).queryKey });
   const set = useMutation({ mutationFn: () => api.setMember(name, login.trim(), role), onSuccess: refresh });
   const remove = useMutation({ mutationFn: (who: string) => api.removeMember(name, who), onSuccess: refresh });
-  // The admin token has no role here and may do anything.
-  const notAdmin =
-    app.data?.yourRole && app.data.yourRole !== 'admin' ? `Your role here is ${app.data.yourRole}: this needs admin.` : undefined;
+  const notAdmin = whyNotAdmin(app.data?.yourRole);
 
   function submit(event: SubmitEvent) {
     event.preventDefault();

@@ -3,16 +3,18 @@ import { type SubmitEvent, useState } from 'react';
 import { Link } from 'react-router';
 
 import { deploymentQuery, refreshAfterDeployment } from '../../api/queries';
-import type { App, Environment } from '../../api/types';
+import type { App, Deployment, Environment } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
+import { ApprovalActions } from '../../components/ApprovalActions';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../utils/format';
+import { formatDuration, formatRelative, formatTimestamp, isUrl, shortSha } from '../../utils/format';
+import { whyNotYourRole } from '../../utils/roles';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
 import { useNow } from '../../hooks/useNow';
-import { whyNoDeploy, whyNoPromote, whyNoTeardown, whyNotYourRole } from './rules';
+import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
 
 interface Props {
   app: App;
@@ -26,17 +28,26 @@ export function EnvironmentColumn({ app, env, next }: Props) {
   const now = useNow();
   const [refFormOpen, setRefFormOpen] = useState(false);
   const [ref, setRef] = useState('');
+  const [decided, setDecided] = useState<Deployment | undefined>();
 
   const current = useQuery({
     ...deploymentQuery(api, env.currentDeployment ?? ''),
     enabled: Boolean(env.currentDeployment),
   });
 
+  // The queued slot may hold a deployment that waits for an admin rather than for the runner.
+  const queued = useQuery({
+    ...deploymentQuery(api, env.queuedDeployment ?? ''),
+    enabled: Boolean(env.queuedDeployment),
+  });
+  const awaiting = env.queuedDeployment && queued.data?.status === 'awaiting_approval' ? queued.data : undefined;
+
   const { action, go, ask, dialog } = useDeploymentAction((deployment) => {
+    setDecided(undefined);
     refreshAfterDeployment(queryClient, deployment);
   });
 
-  const activeId = env.runningDeployment ?? env.queuedDeployment;
+  const activeId = env.runningDeployment ?? (awaiting ? undefined : env.queuedDeployment);
   const deployReason = whyNotYourRole(app.yourRole, 'deploy', env) ?? whyNoDeploy(env);
   const promoteReason = (next && whyNotYourRole(app.yourRole, 'promote', next)) ?? whyNoPromote(env, next);
   const teardownReason = whyNotYourRole(app.yourRole, 'teardown', env) ?? whyNoTeardown(env);
@@ -64,9 +75,10 @@ export function EnvironmentColumn({ app, env, next }: Props) {
           <>
             tracks <code>{env.branch}</code>
             {env.autoDeploy ? ' · deploys on push' : ' · manual'}
+            {env.requiresApproval ? ' · needs approval' : ''}
           </>
         ) : env.protected ? (
-          'takes promotions only'
+          `takes promotions only${env.requiresApproval ? ' · needs approval' : ''}`
         ) : (
           'tracks no branch'
         )}
@@ -113,6 +125,22 @@ export function EnvironmentColumn({ app, env, next }: Props) {
         <p className="in-progress" role="status">
           {env.runningDeployment ? 'Deploying now' : 'Queued'} ·{' '}
           <Link to={`/deployments/${activeId}`}>watch the logs</Link>
+        </p>
+      ) : null}
+
+      {awaiting ? (
+        <div className="approval-request">
+          <p className="in-progress">
+            Awaiting approval: <Link to={`/deployments/${awaiting.id}`}>{shortSha(awaiting.commit.sha)}</Link>
+            {awaiting.requestedBy ? ` requested by ${awaiting.requestedBy}` : ''}
+          </p>
+          <ApprovalActions deployment={awaiting} env={env} role={app.yourRole} onDecided={setDecided} />
+        </div>
+      ) : null}
+      {decided ? (
+        <p role="status" className="notice">
+          {decided.status === 'cancelled' ? 'Rejected: it will not run' : `Approved: it is ${decided.status}`} ·{' '}
+          <Link to={`/deployments/${decided.id}`}>follow it</Link>
         </p>
       ) : null}
 
@@ -196,7 +224,7 @@ export function EnvironmentColumn({ app, env, next }: Props) {
       {action.data ? (
         <p role="status" className="notice">
           {action.data.trigger === 'promote' ? `Promotion to ${action.data.environment}` : `Deployment to ${action.data.environment}`}{' '}
-          {action.data.status} · <Link to={`/deployments/${action.data.id}`}>follow it</Link>
+          {action.data.status.replace('_', ' ')} · <Link to={`/deployments/${action.data.id}`}>follow it</Link>
         </p>
       ) : null}
       <ErrorMessage error={action.error} title="Refused" />

@@ -90,7 +90,7 @@ describe('the pipeline view', () => {
     const first = renderAt('/apps/shop');
     const dev = await screen.findByRole('listitem', { name: 'development' });
     expect(within(dev).getByRole('button', { name: 'Promote to staging' })).toHaveAccessibleDescription(
-      'Your role here is viewer: this needs deployer.',
+      'Your role here is viewer: this needs the deployer role.',
     );
     first.unmount();
 
@@ -98,10 +98,10 @@ describe('the pipeline view', () => {
     renderAt('/apps/shop');
     const staging = await screen.findByRole('listitem', { name: 'staging' });
     expect(within(staging).getByRole('button', { name: 'Promote to production' })).toHaveAccessibleDescription(
-      'Your role here is deployer: this needs admin.',
+      'Your role here is deployer: this needs the admin role.',
     );
     expect(within(staging).getByRole('button', { name: 'Tear down' })).toHaveAccessibleDescription(
-      'Your role here is deployer: this needs admin.',
+      'Your role here is deployer: this needs the admin role.',
     );
     expect(column('development').getByRole('button', { name: 'Promote to staging' })).toBeEnabled();
   });

@@ -119,6 +119,37 @@ describe('environment settings', () => {
     );
   });
 
+  it('refuses to require approval while every push deploys, next to the box just ticked', async () => {
+    const patches = serve(development);
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    const approval = await screen.findByLabelText("Require an admin's approval before each deployment");
+    expect(approval).toHaveAccessibleDescription(expect.stringContaining('auto-deploy must be off') as string);
+    await user.click(approval);
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(approval).toHaveAccessibleDescription(
+      expect.stringContaining(
+        'development cannot both deploy every push and wait for approval: turn auto-deploy off to require approval.',
+      ) as string,
+    );
+    expect(screen.getByText(/Nothing was saved/)).toBeInTheDocument();
+    expect(patches).toEqual([]);
+
+    await user.click(screen.getByLabelText('Deploy on every push to the tracked branch'));
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(patches).toEqual([{ autoDeploy: false, requiresApproval: true }]));
+  });
+
+  it('refuses auto-deploy where approval is required', async () => {
+    const patches = serve(environment('staging', 1, { branch: 'main', autoDeploy: false, requiresApproval: true }));
+    const { user } = renderAt('/apps/shop/environments/staging/settings');
+    expect(await screen.findByLabelText("Require an admin's approval before each deployment")).toBeChecked();
+    const autoDeploy = screen.getByLabelText('Deploy on every push to the tracked branch');
+    await user.click(autoDeploy);
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    expect(autoDeploy).toHaveAccessibleDescription(expect.stringContaining('cannot both deploy every push and wait for approval') as string);
+    expect(patches).toEqual([]);
+  });
+
   it('never offers auto-deploy for a protected environment', async () => {
     serve(environment('production', 0));
     renderAt('/apps/shop/environments/production/settings');

@@ -18,6 +18,7 @@ export interface SecretRow {
 export interface SettingsFormValues {
   branch: string;
   autoDeploy: boolean;
+  requiresApproval: boolean;
   testsEnabled: boolean;
   testCommand: string;
   installCommand: string;
@@ -37,6 +38,7 @@ export function formValues(env: Environment): SettingsFormValues {
   return {
     branch: env.branch ?? '',
     autoDeploy: env.autoDeploy,
+    requiresApproval: env.requiresApproval ?? false,
     testsEnabled: env.testsEnabled,
     testCommand: env.settings.testCommand ?? '',
     installCommand: env.settings.installCommand ?? '',
@@ -69,6 +71,12 @@ export function validate(values: SettingsFormValues, env: Environment): FormErro
     errors.branch = `"${branch}" is not a valid git branch name.`;
   }
   if (values.autoDeploy && !env.protected && !branch) errors.autoDeploy = 'Auto-deploy needs a branch to track.';
+  if (values.autoDeploy && !env.protected && values.requiresApproval) {
+    // Like the API, the error goes to the box that was just ticked.
+    const turnedOn = values.requiresApproval !== (env.requiresApproval ?? false) ? 'requiresApproval' : 'autoDeploy';
+    errors[turnedOn] ??=
+      `${env.name} cannot both deploy every push and wait for approval: turn auto-deploy off to require approval.`;
+  }
   if (values.timeoutMinutes.trim()) {
     const minutes = Number(values.timeoutMinutes);
     if (!Number.isInteger(minutes) || minutes < 1 || minutes > 480) {
@@ -108,6 +116,7 @@ export function toPatch(values: SettingsFormValues, env: Environment): UpdateEnv
   const branch = values.branch.trim() || null;
   if (branch !== (env.branch ?? null)) patch.branch = branch;
   if (!env.protected && values.autoDeploy !== env.autoDeploy) patch.autoDeploy = values.autoDeploy;
+  if (values.requiresApproval !== (env.requiresApproval ?? false)) patch.requiresApproval = values.requiresApproval;
   if (values.testsEnabled !== env.testsEnabled) patch.testsEnabled = values.testsEnabled;
 
   const settings: Record<string, string | number | null> = {};
@@ -155,6 +164,6 @@ export function inputForApiField(field: string | undefined, values: SettingsForm
     return row ? `secret-${row.key}` : undefined;
   }
   if (head === 'settings' && rest) return rest;
-  if (['branch', 'autoDeploy', 'testsEnabled'].includes(head)) return head;
+  if (['branch', 'autoDeploy', 'requiresApproval', 'testsEnabled'].includes(head)) return head;
   return undefined;
 }
