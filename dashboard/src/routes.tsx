@@ -2,6 +2,7 @@ import { Route, Routes } from 'react-router';
 
 import { Layout } from './components/Layout';
 import { AppsPage } from './features/apps/AppsPage';
+import { AuditPage } from './features/audit/AuditPage';
 import { DeploymentPage } from './features/deployments/DeploymentPage';
 import { GithubSettingsPage } from './features/github/GithubSettingsPage';
 import { MembersPage } from './features/members/MembersPage';
@@ -22,6 +23,7 @@ export function AppRoutes() {
         <Route path="deployments/:id" element={<DeploymentPage />} />
         <Route path="settings/github" element={<GithubSettingsPage />} />
         <Route path="settings/tokens" element={<TokensPage />} />
+        <Route path="audit" element={<AuditPage />} />
         <Route path="*" element={<p role="alert">There is no such page.</p>} />
       </Route>
     </Routes>

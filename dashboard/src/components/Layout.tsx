@@ -24,6 +24,7 @@ export function Layout() {
         </span>
         <Link to="/settings/github">GitHub</Link>
         <Link to="/settings/tokens">Tokens</Link>
+        <Link to="/audit">Audit log</Link>
         {login ? <span className="muted">{login}</span> : null}
         <button type="button" className="button button-quiet" onClick={() => signOut()}>
           Sign out

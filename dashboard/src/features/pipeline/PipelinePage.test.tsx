@@ -106,6 +106,22 @@ describe('the pipeline view', () => {
     expect(column('development').getByRole('button', { name: 'Promote to staging' })).toBeEnabled();
   });
 
+  it("links an app's admins to its audit log, and no one else", async () => {
+    const { setApp } = serve();
+    setApp({ ...app('shop', [deployedDev]), yourRole: 'admin' });
+    const first = renderAt('/apps/shop');
+    await waitFor(() =>
+      expect(screen.getAllByRole('link', { name: 'Audit log' }).map((l) => l.getAttribute('href'))).toEqual(['/audit', '/audit?app=shop']),
+    );
+    first.unmount();
+
+    setApp({ ...app('shop', [deployedDev]), yourRole: 'deployer' });
+    renderAt('/apps/shop');
+    await screen.findByRole('link', { name: 'Members' });
+    // Only the top bar's link to the whole log remains.
+    expect(screen.getAllByRole('link', { name: 'Audit log' }).map((l) => l.getAttribute('href'))).toEqual(['/audit']);
+  });
+
   it('disables actions on an environment with a deployment in progress', async () => {
     serve([
       deployedDev,

@@ -6,6 +6,7 @@ import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { useLiveTopic } from '../../live/LiveContext';
 import { repositoryLabel } from '../../utils/format';
+import { whyNotAdmin } from '../../utils/roles';
 import { EnvironmentColumn } from './EnvironmentColumn';
 
 /** One app's environments as columns, in pipeline order. */
@@ -25,6 +26,12 @@ export function PipelinePage() {
       {app.data ? (
         <p className="muted">
           {repositoryLabel(app.data)} · <Link to={`/apps/${name}/members`}>Members</Link>
+          {whyNotAdmin(app.data.yourRole) ? null : (
+            <>
+              {' '}
+              · <Link to={`/audit?app=${encodeURIComponent(name)}`}>Audit log</Link>
+            </>
+          )}
         </p>
       ) : null}
       {app.isPending ? <p>Loading the pipeline…</p> : null}
