@@ -480,6 +480,146 @@ async fn an_admin_connects_github_in_a_few_clicks_and_people_sign_in_through_the
             .any(|e| e["action"] == "github.connect"),
         "{log}"
     );
+
+    // The picker: the repositories of the app's installations, and which ada may register.
+    github.install(31, "acme/shop", true);
+    github.install(31, "acme/docs", false);
+    github.install(32, "other/secret", true);
+    github.grant("ada", "acme/shop", "admin");
+    github.grant("ada", "acme/docs", "pull");
+    github.branch("acme/shop", "main", &"a".repeat(40));
+    github.branch("acme/shop", "feature/x", &"b".repeat(40));
+    let (status, listed) = server
+        .call(Method::GET, "/api/github/repositories", None)
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    let names = |v: &Value| -> Vec<String> {
+        v["repositories"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["fullName"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(names(&listed), ["acme/docs", "acme/shop", "other/secret"]);
+    let (status, listed) = ada
+        .call(
+            Method::GET,
+            "/api/github/repositories?search=ACME",
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(status, 200, "{listed}");
+    // Nothing of a repository ada cannot read; which she may register, and why not.
+    assert_eq!(names(&listed), ["acme/docs", "acme/shop"]);
+    let docs = &listed["repositories"][0];
+    assert_eq!(
+        (
+            docs["yourPermission"].as_str(),
+            docs["canRegister"].as_bool()
+        ),
+        (Some("read"), Some(false)),
+        "{docs}"
+    );
+    let shop = &listed["repositories"][1];
+    assert_eq!(
+        (
+            shop["installationId"].as_u64(),
+            shop["canRegister"].as_bool()
+        ),
+        (Some(31), Some(true)),
+        "{shop}"
+    );
+    let (status, err) = ada
+        .call(
+            Method::GET,
+            &format!("/api/github/repositories?search={}", "x".repeat(101)),
+            None,
+            false,
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["field"].as_str()),
+        (422, Some("search")),
+        "{err}"
+    );
+    let register = |name: &str, full_name: &str, installation: u64| {
+        json!({"name": name, "repository": {"provider": "github", "fullName": full_name,
+            "installationId": installation}})
+    };
+    let (status, err) = ada
+        .call(
+            Method::POST,
+            "/api/apps",
+            Some(register("docs", "acme/docs", 31)),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(
+        message(&err).contains("GitHub says they have read"),
+        "{err}"
+    );
+    // Through an installation that does not hold it, the repository is nobody's.
+    let (status, err) = ada
+        .call(
+            Method::POST,
+            "/api/apps",
+            Some(register("shop", "acme/shop", 32)),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(message(&err).contains("no access"), "{err}");
+    let (status, err) = ada
+        .call(
+            Method::POST,
+            "/api/apps",
+            Some(json!({"name": "etc", "repository": {"provider": "local", "path": "/etc"}})),
+            true,
+        )
+        .await;
+    assert_eq!(status, 403, "{err}");
+    assert!(message(&err).contains("path on the server"), "{err}");
+    let (status, created) = ada
+        .call(
+            Method::POST,
+            "/api/apps",
+            Some(register("shop", "acme/shop", 31)),
+            true,
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["yourRole"], "admin", "{created}");
+    let (status, branches) = ada
+        .call(Method::GET, "/api/apps/shop/branches", None, false)
+        .await;
+    assert_eq!(status, 200, "{branches}");
+    let branch_names: Vec<&str> = branches
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|b| b["name"].as_str())
+        .collect();
+    assert_eq!(branch_names, ["feature/x", "main"]);
+    let (_, log) = ada
+        .call(Method::GET, "/api/audit?app=shop", None, false)
+        .await;
+    assert!(
+        log.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "app.create" && e["actor"] == "ada"),
+        "{log}"
+    );
+
+    // A secret store that cannot be read is the server's trouble, not a bug: 503, no detail.
+    std::fs::write(server.data_dir.join("github-app.json"), b"{ truncated").unwrap();
+    let (status, err) = server.call(Method::GET, "/api/github/app", None).await;
+    assert_eq!(status, 503, "{err}");
+    assert_eq!(err["error"]["code"], "secrets_unavailable", "{err}");
+    assert!(!message(&err).contains("github-app.json"), "{err}");
 }
 
 /// The CLI with no token of its own: its credentials live in `config`.

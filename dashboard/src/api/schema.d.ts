@@ -41,6 +41,26 @@ export interface paths {
         patch: operations["update_app"];
         trace?: never;
     };
+    "/api/apps/{app}/branches": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/apps/{app}/branches`: the branches of the app's repository, for the environment
+         *     settings' branch picker.
+         */
+        get: operations["list_branches"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps/{app}/environments/{env}": {
         parameters: {
             query?: never;
@@ -453,6 +473,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/github/repositories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * `GET /api/github/repositories?search=&limit=`: the admin token sees every repository of
+         *     every installation; a signed-in user sees those GitHub says they can read, each marked
+         *     with whether they administer it (and so may register it).
+         */
+        get: operations["list_repositories"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/health": {
         parameters: {
             query?: never;
@@ -606,6 +647,11 @@ export interface components {
             /** Format: int32 */
             status: number;
             target: string;
+        };
+        /** @description A branch of an app's repository and the commit it points at. */
+        BranchView: {
+            name: string;
+            sha: string;
         };
         CommitView: {
             author: string;
@@ -775,6 +821,26 @@ export interface components {
         GithubManifestView: {
             manifest: Record<string, never>;
             postUrl: string;
+        };
+        GithubRepositoriesView: {
+            repositories: components["schemas"]["GithubRepositoryView"][];
+            /** @description More repositories matched than were listed: search to narrow them down. */
+            truncated: boolean;
+        };
+        /** @description A repository Trellis's GitHub App is installed on, as the create-app picker shows it. */
+        GithubRepositoryView: {
+            /** @description The Trellis apps already registered for it. */
+            apps: string[];
+            /** @description Whether the caller may register an app for it (admin or maintain on GitHub). */
+            canRegister: boolean;
+            defaultBranch: string;
+            /** @description `owner/name`. */
+            fullName: string;
+            /** Format: int64 */
+            installationId: number;
+            private: boolean;
+            /** @description The caller's permission on it as GitHub reports it (absent for the admin token). */
+            yourPermission?: string | null;
         };
         Health: {
             status: string;
@@ -1180,6 +1246,61 @@ export interface operations {
                 };
             };
             413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_branches: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BranchView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -2528,6 +2649,80 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_repositories: {
+        parameters: {
+            query?: {
+                /** @description part of owner/name, any case (up to 100 characters) */
+                search?: string;
+                /** @description 1 to 100, default 30 */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GithubRepositoriesView"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -55,6 +55,10 @@ pub enum DomainError {
     /// written, and the caller may try again once it is fixed.
     #[error("storage is unavailable: {0}")]
     Unavailable(String),
+    /// The secret store cannot be read or written right now (HTTP 503); the detail names
+    /// where, never a value.
+    #[error("the secret store cannot be used: {0}")]
+    SecretsUnavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -80,7 +84,7 @@ impl From<StoreError> for DomainError {
 
 impl From<SecretError> for DomainError {
     fn from(e: SecretError) -> Self {
-        DomainError::Internal(e.to_string())
+        DomainError::SecretsUnavailable(e.0)
     }
 }
 

@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 
 use crate::access::GithubAccounts;
 use crate::error::{SecretError, SourceError};
+use crate::model::Repository;
 
 /// Everything Trellis knows of its GitHub App. Older installs stored only the id and the
 /// key (by hand): the rest is optional.
@@ -81,6 +82,47 @@ pub trait GithubConnector: Send + Sync {
     ) -> Result<(), SourceError>;
     /// The app's OAuth client, for sign-in.
     fn accounts(&self, app: &GithubAppSettings) -> Result<Arc<dyn GithubAccounts>, SourceError>;
+    /// The app acting as itself on its installations (its private key).
+    fn installations(
+        &self,
+        app: &GithubAppSettings,
+    ) -> Result<Arc<dyn GithubInstallations>, SourceError>;
+}
+
+/// A repository the app is installed on: what the create-app picker offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstalledRepository {
+    pub full_name: String,
+    pub installation_id: u64,
+    pub private: bool,
+    pub default_branch: String,
+}
+
+impl InstalledRepository {
+    pub fn repository(&self) -> Repository {
+        Repository::Github {
+            full_name: self.full_name.clone(),
+            installation_id: self.installation_id,
+        }
+    }
+}
+
+/// The most repositories the picker lists; more than this is searched, not scrolled.
+pub const MAX_INSTALLED_REPOSITORIES: usize = 1000;
+
+/// What the app can see of its installations, as itself; it reads their repositories too.
+#[async_trait]
+pub trait GithubInstallations: crate::ports::SourceRepository {
+    /// The repositories of every installation, up to [`MAX_INSTALLED_REPOSITORIES`].
+    async fn repositories(&self) -> Result<Vec<InstalledRepository>, SourceError>;
+    /// `login`'s permission on `repository` (`admin`, `maintain`, `write`, `triage`, `read`),
+    /// `None` without access — asked through the installation the repository names, so a
+    /// repository outside it has no permission.
+    async fn permission(
+        &self,
+        repository: &Repository,
+        login: &str,
+    ) -> Result<Option<String>, SourceError>;
 }
 
 /// The manifest of the GitHub App Trellis needs: its addresses, and the least permissions

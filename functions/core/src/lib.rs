@@ -5,6 +5,7 @@ pub mod access;
 pub mod error;
 pub mod files;
 pub mod github_app;
+pub mod github_connection;
 pub mod job;
 pub mod logs;
 pub mod model;

@@ -174,15 +174,32 @@ impl GithubApp {
         self.http.send(method, url, &headers, body).await
     }
 
-    async fn get<T: serde::de::DeserializeOwned>(
+    pub(crate) async fn get<T: serde::de::DeserializeOwned>(
         &self,
         installation_id: u64,
         path: &str,
     ) -> Result<T, SourceError> {
         let token = self.installation_token(installation_id).await?;
+        self.get_with(&token, path).await
+    }
+
+    /// A GET as the app itself (its JWT): what it knows of its installations.
+    pub(crate) async fn get_as_app<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, SourceError> {
+        let jwt = self.app_jwt(time::OffsetDateTime::now_utc().unix_timestamp())?;
+        self.get_with(&jwt, path).await
+    }
+
+    pub(crate) async fn get_with<T: serde::de::DeserializeOwned>(
+        &self,
+        token: &str,
+        path: &str,
+    ) -> Result<T, SourceError> {
         let url = format!("{}{path}", self.api);
         let (status, body) = self
-            .call(Method::GET, &url, &token)
+            .call(Method::GET, &url, token)
             .await
             .map_err(|e| failed("request", e))?;
         match status.as_u16() {
@@ -196,7 +213,7 @@ impl GithubApp {
 /// GitHub repositories as a source; without app credentials, reading refs says so plainly
 /// (pushes still arrive by webhook).
 pub struct GithubSource {
-    app: Option<Arc<GithubApp>>,
+    pub(crate) app: Option<Arc<GithubApp>>,
 }
 
 impl GithubSource {

@@ -9,9 +9,9 @@ use http::Method;
 use serde::Deserialize;
 use trellis_core::SourceError;
 use trellis_core::access::GithubAccounts;
-use trellis_core::github_app::{GithubAppSettings, GithubConnector};
+use trellis_core::github_app::{GithubAppSettings, GithubConnector, GithubInstallations};
 
-use crate::app::GithubApp;
+use crate::app::{GithubApp, GithubSource};
 use crate::https::HttpsClient;
 use crate::oauth::GithubOAuth;
 
@@ -154,5 +154,14 @@ impl GithubConnector for GithubConnect {
             id,
             secret,
         )?))
+    }
+
+    fn installations(
+        &self,
+        app: &GithubAppSettings,
+    ) -> Result<Arc<dyn GithubInstallations>, SourceError> {
+        let api = app.api_url.as_deref().unwrap_or(&self.api);
+        let github = GithubApp::new(app.app_id, &app.private_key, api)?;
+        Ok(Arc::new(GithubSource::new(Some(Arc::new(github)))))
     }
 }

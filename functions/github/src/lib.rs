@@ -4,6 +4,7 @@
 pub mod app;
 pub mod connect;
 pub mod https;
+pub mod installations;
 pub mod oauth;
 
 pub use app::{GITHUB_API, GithubApp, GithubAppCredentials, GithubSource};

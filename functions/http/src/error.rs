@@ -77,6 +77,15 @@ impl From<DomainError> for ApiError {
                     format!("{e}; nothing was changed, try again once it is fixed"),
                 )
             }
+            e @ DomainError::SecretsUnavailable(_) => {
+                // Where it failed goes to the log; the caller learns what to do.
+                tracing::error!("{e}");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "secrets_unavailable",
+                    "the secret store cannot be used right now (see the server log); try again once it is reachable",
+                )
+            }
             DomainError::Internal(m) => {
                 // The detail goes to the log, not to the caller.
                 tracing::error!("internal error: {m}");

@@ -6,7 +6,10 @@ use std::sync::{Arc, Mutex};
 
 use trellis_core::DomainError;
 use trellis_core::access::{GithubAccounts, SignInPolicy};
-use trellis_core::github_app::{GithubAppSettings, GithubAppStore, GithubConnector};
+use trellis_core::github_app::{
+    GithubAppSettings, GithubAppStore, GithubConnector, GithubInstallations,
+};
+use trellis_core::github_connection::GithubConnection;
 
 /// Sign-in, ready: the accounts to ask and where GitHub sends the browser back.
 #[derive(Clone)]
@@ -40,25 +43,26 @@ pub struct GithubIntegration {
     /// stored app's.
     pub fixed_accounts: Option<Arc<dyn GithubAccounts>>,
     cache: Mutex<Option<(String, ActiveSignIn)>>,
+    connection: Arc<GithubConnection>,
 }
 
 impl GithubIntegration {
     pub fn new(
-        store: Arc<dyn GithubAppStore>,
-        connector: Arc<dyn GithubConnector>,
+        connection: Arc<GithubConnection>,
         policy: SignInPolicy,
         session_lifetime: time::Duration,
         default_public_url: Option<String>,
         fixed_accounts: Option<Arc<dyn GithubAccounts>>,
     ) -> Self {
         GithubIntegration {
-            store,
-            connector,
+            store: connection.store.clone(),
+            connector: connection.connector.clone(),
             policy,
             session_lifetime,
             default_public_url,
             fixed_accounts,
             cache: Mutex::new(None),
+            connection,
         }
     }
 
@@ -114,5 +118,20 @@ impl GithubIntegration {
         };
         *cache = Some((identity, active.clone()));
         Ok(Some(active))
+    }
+
+    /// The app as its settings say now, shared with the pipeline's repository source.
+    pub fn connection(&self) -> Arc<GithubConnection> {
+        self.connection.clone()
+    }
+
+    /// The app acting on its installations; a 409 that says how when it is not connected.
+    pub async fn installations(&self) -> Result<Arc<dyn GithubInstallations>, DomainError> {
+        self.connection.installations().await?.ok_or_else(|| {
+            DomainError::Conflict(
+                "GitHub is not connected: an admin connects it under Settings → GitHub first"
+                    .into(),
+            )
+        })
     }
 }

@@ -85,6 +85,11 @@ pub fn protected_routes() -> Router<AppState> {
         .route("/api/audit", get(audit_log::list_audit))
         .route("/api/auth/logout", post(sign_in_routes::logout))
         .route("/api/github/app", get(github_routes::github_app))
+        .route(
+            "/api/github/repositories",
+            get(routes::repositories::list_repositories),
+        )
+        .route("/api/apps/{app}/branches", get(apps::list_branches))
         .route("/api/github/manifest", post(github_routes::start_manifest))
 }
 

@@ -3,7 +3,9 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityRequirement
 use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
-use crate::routes::{apps, audit, auth, deployments, environments, github, meta, team};
+use crate::routes::{
+    apps, audit, auth, deployments, environments, github, meta, repositories, team,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -19,7 +21,8 @@ use crate::routes::{apps, audit, auth, deployments, environments, github, meta, 
         team::me, team::list_tokens, team::create_token, team::revoke_token,
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
-        auth::device_token, github::github_app, github::start_manifest, github::finish_manifest,
+        auth::device_token, github::github_app, github::start_manifest,
+        repositories::list_repositories, apps::list_branches, github::finish_manifest,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -142,7 +145,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 28);
+        assert_eq!(guarded, 30);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use trellis_aws::SecretsManagerGithubApp;
 use trellis_aws::github::GITHUB_API;
 use trellis_core::access::SignInPolicy;
+use trellis_core::github_connection::GithubConnection;
 use trellis_github::{GITHUB_WEB, GithubConnect};
 use trellis_http::github::GithubIntegration;
 
@@ -29,11 +30,13 @@ pub(crate) fn integration(
     let connector = GithubConnect::new(web, api)
         .map_err(|e| ConfigError::Secret(secret.into(), e.to_string()))?;
     Ok(Some(Arc::new(GithubIntegration::new(
-        Arc::new(SecretsManagerGithubApp::new(
-            clients.secrets_manager(),
-            secret.into(),
+        Arc::new(GithubConnection::new(
+            Arc::new(SecretsManagerGithubApp::new(
+                clients.secrets_manager(),
+                secret.into(),
+            )),
+            Arc::new(connector),
         )),
-        Arc::new(connector),
         SignInPolicy::default(),
         time::Duration::hours(SESSION_HOURS),
         None,

@@ -12,8 +12,9 @@ use trellis_aws::{
     GithubSource, JobSealer, RunnerHandOff, SecretsManagerStore,
 };
 use trellis_core::access::AccessService;
+use trellis_core::github_connection::RepositorySource;
 use trellis_core::job::RunnerJob;
-use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SystemClock};
+use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SourceRepository, SystemClock};
 use trellis_core::{LaunchError, Pipeline, Ports};
 use trellis_http::AppState;
 use trellis_http::auth::ApiToken;
@@ -296,12 +297,22 @@ impl Services {
         } else {
             Arc::new(NoNotifier)
         };
+        let integration = crate::github::integration(&clients, settings, needs)?;
+        // GitHub repositories through the app as its secret says now (connected after this
+        // function started, too); without the integration, through the app read above.
+        let source: Arc<dyn SourceRepository> = match &integration {
+            Some(integration) => Arc::new(RepositorySource {
+                local: Arc::new(GithubSource::new(github.clone())),
+                github: integration.connection(),
+            }),
+            None => Arc::new(GithubSource::new(github.clone())),
+        };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
             secrets: secrets.clone(),
             launcher,
             notifier: notifier.clone(),
-            source: Arc::new(GithubSource::new(github.clone())),
+            source,
             clock: Arc::new(SystemClock),
         }));
         // Audit entries are kept a year (DynamoDB's TTL removes them).
@@ -321,7 +332,7 @@ impl Services {
             token: token.clone(),
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
-            github: crate::github::integration(&clients, settings, needs)?,
+            github: integration,
         };
         Ok(Services {
             state,

@@ -191,6 +191,8 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "auth-device" => post(auth::device_start),
         "auth-device-token" => post(auth::device_token),
         "github-app" => get(github::github_app),
+        "github-repositories" => get(trellis_http::routes::repositories::list_repositories),
+        "app-branches" => get(apps::list_branches),
         "github-manifest" => post(github::start_manifest),
         "github-manifest-callback" => get(github::finish_manifest),
         other => panic!("{other} has no route in this test"),
@@ -579,6 +581,23 @@ async fn team(w: &World) {
         .collect();
     assert!(actions.contains(&"member.set"), "{actions:?}");
     connect_github_and_sign_in(w).await;
+    // The picker and the branch list, through the app connected a moment ago.
+    w.github.install(1, "Codertocat/Hello-World", false);
+    w.github.branch(
+        "Codertocat/Hello-World",
+        "master",
+        "6113728f27ae82c7b1a177c8d03f9e96e0adf246",
+    );
+    let (status, body) = w
+        .http("github-repositories", "/api/github/repositories", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["repositories"][0]["apps"], json!(["shop"]), "{body}");
+    let (status, body) = w
+        .http("app-branches", "/api/apps/shop/branches", None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body[0]["name"], "master", "{body}");
     let (status, body) = w
         .http("member-remove", "/api/apps/shop/members/ada", None)
         .await;

@@ -3,7 +3,7 @@
 
 use super::{AccessService, Action, Actor, Role};
 use crate::error::DomainError;
-use crate::model::Environment;
+use crate::model::{Environment, Repository};
 use crate::pipeline::Pipeline;
 
 /// A request, by the names in its path.
@@ -68,17 +68,6 @@ impl AccessService {
             }
         };
         self.authorize(actor, app, action).await
-    }
-
-    /// Registering an app: the admin token only, for now (a signed-in user's permission on
-    /// the repository is not consulted yet).
-    pub fn check_create_app(&self, actor: &Actor) -> Result<(), DomainError> {
-        match actor {
-            Actor::Operator => Ok(()),
-            Actor::User { login } => Err(DomainError::Forbidden(format!(
-                "{login} may not register apps: that needs the admin token"
-            ))),
-        }
     }
 
     /// Cancelling a deployment needs the role its environment asks for.
@@ -151,4 +140,35 @@ async fn next_environment(
                 "{from} is the last environment of the pipeline: there is nothing to promote to"
             ))
         })
+}
+
+/// Registering an app: the admin token, or a signed-in user who administers the GitHub
+/// repository (`github_permission`: theirs, as GitHub reported it just before). A local
+/// repository is a path on the server's disk: the admin token only. Returns the role to
+/// give the user on the new app.
+pub fn check_create_app(
+    actor: &Actor,
+    repository: &Repository,
+    github_permission: Option<&str>,
+) -> Result<Option<Role>, DomainError> {
+    let Actor::User { login } = actor else {
+        return Ok(None);
+    };
+    let Repository::Github { full_name, .. } = repository else {
+        return Err(DomainError::Forbidden(format!(
+            "{login} may not register an app from a path on the server: that needs the \
+             admin token (pick a GitHub repository instead)"
+        )));
+    };
+    match github_permission.and_then(Role::from_github_permission) {
+        Some(Role::Admin) => Ok(Some(Role::Admin)),
+        held => Err(DomainError::Forbidden(format!(
+            "{login} may not register {full_name}: that needs the admin or maintain \
+             permission on the repository, and GitHub says they have {}",
+            match (github_permission, held) {
+                (Some(p), Some(_)) => p,
+                _ => "no access through Trellis's GitHub App",
+            }
+        ))),
+    }
 }

@@ -12,7 +12,7 @@ mod records;
 mod service;
 mod sign_in;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
-pub use guard::Ask;
+pub use guard::{Ask, check_create_app};
 pub use records::{Grant, GrantSource, PersonalToken, Session, User};
 pub use service::{
     AccessService, AuditRecord, MAX_TOKEN_DAYS, TOKEN_PREFIX, new_secret, secret_hash,

@@ -1,5 +1,5 @@
 use super::*;
-use crate::model::{EnvState, Settings};
+use crate::model::{EnvState, Repository, Settings};
 
 fn env(name: &str, protected: bool) -> Environment {
     Environment {
@@ -133,4 +133,44 @@ fn an_audit_query_filters_by_app_actor_time_and_page() {
     assert!(!q(|q| q.now = Some(
         time::OffsetDateTime::UNIX_EPOCH + time::Duration::days(101)
     )));
+}
+
+#[test]
+fn a_user_registers_an_app_only_for_a_github_repository_they_administer() {
+    let ada = Actor::User {
+        login: "ada".into(),
+    };
+    let github = Repository::Github {
+        full_name: "acme/shop".into(),
+        installation_id: 7,
+    };
+    let local = Repository::Local {
+        path: "/etc".into(),
+    };
+    assert_eq!(
+        check_create_app(&Actor::Operator, &local, None).unwrap(),
+        None
+    );
+    for held in ["admin", "maintain"] {
+        assert_eq!(
+            check_create_app(&ada, &github, Some(held)).unwrap(),
+            Some(Role::Admin)
+        );
+    }
+    for (held, says) in [
+        (Some("write"), "GitHub says they have write"),
+        (Some("read"), "GitHub says they have read"),
+        (None, "no access through Trellis's GitHub App"),
+        (Some("nonsense"), "no access through Trellis's GitHub App"),
+    ] {
+        let refused = check_create_app(&ada, &github, held)
+            .unwrap_err()
+            .to_string();
+        assert!(refused.contains("admin or maintain"), "{refused}");
+        assert!(refused.contains(says), "{refused}");
+    }
+    let refused = check_create_app(&ada, &local, Some("admin"))
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("path on the server"), "{refused}");
 }

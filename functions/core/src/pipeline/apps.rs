@@ -128,6 +128,13 @@ impl Pipeline {
         Ok((app, envs))
     }
 
+    /// The branches of an app's repository and their heads, by name.
+    pub async fn branches(&self, app: &str) -> Result<Vec<(String, String)>, DomainError> {
+        let app = self.get_app(app).await?.0;
+        let heads = self.ports.source.branch_heads(&app.repository).await?;
+        Ok(heads.into_iter().collect())
+    }
+
     pub async fn list_apps(&self) -> Result<Vec<(App, Vec<Environment>)>, DomainError> {
         let mut out = Vec::new();
         for app in self.ports.store.list_apps().await? {

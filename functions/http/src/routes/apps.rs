@@ -2,13 +2,17 @@ use axum::Extension;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use trellis_core::access::{Actor, Ask};
+use axum::response::{IntoResponse, Response};
+use trellis_core::DomainError;
+use trellis_core::access::{Actor, Ask, check_create_app};
+use trellis_core::model::Repository;
 use trellis_core::requests::{NewApp, NewEnvironment};
 
+use crate::audit::AuditNote;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
-use crate::views::{AppView, CreateAppRequest, UpdateAppRequest};
+use crate::views::{AppView, BranchView, CreateAppRequest, UpdateAppRequest};
 
 /// `GET /api/apps`
 #[utoipa::path(get, path = "/api/apps", tag = "apps",
@@ -37,13 +41,25 @@ pub async fn create_app(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
     ApiJson(req): ApiJson<CreateAppRequest>,
-) -> ApiResult<(StatusCode, Json<AppView>)> {
-    state.access.check_create_app(&actor)?;
+) -> ApiResult<Response> {
+    let repository: Repository = req.repository.try_into()?;
+    // A user's say on a GitHub repository is GitHub's: asked now, through the installation
+    // the request names (a repository outside it has no permission).
+    let permission = match (&actor, &repository, state.github.as_deref()) {
+        (Actor::User { login }, Repository::Github { .. }, Some(github)) => github
+            .installations()
+            .await?
+            .permission(&repository, login)
+            .await
+            .map_err(DomainError::from)?,
+        _ => None,
+    };
+    let creator_role = check_create_app(&actor, &repository, permission.as_deref())?;
     let (app, envs) = state
         .pipeline
         .create_app(NewApp {
             name: req.name,
-            repository: req.repository.try_into()?,
+            repository,
             settings: req.settings.into(),
             environments: req.environments.map(|envs| {
                 envs.into_iter()
@@ -58,11 +74,35 @@ pub async fn create_app(
             }),
         })
         .await?;
+    if let (Actor::User { login }, Some(role)) = (&actor, creator_role) {
+        // After the app exists, never before: a refused name must not hand out a role on
+        // an app of that name.
+        state
+            .access
+            .record_github_role(&app.name, login, Some(role))
+            .await?;
+    }
     let role = state.access.role(&actor, &app.name).await?;
-    Ok((
+    // The audit entry belongs to the new app, so its admins find it in the app's log.
+    let note = AuditNote {
+        app: Some(app.name.clone()),
+        target: Some(app.name.clone()),
+        detail: Some(format!("repository {}", repository_label(&app.repository))),
+    };
+    let mut response = (
         StatusCode::CREATED,
         Json(AppView::new(app, envs).with_role(role)),
-    ))
+    )
+        .into_response();
+    response.extensions_mut().insert(note);
+    Ok(response)
+}
+
+fn repository_label(repository: &Repository) -> String {
+    match repository {
+        Repository::Github { full_name, .. } => full_name.clone(),
+        Repository::Local { path } => path.clone(),
+    }
 }
 
 /// `GET /api/apps/{app}`
@@ -120,4 +160,28 @@ pub async fn delete_app(
         .await?;
     state.pipeline.delete_app(&app).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /api/apps/{app}/branches`: the branches of the app's repository, for the environment
+/// settings' branch picker.
+#[utoipa::path(get, path = "/api/apps/{app}/branches", tag = "apps",
+    params(("app" = String, Path)),
+    responses((status = 200, body = Vec<BranchView>), (status = 404, body = ErrorBody),
+              (status = 422, body = ErrorBody)))]
+pub async fn list_branches(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path(app): Path<String>,
+) -> ApiResult<Json<Vec<BranchView>>> {
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Read)
+        .await?;
+    let branches = state.pipeline.branches(&app).await?;
+    Ok(Json(
+        branches
+            .into_iter()
+            .map(|(name, sha)| BranchView { name, sha })
+            .collect(),
+    ))
 }

@@ -19,7 +19,7 @@ use crate::views::{GithubAppView, GithubManifestRequest, GithubManifestView};
 
 const MANIFEST_COOKIE: &str = "trellis_manifest_state";
 
-fn integration(state: &AppState) -> Result<&GithubIntegration, ApiError> {
+pub(crate) fn integration(state: &AppState) -> Result<&GithubIntegration, ApiError> {
     state.github.as_deref().ok_or_else(|| {
         ApiError::new(
             StatusCode::NOT_FOUND,

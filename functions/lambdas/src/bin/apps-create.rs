@@ -1,4 +1,4 @@
-//! `POST /api/apps`: Registers an app.
+//! `POST /api/apps`: Registers an app (a user: a GitHub repository they administer).
 //!
 //! Generated from the function table (`src/manifest/table.rs`): change it there, then run
 //! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.

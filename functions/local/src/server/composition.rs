@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trellis_core::access::AccessService;
+use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
 use trellis_http::forwarder::LogForwarder;
@@ -36,6 +37,7 @@ pub(super) fn compose(
     data_dir: &Path,
     runner_bin: Option<PathBuf>,
     sites: &SitesPlan,
+    github: Arc<GithubConnection>,
 ) -> Result<Composed, ServeError> {
     let db = data_dir.join("trellis.db");
     let store: Arc<dyn DeploymentStore> = Arc::new(
@@ -72,7 +74,10 @@ pub(super) fn compose(
         SiteSpace::new(sites.dir.clone(), sites.url.clone(), sites.separate_users),
     );
     let launcher = Arc::new(launcher);
-    let source: Arc<dyn SourceRepository> = Arc::new(GitSource);
+    let source: Arc<dyn SourceRepository> = Arc::new(RepositorySource {
+        local: Arc::new(GitSource),
+        github,
+    });
     let pipeline = Arc::new(Pipeline::new(Ports {
         store: store.clone(),
         secrets,

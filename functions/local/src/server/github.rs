@@ -8,11 +8,33 @@ use async_trait::async_trait;
 use trellis_core::SecretError;
 use trellis_core::access::{GithubAccounts, SignInPolicy};
 use trellis_core::github_app::{GithubAppSettings, GithubAppStore};
+use trellis_core::github_connection::GithubConnection;
 use trellis_github::{GITHUB_API, GITHUB_WEB, GithubConnect, GithubOAuth};
 use trellis_http::github::GithubIntegration;
 
 use super::ServeError;
 use crate::launcher::write_private;
+
+fn setup(e: trellis_core::SourceError) -> ServeError {
+    ServeError::Setup(format!("GitHub: {e}"))
+}
+
+/// github.com, or a GitHub Enterprise Server (`TRELLIS_GITHUB_URL`, `TRELLIS_GITHUB_API_URL`).
+fn addresses() -> (String, String) {
+    (
+        var("TRELLIS_GITHUB_URL").unwrap_or_else(|| GITHUB_WEB.into()),
+        var("TRELLIS_GITHUB_API_URL").unwrap_or_else(|| GITHUB_API.into()),
+    )
+}
+
+/// The app as `github-app.json` says now: shared by sign-in, the picker and the pipeline.
+pub(super) fn connection(data_dir: &Path) -> Result<Arc<GithubConnection>, ServeError> {
+    let (web, api) = addresses();
+    Ok(Arc::new(GithubConnection::new(
+        Arc::new(FileGithubAppStore::new(data_dir)),
+        Arc::new(GithubConnect::new(&web, &api).map_err(setup)?),
+    )))
+}
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name)
@@ -66,12 +88,10 @@ impl GithubAppStore for FileGithubAppStore {
 /// (12), and optionally `TRELLIS_GITHUB_CLIENT_ID`/`_SECRET`: an OAuth client that beats the
 /// connected app's.
 pub(super) fn integration(
-    data_dir: &Path,
+    connection: Arc<GithubConnection>,
     base_url: &str,
 ) -> Result<GithubIntegration, ServeError> {
-    let web = var("TRELLIS_GITHUB_URL").unwrap_or_else(|| GITHUB_WEB.into());
-    let api = var("TRELLIS_GITHUB_API_URL").unwrap_or_else(|| GITHUB_API.into());
-    let setup = |e: trellis_core::SourceError| ServeError::Setup(format!("GitHub: {e}"));
+    let (web, api) = addresses();
     let fixed: Option<Arc<dyn GithubAccounts>> = match (
         var("TRELLIS_GITHUB_CLIENT_ID"),
         var("TRELLIS_GITHUB_CLIENT_SECRET"),
@@ -101,8 +121,7 @@ pub(super) fn integration(
             })?,
     };
     Ok(GithubIntegration::new(
-        Arc::new(FileGithubAppStore::new(data_dir)),
-        Arc::new(GithubConnect::new(&web, &api).map_err(setup)?),
+        connection,
         SignInPolicy {
             organisation: var("TRELLIS_GITHUB_ORG"),
         },

@@ -65,14 +65,20 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
         separate_users: SiteSpace::can_separate_users(),
     };
 
-    let parts = composition::compose(data_dir, config.runner_bin.clone(), &sites)?;
+    let connection = github::connection(data_dir)?;
+    let parts = composition::compose(
+        data_dir,
+        config.runner_bin.clone(),
+        &sites,
+        connection.clone(),
+    )?;
     recovery::recover_orphans(&parts).await?;
     tokio::spawn(crate::watcher::watch_local_repositories(
         parts.pipeline.clone(),
         parts.source.clone(),
     ));
     let dashboard_dir = config.dashboard_dir.as_deref();
-    let github = std::sync::Arc::new(github::integration(data_dir, &base_url)?);
+    let github = std::sync::Arc::new(github::integration(connection, &base_url)?);
     let sign_in_status = match github.sign_in().await {
         Ok(Some(s)) => format!("with GitHub (callback {})", s.callback_url()),
         Ok(None) => {

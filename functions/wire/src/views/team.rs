@@ -236,3 +236,36 @@ pub struct GithubManifestView {
     #[schema(value_type = Object)]
     pub manifest: serde_json::Value,
 }
+
+/// A repository Trellis's GitHub App is installed on, as the create-app picker shows it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubRepositoryView {
+    /// `owner/name`.
+    pub full_name: String,
+    pub installation_id: u64,
+    pub private: bool,
+    pub default_branch: String,
+    /// The caller's permission on it as GitHub reports it (absent for the admin token).
+    pub your_permission: Option<String>,
+    /// Whether the caller may register an app for it (admin or maintain on GitHub).
+    pub can_register: bool,
+    /// The Trellis apps already registered for it.
+    pub apps: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct GithubRepositoriesView {
+    pub repositories: Vec<GithubRepositoryView>,
+    /// More repositories matched than were listed: search to narrow them down.
+    pub truncated: bool,
+}
+
+/// A branch of an app's repository and the commit it points at.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct BranchView {
+    pub name: String,
+    pub sha: String,
+}

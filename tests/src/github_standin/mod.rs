@@ -1,6 +1,11 @@
 //! A stand-in for github.com and its REST API, enough for sign-in: the OAuth web flow (it
 //! signs in whoever the test says is at the browser), the device flow (pending once, then
-//! authorised), the user, repository permissions and organisation memberships.
+//! authorised), the user, repository permissions and organisation memberships; the manifest
+//! flow; and the app's installations ([`installations`]). Tests drive it through its methods,
+//! or over HTTP under `/_standin/` (the browser tests, from another process).
+
+mod control;
+mod installations;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -29,6 +34,10 @@ struct World {
     manifest: Option<Value>,
     /// The webhook secret the app was told to sign with, and the token that said so.
     hook_secret: Option<(String, String)>,
+    /// installation id → its repositories.
+    installations: std::collections::BTreeMap<u64, Vec<installations::Installed>>,
+    /// repository → its branches and their heads.
+    branches: HashMap<String, Vec<(String, String)>>,
 }
 
 #[derive(Clone)]
@@ -50,6 +59,8 @@ impl GithubStandIn {
             .route("/settings/apps/new", post(new_app))
             .route("/app-manifests/{code}/conversions", post(conversion))
             .route("/app/hook/config", axum::routing::patch(hook_config))
+            .merge(installations::routes())
+            .merge(control::routes())
             .with_state(world.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());

@@ -1,0 +1,188 @@
+//! The app on its installations: listing them (app JWT), installation tokens, the
+//! repositories of an installation, collaborator permissions and branches (installation
+//! token). An installation token is `ghs_inst-<id>`, so each call knows its installation.
+
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use std::collections::HashMap;
+
+use super::{GithubStandIn, Shared, World};
+
+#[derive(Clone)]
+pub(super) struct Installed {
+    full_name: String,
+    private: bool,
+}
+
+impl GithubStandIn {
+    /// The app is installed on `full_name` through installation `id`.
+    pub fn install(&self, id: u64, full_name: &str, private: bool) {
+        self.world
+            .lock()
+            .unwrap()
+            .installations
+            .entry(id)
+            .or_default()
+            .push(Installed {
+                full_name: full_name.into(),
+                private,
+            });
+    }
+
+    /// `full_name` has a branch `name` at `sha`.
+    pub fn branch(&self, full_name: &str, name: &str, sha: &str) {
+        self.world
+            .lock()
+            .unwrap()
+            .branches
+            .entry(full_name.into())
+            .or_default()
+            .push((name.into(), sha.into()));
+    }
+}
+
+pub(super) fn routes() -> Router<std::sync::Arc<std::sync::Mutex<World>>> {
+    Router::new()
+        .route("/app/installations", get(list_installations))
+        .route(
+            "/app/installations/{id}/access_tokens",
+            post(installation_token),
+        )
+        .route("/installation/repositories", get(repositories))
+        .route(
+            "/repos/{owner}/{repo}/collaborators/{login}/permission",
+            get(permission),
+        )
+        .route("/repos/{owner}/{repo}/branches", get(branches))
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get("authorization")?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+}
+
+/// The app's own token is a JWT: three dot-separated parts.
+fn as_app(headers: &HeaderMap) -> Result<(), StatusCode> {
+    match bearer(headers) {
+        Some(t) if t.split('.').count() == 3 => Ok(()),
+        _ => Err(StatusCode::UNAUTHORIZED),
+    }
+}
+
+fn installation_of(headers: &HeaderMap) -> Result<u64, StatusCode> {
+    bearer(headers)
+        .and_then(|t| t.strip_prefix("ghs_inst-"))
+        .and_then(|id| id.parse().ok())
+        .ok_or(StatusCode::UNAUTHORIZED)
+}
+
+async fn list_installations(
+    State(w): Shared,
+    headers: HeaderMap,
+) -> Result<axum::Json<Value>, StatusCode> {
+    as_app(&headers)?;
+    let w = w.lock().unwrap();
+    Ok(axum::Json(Value::Array(
+        w.installations.keys().map(|id| json!({"id": id})).collect(),
+    )))
+}
+
+async fn installation_token(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path(id): Path<u64>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    as_app(&headers)?;
+    if !w.lock().unwrap().installations.contains_key(&id) {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(json!({"token": format!("ghs_inst-{id}")})),
+    ))
+}
+
+async fn repositories(
+    State(w): Shared,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let id = installation_of(&headers)?;
+    let number = |k: &str, d: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (per_page, page) = (number("per_page", 30), number("page", 1).max(1));
+    let w = w.lock().unwrap();
+    let all = w.installations.get(&id).cloned().unwrap_or_default();
+    let listed: Vec<Value> = all
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .map(|r| json!({"full_name": r.full_name, "private": r.private, "default_branch": "main"}))
+        .collect();
+    Ok(axum::Json(
+        json!({"total_count": all.len(), "repositories": listed}),
+    ))
+}
+
+fn holds(w: &World, installation: u64, full_name: &str) -> bool {
+    w.installations
+        .get(&installation)
+        .is_some_and(|repos| repos.iter().any(|r| r.full_name == full_name))
+}
+
+async fn permission(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo, login)): Path<(String, String, String)>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let id = installation_of(&headers)?;
+    let full_name = format!("{owner}/{repo}");
+    let w = w.lock().unwrap();
+    if !holds(&w, id, &full_name) {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    let role = w
+        .permissions
+        .get(&login)
+        .and_then(|p| p.get(&full_name))
+        .map(|p| match p.as_str() {
+            "pull" => "read",
+            "push" => "write",
+            other => other,
+        });
+    // `permission` is the older, coarser field: maintain reads as write, triage as read.
+    let permission = match role {
+        Some("admin") => "admin",
+        Some("maintain" | "write") => "write",
+        Some("triage" | "read") => "read",
+        _ => "none",
+    };
+    Ok(axum::Json(
+        json!({"permission": permission, "role_name": role.unwrap_or("none")}),
+    ))
+}
+
+async fn branches(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo)): Path<(String, String)>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let id = installation_of(&headers)?;
+    let full_name = format!("{owner}/{repo}");
+    let w = w.lock().unwrap();
+    if !holds(&w, id, &full_name) {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    let listed = w.branches.get(&full_name).cloned().unwrap_or_default();
+    Ok(axum::Json(Value::Array(
+        listed
+            .into_iter()
+            .map(|(name, sha)| json!({"name": name, "commit": {"sha": sha}}))
+            .collect(),
+    )))
+}
