@@ -79,6 +79,10 @@ describe('approving a deployment on its page', () => {
       expect(button).toBeDisabled();
       expect(button).toHaveAccessibleDescription('Your role here is deployer: this needs the admin role.');
     }
+    // production is protected: cancelling there needs an admin too.
+    expect(screen.getByRole('button', { name: 'Cancel deployment' })).toHaveAccessibleDescription(
+      'Your role here is deployer: this needs the admin role.',
+    );
   });
 
   it('asks why before rejecting, in 1 to 500 characters, and shows the reason after', async () => {

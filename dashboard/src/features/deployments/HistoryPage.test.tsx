@@ -2,25 +2,26 @@ import { screen, waitFor, within } from '@testing-library/react';
 import { http, HttpResponse, ws } from 'msw';
 import { describe, expect, it } from 'vitest';
 
-import type { Deployment } from '../../api/types';
+import type { Deployment, Role } from '../../api/types';
 import { BASE, WS_URL, app, commitA, commitB, deployment, environment } from '../../test/fixtures';
 import { renderAt } from '../../test/render';
 import { server } from '../../test/server';
 
 const live = ws.link(WS_URL);
 
-function serve(envName: string, history: Deployment[], env = environment(envName, 2)) {
+function serve(envName: string, history: Deployment[], env = environment(envName, 2), yourRole?: Role) {
   const posted: { path: string; body: string }[] = [];
   server.use(
     http.get(`${BASE}/api/apps/shop`, () =>
-      HttpResponse.json(
-        app(
+      HttpResponse.json({
+        ...app(
           'shop',
           [environment('development', 0), environment('staging', 1), environment('production', 2)].map((e) =>
             e.name === env.name ? env : e,
           ),
         ),
-      ),
+        yourRole,
+      }),
     ),
     http.get(`${BASE}/api/apps/shop/environments/${envName}/deployments`, () => HttpResponse.json(history)),
     http.post(`${BASE}/api/*`, async ({ request }) => {
@@ -99,5 +100,36 @@ describe('the history of an environment', () => {
     );
     await user.click(row('r1').getByRole('button', { name: 'Cancel' }));
     await waitFor(() => expect(posted.map((p) => p.path)).toEqual(['/api/deployments/r1/cancel']));
+  });
+
+  it('shows a viewer the history with nothing to press, saying which role is needed', async () => {
+    const posted = serve(
+      'development',
+      [deployment('r1', { status: 'running', finishedAt: null, durationMs: null }), deployment('r0')],
+      environment('development', 0, { runningDeployment: 'r1', state: 'deploying' }),
+      'viewer',
+    );
+    renderAt('/apps/shop/environments/development');
+    await screen.findByRole('table');
+    for (const button of [row('r1').getByRole('button', { name: 'Cancel' }), row('r0').getByRole('button', { name: 'Roll back to this' })]) {
+      expect(button).toBeDisabled();
+      expect(button).toHaveAccessibleDescription('Your role here is viewer: this needs the deployer role.');
+    }
+    expect(posted).toEqual([]);
+  });
+
+  it('lets a deployer roll back outside production only', async () => {
+    serve('production', productionHistory, production(), 'deployer');
+    const first = renderAt('/apps/shop/environments/production');
+    await screen.findByRole('table');
+    expect(row('p1').getByRole('button', { name: 'Roll back to this' })).toHaveAccessibleDescription(
+      'Your role here is deployer: this needs the admin role.',
+    );
+    first.unmount();
+
+    serve('development', [deployment('d2'), deployment('d1')], environment('development', 0, { currentDeployment: 'd2' }), 'deployer');
+    renderAt('/apps/shop/environments/development');
+    await screen.findByRole('table');
+    expect(row('d1').getByRole('button', { name: 'Roll back to this' })).toBeEnabled();
   });
 });

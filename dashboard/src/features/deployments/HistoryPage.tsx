@@ -12,6 +12,7 @@ import { formatDuration, formatRelative, formatTimestamp } from '../../utils/for
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
 import { useNow } from '../../hooks/useNow';
 import { useLiveTopic } from '../../live/LiveContext';
+import { whyNotYourRole } from '../../utils/roles';
 
 /** Every deployment of one environment, newest first, with rollback and cancel. */
 export function HistoryPage() {
@@ -29,7 +30,11 @@ export function HistoryPage() {
     refreshAfterDeployment(queryClient, deployment);
   });
 
+  const role = app.data?.yourRole;
+
   function rollbackReason(d: Deployment): string | undefined {
+    const byRole = env && whyNotYourRole(role, 'rollback', env);
+    if (byRole) return byRole;
     if (d.id === env?.currentDeployment) return `${envName} runs this deployment now.`;
     if (env && (env.runningDeployment || env.queuedDeployment)) return `A deployment is in progress in ${envName}.`;
     return undefined;
@@ -94,7 +99,7 @@ export function HistoryPage() {
                   </Link>
                   {isActive(d.status) ? (
                     <ActionButton
-                      disabledReason={d.cancelRequested ? 'Cancellation requested.' : undefined}
+                      disabledReason={(env && whyNotYourRole(role, 'cancel', env)) ?? (d.cancelRequested ? 'Cancellation requested.' : undefined)}
                       onClick={() => go(() => api.cancel(d.id))}
                     >
                       Cancel

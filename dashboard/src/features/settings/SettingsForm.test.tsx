@@ -2,17 +2,17 @@ import { screen, waitFor } from '@testing-library/react';
 import { http, HttpResponse, ws } from 'msw';
 import { describe, expect, it } from 'vitest';
 
-import type { Environment } from '../../api/types';
+import type { Environment, Role } from '../../api/types';
 import { BASE, WS_URL, app, environment } from '../../test/fixtures';
 import { renderAt } from '../../test/render';
 import { server } from '../../test/server';
 
 const live = ws.link(WS_URL);
 
-function serve(env: Environment) {
+function serve(env: Environment, yourRole?: Role) {
   const patches: unknown[] = [];
   server.use(
-    http.get(`${BASE}/api/apps/shop`, () => HttpResponse.json(app('shop', [env]))),
+    http.get(`${BASE}/api/apps/shop`, () => HttpResponse.json({ ...app('shop', [env]), yourRole })),
     http.patch(`${BASE}/api/apps/shop/environments/${env.name}`, async ({ request }) => {
       const patch = await request.json();
       patches.push(patch);
@@ -155,5 +155,22 @@ describe('environment settings', () => {
     renderAt('/apps/shop/environments/production/settings');
     expect(await screen.findByText(/production is protected/)).toBeInTheDocument();
     expect(screen.queryByLabelText('Deploy on every push to the tracked branch')).not.toBeInTheDocument();
+  });
+
+  it('shows a deployer the settings but nothing to change, saying why', async () => {
+    const patches = serve(development, 'deployer');
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    expect(await screen.findByRole('note')).toHaveTextContent(
+      'Your role here is deployer: this needs the admin role. You can read these settings; an admin of shop changes them.',
+    );
+    expect(screen.getByLabelText('Variable 1 value')).toHaveValue('us-east-1');
+    expect(screen.getByLabelText('Variable 1 value')).toBeDisabled();
+    expect(screen.getByLabelText('New value for STRIPE_KEY (empty keeps it)')).toBeDisabled();
+    expect(screen.getByRole('button', { name: 'Add a secret' })).toBeDisabled();
+    const save = screen.getByRole('button', { name: 'Save settings' });
+    expect(save).toBeDisabled();
+    expect(save).toHaveAccessibleDescription('Your role here is deployer: this needs the admin role.');
+    await user.click(save);
+    expect(patches).toEqual([]);
   });
 });
