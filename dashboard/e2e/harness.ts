@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -52,6 +52,37 @@ export class SampleRepo {
     writeFileSync(join(this.path, 'message.txt'), `${message}\n`);
     this.git('commit', '-q', '-am', subject);
     return this.git('rev-parse', 'HEAD');
+  }
+}
+
+/** A file a deploy command waits for, so that the test rather than the clock decides when a
+ * deployment ends: what the test checks while it runs is then sure to be there to see. */
+export class Gate {
+  private constructor(private readonly dir: string) {}
+
+  static create(): Gate {
+    const dir = mkdtempSync(join(tmpdir(), 'trellis-gate-'));
+    // Under a root server a build runs as an unprivileged user, which must see the file.
+    chmodSync(dir, 0o755);
+    return new Gate(dir);
+  }
+
+  private get file(): string {
+    return join(this.dir, 'open');
+  }
+
+  /** Shell that waits until the gate opens; after two minutes it goes on regardless, so that a
+   * failed test leaves no build waiting for ever. */
+  get wait(): string {
+    return `(i=0; until [ -e '${this.file}' ] || [ $i -ge 1200 ]; do i=$((i+1)); sleep 0.1; done)`;
+  }
+
+  open(): void {
+    writeFileSync(this.file, '');
+  }
+
+  remove(): void {
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

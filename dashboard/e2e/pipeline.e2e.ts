@@ -1,7 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { TOKEN, TrellisServer, launchBrowser, screenshot } from './harness';
+import { Gate, TOKEN, TrellisServer, launchBrowser, screenshot } from './harness';
 
 // A deployment of the sample app takes seconds; the waits are generous for a loaded CI machine.
 const DEPLOYED = { timeout: 90_000 };
@@ -54,9 +54,14 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     expect(await column('development').locator('.environment-header [data-status]').getAttribute('data-status')).toBe('empty');
     await screenshot(page, '03-pipeline-empty');
 
-    // A push deploys development: the page learns of it without a reload.
+    // A push deploys development: the page learns of it without a reload. The sample app can
+    // deploy within seconds, before the page ever shows it running, so the test waits for what
+    // stays: the new commit as development's deployed one. (The long-log test below holds a
+    // deployment open to watch its log live.)
     const first = server.repo.push('Hello from the browser test', 'Browser push one');
-    await column('development').getByRole('link', { name: 'watch the logs' }).click(DEPLOYED);
+    await column('development').getByTitle(first).waitFor(DEPLOYED);
+    await waitForState('development', 'deployed');
+    await column('development').getByRole('link', { name: 'logs', exact: true }).click();
     await page.getByRole('heading', { name: 'Deployment to development' }).waitFor();
     const log = page.getByRole('log', { name: 'Build log' });
     await log.getByText('published').first().waitFor(DEPLOYED);
@@ -147,7 +152,8 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     // A deploy command that prints 5000 lines first, set through the settings form.
     await page.goto(`${server.base}/apps/sample/environments/development/settings`);
     const deployCommand = page.getByLabel('Deploy command');
-    await deployCommand.fill('for i in $(seq 1 5000); do echo "build line $i"; done && npm run deploy');
+    const gate = Gate.create();
+    await deployCommand.fill(`for i in $(seq 1 5000); do echo "build line $i"; done && ${gate.wait} && npm run deploy`);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await page.getByText(/^Saved\./).waitFor();
     await screenshot(page, '10-settings');
@@ -156,7 +162,18 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     await column('development').getByRole('button', { name: 'Deploy main head' }).click();
     await column('development').getByRole('link', { name: 'follow it' }).click();
     const log = page.getByRole('log', { name: 'Build log' });
+
+    // Held at the gate, the deployment is running for sure: its lines show as they are
+    // printed, and the view follows them.
+    const printed = log.getByText('build line 5000', { exact: true });
+    await printed.waitFor(DEPLOYED);
+    await page.locator('.deployment-header [data-status="running"]').waitFor();
+    await page.getByText(/^Streaming · \d+ lines so far$/).waitFor();
+    expect(await isInView(log, printed)).toBe(true);
+    await screenshot(page, '11-long-log-live');
+    gate.open();
     await page.getByText(/^End of log · \d+ lines$/).waitFor(DEPLOYED);
+    gate.remove();
     const total = Number((await log.getAttribute('data-lines')) ?? 0);
     expect(total).toBeGreaterThan(5000);
     // Only what is in view is in the page, and what is in view is the end.
@@ -165,7 +182,7 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     await last.waitFor();
     expect(await last.textContent()).toContain('deployment succeeded');
     expect(await isInView(log, last)).toBe(true);
-    await screenshot(page, '11-long-log-tail');
+    await screenshot(page, '12-long-log-tail');
 
     // Scrolling up stops the following; the button brings the tail back.
     await log.evaluate((el) => el.scrollTo({ top: 0 }));
