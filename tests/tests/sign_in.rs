@@ -711,7 +711,8 @@ async fn trellis_login_signs_the_cli_in_with_the_device_flow_and_logout_revokes_
     assert_eq!(revoked.status(), StatusCode::UNAUTHORIZED);
 }
 
-/// Opens the live socket as someone and sends one message; the reply, or the refusal's status.
+/// Opens the live socket as someone (`token`: a token, or `ticket=…`) and sends one message;
+/// the reply, or the refusal's status.
 async fn live_ask(
     server: &Server,
     token: Option<&str>,
@@ -722,8 +723,10 @@ async fn live_ask(
     use tokio_tungstenite::tungstenite::Message;
     use tokio_tungstenite::tungstenite::client::IntoClientRequest;
     let mut url = format!("{}/api/ws", server.base.replace("http://", "ws://"));
-    if let Some(t) = token {
-        url.push_str(&format!("?token={t}"));
+    match token {
+        Some(ticket) if ticket.starts_with("ticket=") => url.push_str(&format!("?{ticket}")),
+        Some(t) => url.push_str(&format!("?token={t}")),
+        None => {}
     }
     let mut request = url.into_client_request().unwrap();
     if let Some((session, origin)) = cookie {
@@ -788,6 +791,39 @@ async fn the_live_socket_knows_who_is_listening_and_what_they_may_follow() {
         live_ask(&server, Some("trl_guess"), None, follow).await,
         Err(401)
     );
+    // A socket on another origin (API Gateway's) gets no cookie: the session asks for a
+    // one-use ticket, with its CSRF token; the ticket is no session and opens one socket.
+    let (status, refused) = grace
+        .call(Method::POST, "/api/live/ticket", None, false)
+        .await;
+    assert_eq!(status, 403, "{refused}");
+    let (status, ticket) = grace
+        .call(Method::POST, "/api/live/ticket", None, true)
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let ticket = format!("ticket={}", ticket["ticket"].as_str().unwrap());
+    let reply = live_ask(&server, Some(&ticket), None, follow)
+        .await
+        .unwrap();
+    assert_eq!(reply["type"], "subscribed", "{reply}");
+    assert_eq!(
+        live_ask(&server, Some(&ticket), None, follow).await,
+        Err(401)
+    );
+    let (status, _) = server.call(Method::POST, "/api/live/ticket", None).await;
+    assert_eq!(status, 409, "the admin token needs no ticket");
+    let (_, second) = grace
+        .call(Method::POST, "/api/live/ticket", None, true)
+        .await;
+    let as_cookie = second["ticket"].as_str().unwrap();
+    let (status, _) = reqwest::Client::new()
+        .get(server.url("/api/me"))
+        .header("cookie", format!("trellis_session={as_cookie}"))
+        .send()
+        .await
+        .map(|r| (r.status().as_u16(), ()))
+        .unwrap();
+    assert_eq!(status, 401, "a ticket is not a session");
 
     // Without a role on the app, nothing of it can be followed.
     server.set_role("sample", "grace", "viewer").await;

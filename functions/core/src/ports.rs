@@ -221,6 +221,9 @@ pub trait AccessStore: Send + Sync {
     async fn put_session(&self, session: &Session) -> Result<(), StoreError>;
     async fn session_by_hash(&self, hash: &str) -> Result<Option<Session>, StoreError>;
     async fn delete_session(&self, hash: &str) -> Result<(), StoreError>;
+    /// Deletes a session and answers it, once: of callers racing for the same hash, one
+    /// gets it and the others `None` (single-use live tickets).
+    async fn take_session(&self, hash: &str) -> Result<Option<Session>, StoreError>;
     /// Signs a user out everywhere.
     async fn delete_sessions_of(&self, login: &str) -> Result<(), StoreError>;
     async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StoreError>;

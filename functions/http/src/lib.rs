@@ -84,6 +84,7 @@ pub fn protected_routes() -> Router<AppState> {
         )
         .route("/api/audit", get(audit_log::list_audit))
         .route("/api/auth/logout", post(sign_in_routes::logout))
+        .route("/api/live/ticket", post(team::live_ticket))
         .route("/api/github/app", get(github_routes::github_app))
         .route(
             "/api/github/repositories",

@@ -13,29 +13,42 @@ use crate::live::{ClientMessage, ServerMessage};
 /// API Gateway closes a WebSocket after two hours at the most.
 const MAX_CONNECTION: time::Duration = time::Duration::hours(2);
 
-/// Who opens a WebSocket: the admin token or a personal token in the query string (browsers
-/// cannot set headers on a WebSocket), or the session cookie of the same site.
+/// How a WebSocket caller says who they are (browsers cannot set headers on a WebSocket).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SocketCredentials<'a> {
+    /// `?token=`: the admin token or a personal token.
+    pub token: Option<&'a str>,
+    /// `?ticket=`: a signed-in browser's one-use live ticket (any origin).
+    pub ticket: Option<&'a str>,
+    /// The session cookie (same origin only).
+    pub session_cookie: Option<&'a str>,
+}
+
+/// Who opens a WebSocket; anyone not known is refused.
 pub async fn authenticate(
     token: &ApiToken,
     access: &AccessService,
-    query_token: Option<&str>,
-    session_cookie: Option<&str>,
+    given: SocketCredentials<'_>,
 ) -> Result<Actor, ApiError> {
-    let refused =
-        || ApiError::unauthorized("missing or invalid ?token= (or session) on the WebSocket URL");
-    match (query_token, session_cookie) {
-        (Some(t), _) if token.verify(t) => Ok(Actor::Operator),
-        (Some(t), _) if t.starts_with(TOKEN_PREFIX) => {
+    let refused = || {
+        ApiError::unauthorized(
+            "missing or invalid ?token= or ?ticket= (or session) on the WebSocket URL",
+        )
+    };
+    match (given.token, given.ticket, given.session_cookie) {
+        (Some(t), _, _) if token.verify(t) => Ok(Actor::Operator),
+        (Some(t), _, _) if t.starts_with(TOKEN_PREFIX) => {
             access.actor_for_token(t).await?.ok_or_else(refused)
         }
-        (Some(_), _) => Err(refused()),
-        (None, Some(secret)) => match access.session(secret).await? {
+        (Some(_), _, _) => Err(refused()),
+        (None, Some(ticket), _) => access.redeem_live_ticket(ticket).await?.ok_or_else(refused),
+        (None, None, Some(secret)) => match access.session(secret).await? {
             Some(session) => Ok(Actor::User {
                 login: session.login,
             }),
             None => Err(refused()),
         },
-        (None, None) => Err(refused()),
+        (None, None, None) => Err(refused()),
     }
 }
 
@@ -45,10 +58,10 @@ pub async fn on_connect(
     token: &ApiToken,
     access: &AccessService,
     connection_id: &str,
-    query_token: Option<&str>,
+    given: SocketCredentials<'_>,
     now: Timestamp,
 ) -> Result<(), ApiError> {
-    let actor = authenticate(token, access, query_token, None).await?;
+    let actor = authenticate(token, access, given).await?;
     store
         .put_connection(&Connection {
             id: connection_id.to_string(),

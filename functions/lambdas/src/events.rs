@@ -39,13 +39,18 @@ pub async fn ws_connect(
     let Some(id) = connection_id(&event) else {
         return error_response(trellis_http::ApiError::bad_request("no connection id"));
     };
-    let token = event.query_string_parameters.first("token");
+    let given = websocket::SocketCredentials {
+        token: event.query_string_parameters.first("token"),
+        ticket: event.query_string_parameters.first("ticket"),
+        // The dashboard is on another origin: its cookie never comes here.
+        session_cookie: None,
+    };
     match websocket::on_connect(
         services.store.as_ref(),
         &services.token,
         &services.state.access,
         id,
-        token,
+        given,
         time::OffsetDateTime::now_utc(),
     )
     .await

@@ -188,6 +188,7 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "auth-github" => get(auth::github_login),
         "auth-callback" => get(auth::github_callback),
         "auth-logout" => post(auth::logout),
+        "live-ticket" => post(team::live_ticket),
         "auth-device" => post(auth::device_start),
         "auth-device-token" => post(auth::device_token),
         "github-app" => get(github::github_app),
@@ -717,6 +718,31 @@ async fn connect_github_and_sign_in(w: &World) {
     let (status, _, me) = w.http_full("me", "/api/me", "", None, &as_ada).await;
     assert_eq!((status, me["login"].as_str()), (200, Some("ada")), "{me}");
     let csrf = me["csrfToken"].as_str().unwrap().to_string();
+    // The dashboard is on another origin than the WebSocket API: a one-use ticket opens it.
+    let with_csrf = [
+        ("cookie", session.clone()),
+        ("authorization", String::new()),
+        ("x-csrf-token", csrf.clone()),
+    ];
+    let (status, _, ticket) = w
+        .http_full("live-ticket", "/api/live/ticket", "", None, &with_csrf)
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+    let ticket = ticket["ticket"].as_str().unwrap().to_string();
+    for (connection, expected) in [("c-ticket", 200), ("c-replay", 401)] {
+        let connect = events::ws_connect(
+            w.services("ws-connect"),
+            ws_event("aws/apigw-websocket-connect.json", connection, |e| {
+                e["queryStringParameters"] = json!({"ticket": ticket});
+            }),
+        )
+        .await;
+        assert_eq!(
+            connect.status_code, expected,
+            "{connection}: {:?}",
+            connect.body
+        );
+    }
     let (status, _, body) = w
         .http_full(
             "auth-logout",

@@ -17,6 +17,7 @@ use trellis_core::ports::DeploymentStore;
 use trellis_http::ApiError;
 use trellis_http::auth::{ApiToken, session_secret};
 use trellis_http::live::ServerMessage;
+use trellis_http::websocket::{SocketCredentials, authenticate};
 
 use crate::hub::LocalHub;
 
@@ -53,7 +54,8 @@ async fn websocket(
     let session = session_secret(&headers);
     // A page of another site can open a WebSocket here, and a browser may send the cookie
     // with it: with the cookie, the page must be this site's.
-    if !query.contains_key("token") && session.is_some() && !same_origin(&headers) {
+    let bearer = query.contains_key("token") || query.contains_key("ticket");
+    if !bearer && session.is_some() && !same_origin(&headers) {
         return ApiError::new(
             StatusCode::FORBIDDEN,
             "forbidden",
@@ -61,11 +63,14 @@ async fn websocket(
         )
         .into_response();
     }
-    let actor = match trellis_http::websocket::authenticate(
+    let actor = match authenticate(
         &state.token,
         &state.access,
-        query.get("token").map(String::as_str),
-        session.as_deref(),
+        SocketCredentials {
+            token: query.get("token").map(String::as_str),
+            ticket: query.get("ticket").map(String::as_str),
+            session_cookie: session.as_deref(),
+        },
     )
     .await
     {

@@ -4,7 +4,10 @@
 use std::sync::{Arc, Mutex};
 
 use trellis_core::DomainError;
-use trellis_core::access::{AccessService, Action, Actor, AuditQuery, AuditRecord, Role};
+use trellis_core::access::{
+    AccessService, Action, Actor, AuditQuery, AuditRecord, LIVE_TICKET_LIFETIME,
+    LIVE_TICKET_PREFIX, Role,
+};
 use trellis_core::model::Timestamp;
 use trellis_core::ports::Clock;
 use trellis_local::sqlite::SqliteAccessStore;
@@ -183,6 +186,48 @@ async fn a_personal_token_acts_for_its_owner_until_it_expires_or_is_revoked() {
             other => panic!("{other:?}"),
         }
     }
+}
+
+#[tokio::test]
+async fn a_live_ticket_opens_one_socket_within_its_minute_and_is_no_session() {
+    let f = fixture();
+    assert!(matches!(
+        f.access.issue_live_ticket(&Actor::Operator).await,
+        Err(trellis_core::DomainError::Conflict(_))
+    ));
+    let ticket = f.access.issue_live_ticket(&user("ada")).await.unwrap();
+    assert!(ticket.secret.starts_with(LIVE_TICKET_PREFIX));
+    assert_eq!(f.access.session(&ticket.secret).await.unwrap(), None);
+    assert_eq!(
+        f.access.redeem_live_ticket(&ticket.secret).await.unwrap(),
+        Some(user("ada"))
+    );
+    assert_eq!(
+        f.access.redeem_live_ticket(&ticket.secret).await.unwrap(),
+        None
+    );
+
+    let late = f.access.issue_live_ticket(&user("ada")).await.unwrap();
+    f.clock.advance(LIVE_TICKET_LIFETIME);
+    assert_eq!(
+        f.access.redeem_live_ticket(&late.secret).await.unwrap(),
+        None
+    );
+
+    // A session's secret is not a ticket; signing out everywhere ends unused tickets.
+    let (_, session) = f
+        .access
+        .start_session("ada", time::Duration::hours(8))
+        .await
+        .unwrap();
+    assert_eq!(f.access.redeem_live_ticket(&session).await.unwrap(), None);
+    assert!(f.access.session(&session).await.unwrap().is_some());
+    let unused = f.access.issue_live_ticket(&user("ada")).await.unwrap();
+    f.access.end_sessions_of("ada").await.unwrap();
+    assert_eq!(
+        f.access.redeem_live_ticket(&unused.secret).await.unwrap(),
+        None
+    );
 }
 
 #[tokio::test]

@@ -299,6 +299,25 @@ impl AccessStore for DynamoStore {
         .await
     }
 
+    async fn take_session(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        let Some(session) = self.session_by_hash(hash).await? else {
+            return Ok(None);
+        };
+        // The session must still be there when it is deleted: of racing takers, the one
+        // whose transaction wins gets it.
+        match self
+            .transact(vec![
+                self.delete_write(session_key(hash), true)?,
+                self.delete_write(owned_session_key(&session.login, hash), false)?,
+            ])
+            .await
+        {
+            Ok(()) => Ok(Some(session)),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     async fn delete_sessions_of(&self, login: &str) -> Result<(), StoreError> {
         let hashes = self
             .owned(login, SESSION_PREFIX, false)

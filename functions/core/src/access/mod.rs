@@ -11,6 +11,7 @@ mod guard;
 mod records;
 mod service;
 mod sign_in;
+mod tickets;
 pub use audit::{AuditEntry, AuditOutcome, AuditQuery};
 pub use guard::{Ask, check_create_app};
 pub use records::{Grant, GrantSource, PersonalToken, Session, User};
@@ -21,6 +22,7 @@ pub use sign_in::{
     DeviceCode, DevicePoll, GithubAccounts, GithubUser, RepositoryPermissions, RoleRefresh,
     SignInPolicy,
 };
+pub use tickets::{LIVE_TICKET_LIFETIME, LIVE_TICKET_PREFIX, LiveTicket};
 
 /// A role on one app. Ordered: each role may do everything the ones before it may.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

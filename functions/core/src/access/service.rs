@@ -43,8 +43,8 @@ pub struct AuditRecord {
 }
 
 pub struct AccessService {
-    store: Arc<dyn AccessStore>,
-    clock: Arc<dyn Clock>,
+    pub(super) store: Arc<dyn AccessStore>,
+    pub(super) clock: Arc<dyn Clock>,
     ids: Mutex<ulid::Generator>,
     audit_retention: time::Duration,
     record_token_use: bool,
@@ -276,8 +276,12 @@ impl AccessService {
         Ok((session, secret))
     }
 
-    /// The session a cookie's secret belongs to, unless it has ended or expired.
+    /// The session a cookie's secret belongs to, unless it has ended or expired. A live
+    /// ticket is not a session.
     pub async fn session(&self, secret: &str) -> Result<Option<Session>, DomainError> {
+        if secret.starts_with(super::tickets::LIVE_TICKET_PREFIX) {
+            return Ok(None);
+        }
         let session = self.store.session_by_hash(&secret_hash(secret)).await?;
         Ok(session.filter(|s| s.expires_at > self.clock.now()))
     }

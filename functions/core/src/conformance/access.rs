@@ -169,6 +169,28 @@ pub async fn sessions_end_one_by_one_or_all_at_once(store: &dyn AccessStore) {
     assert!(store.session_by_hash("s3").await.unwrap().is_some());
 }
 
+pub async fn a_session_is_taken_once_whoever_races_for_it(store: &dyn AccessStore) {
+    store.put_session(&session("t1", "ada")).await.unwrap();
+    let takers = tokio::join!(
+        store.take_session("t1"),
+        store.take_session("t1"),
+        store.take_session("t1"),
+        store.take_session("t1"),
+    );
+    let taken: Vec<Session> = [takers.0, takers.1, takers.2, takers.3]
+        .into_iter()
+        .filter_map(|t| t.unwrap())
+        .collect();
+    assert_eq!(taken, [session("t1", "ada")]);
+    assert_eq!(store.session_by_hash("t1").await.unwrap(), None);
+    assert_eq!(store.take_session("t1").await.unwrap(), None);
+    assert_eq!(store.take_session("never").await.unwrap(), None);
+    // Taken means gone from the user's sessions too: signing out everywhere still works.
+    store.put_session(&session("t2", "ada")).await.unwrap();
+    store.delete_sessions_of("ada").await.unwrap();
+    assert_eq!(store.take_session("t2").await.unwrap(), None);
+}
+
 pub async fn the_audit_log_reads_newest_first_filtered_and_paged(store: &dyn AccessStore) {
     let entries = [
         entry("01A", 1_000, "ada", Some("shop")),
@@ -241,6 +263,7 @@ macro_rules! access_conformance_tests {
             grants_are_one_per_source_and_deleted_alone,
             tokens_are_found_by_hash_and_revoked_only_by_their_owner,
             sessions_end_one_by_one_or_all_at_once,
+            a_session_is_taken_once_whoever_races_for_it,
             the_audit_log_reads_newest_first_filtered_and_paged
         );
     };

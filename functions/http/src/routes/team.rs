@@ -11,7 +11,8 @@ use crate::error::{ApiResult, ErrorBody};
 use crate::extract::ApiJson;
 use crate::state::AppState;
 use crate::views::{
-    CreateTokenRequest, CreatedTokenView, MeView, MemberView, SetRoleRequest, TokenView,
+    CreateTokenRequest, CreatedTokenView, LiveTicketView, MeView, MemberView, SetRoleRequest,
+    TokenView,
 };
 
 /// A personal token lasts this long unless asked otherwise.
@@ -42,6 +43,24 @@ pub async fn me(Extension(actor): Extension<Actor>, headers: HeaderMap) -> Json<
             csrf_token: session_secret(&headers).map(|s| csrf_token(&s)),
         },
     })
+}
+
+/// `POST /api/live/ticket`: a signed-in browser's ticket for the live socket, which may be on
+/// another origin (API Gateway's WebSocket API) where the session cookie does not go.
+#[utoipa::path(post, path = "/api/live/ticket", tag = "team",
+    responses((status = 201, body = LiveTicketView), (status = 409, body = ErrorBody)))]
+pub async fn live_ticket(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+) -> ApiResult<(StatusCode, Json<LiveTicketView>)> {
+    let ticket = state.access.issue_live_ticket(&actor).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(LiveTicketView {
+            ticket: ticket.secret,
+            expires_at: crate::views::rfc3339(ticket.expires_at),
+        }),
+    ))
 }
 
 /// `GET /api/tokens`: the caller's personal tokens, newest first (never their secrets).

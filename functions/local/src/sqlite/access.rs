@@ -195,6 +195,15 @@ impl AccessStore for SqliteAccessStore {
             .map(drop)
     }
 
+    async fn take_session(&self, hash: &str) -> Result<Option<Session>, StoreError> {
+        // One statement: SQLite's writer lock makes the delete and the answer one step.
+        self.body(
+            "DELETE FROM sessions WHERE hash = ?1 RETURNING body",
+            vec![hash.into()],
+        )
+        .await
+    }
+
     async fn delete_sessions_of(&self, login: &str) -> Result<(), StoreError> {
         self.execute("DELETE FROM sessions WHERE login = ?1", vec![login.into()])
             .await

@@ -269,3 +269,11 @@ pub struct BranchView {
     pub name: String,
     pub sha: String,
 }
+
+/// A one-use ticket that opens the live socket (`?ticket=`) for a minute.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LiveTicketView {
+    pub ticket: String,
+    pub expires_at: String,
+}
