@@ -57,7 +57,8 @@ export function ApprovalActions({ deployment, env, role, onDecided }: Props) {
 
   const sending = approve.isPending || reject.isPending ? 'Sending the decision…' : undefined;
   // Until the API says whose token this is, the requester rule cannot be judged.
-  const approveReason = whyNoApprove(role, env, deployment, you.name) ?? (you.pending ? 'Checking who you are…' : sending);
+  const approveRule = whyNoApprove(role, env, deployment, you.name);
+  const approveReason = approveRule ?? (you.pending ? 'Checking who you are…' : sending);
   const rejectReason = whyNoReject(role, env) ?? sending;
   const apiError = reject.error instanceof ApiError && reject.error.field === 'reason' ? reject.error.message : undefined;
 
@@ -94,6 +95,8 @@ export function ApprovalActions({ deployment, env, role, onDecided }: Props) {
           Reject
         </ActionButton>
       </div>
+      {/* Not only a tooltip: whoever may not approve should not have to hover to learn why. */}
+      {approveRule ? <p className="muted approval-why">{approveRule}</p> : null}
       {rejecting ? (
         <form className="reject-form" onSubmit={submit} noValidate aria-label={`Reject deployment ${deployment.id}`}>
           <Field

@@ -67,6 +67,8 @@ describe('approving a deployment on its page', () => {
     const approve = group.getByRole('button', { name: 'Approve' });
     await waitFor(() => expect(approve).toHaveAccessibleDescription('You requested it; another admin must approve it.'));
     expect(approve).toBeDisabled();
+    // Said on the page too, not only to a pointer hovering over the button.
+    expect(group.getByText('You requested it; another admin must approve it.', { selector: 'p' })).toBeVisible();
     expect(group.getByRole('button', { name: 'Reject' })).toBeEnabled();
   });
 
