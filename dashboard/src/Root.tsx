@@ -9,7 +9,15 @@ import { SignIn } from './auth/SignIn';
 import { probeSession, tokenStorage } from './auth/session';
 import type { RuntimeConfig } from './config';
 import { LiveProvider } from './live/LiveContext';
+import type { LiveAuth } from './live/LiveClient';
 import { AppRoutes } from './routes';
+
+/** A token opens the live socket itself; a session asks for a one-use ticket each time, as
+ * its cookie does not reach a socket on another origin (API Gateway's WebSocket API). */
+function liveAuth(credential: Credential, api: TrellisApi): LiveAuth {
+  if (credential.kind === 'token') return credential.token;
+  return () => api.liveTicket().then((t) => t.ticket);
+}
 
 /** Why a GitHub sign-in came back without a session (the server says it in the address). */
 function signInErrorFromUrl(): string | undefined {
@@ -94,7 +102,7 @@ export function Root({ config }: { config: RuntimeConfig }) {
   return (
     <QueryClientProvider client={session.queryClient}>
       <SessionContext.Provider value={session}>
-        <LiveProvider url={config.websocketUrl} token={credential.kind === 'token' ? credential.token : undefined}>
+        <LiveProvider url={config.websocketUrl} auth={liveAuth(credential, session.api)}>
           <BrowserRouter>
             <AppRoutes />
           </BrowserRouter>

@@ -5,12 +5,15 @@ import type { paths } from './schema';
 import type {
   App,
   AuditEntry,
+  Branch,
   CreateAppRequest,
   Deployment,
   Environment,
   GithubApp,
   GithubManifest,
   GithubManifestRequest,
+  GithubRepositories,
+  LiveTicket,
   Logs,
   Me,
   CreatedToken,
@@ -130,6 +133,22 @@ export class TrellisApi {
       limit: page.limit,
     };
     return settle(this.client.GET('/api/audit', { params: { query } }));
+  }
+
+  /** A one-use ticket that opens the live socket for a signed-in browser (any origin). */
+  liveTicket(): Promise<LiveTicket> {
+    return settle(this.client.POST('/api/live/ticket'));
+  }
+
+  /** The repositories Trellis's GitHub App is installed on that the caller can see. */
+  listGithubRepositories(search: string): Promise<GithubRepositories> {
+    const query = search.trim() ? { search: search.trim(), limit: 30 } : { limit: 30 };
+    return settle(this.client.GET('/api/github/repositories', { params: { query } }));
+  }
+
+  /** The branches of an app's repository. */
+  listBranches(app: string): Promise<Branch[]> {
+    return settle(this.client.GET('/api/apps/{app}/branches', { params: { path: { app } } }));
   }
 
   /** Ends the session (the server clears its cookie). */

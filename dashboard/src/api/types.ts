@@ -26,6 +26,10 @@ export type GithubManifestRequest = Schemas['GithubManifestRequest'];
 export type GithubManifest = Schemas['GithubManifestView'];
 export type Me = Schemas['MeView'];
 export type AuditEntry = Schemas['AuditEntryView'];
+export type LiveTicket = Schemas['LiveTicketView'];
+export type GithubRepository = Schemas['GithubRepositoryView'];
+export type GithubRepositories = Schemas['GithubRepositoriesView'];
+export type Branch = Schemas['BranchView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -65,4 +65,31 @@ describe('LiveClient', () => {
     client.stop();
     expect(HandSocket.made).toHaveLength(2);
   });
+
+  it('asks for a fresh ticket before every connection, and retries when none comes', async () => {
+    const asked: string[] = [];
+    let refuse = true;
+    const ticket = () => {
+      asked.push('ticket');
+      if (refuse) {
+        refuse = false;
+        return Promise.reject(new Error('server down'));
+      }
+      return Promise.resolve(`trt_${String(asked.length)}/x`);
+    };
+    const before = HandSocket.made.length;
+    const client = new LiveClient('wss://live.example/prod', ticket, (url) => new HandSocket(url) as unknown as WebSocket);
+    client.start();
+    // The first ask fails: no socket, a retry after the back-off.
+    await expect.poll(() => HandSocket.made.length, { timeout: 3000 }).toBe(before + 1);
+    const first = HandSocket.made.at(-1);
+    expect(first?.url).toBe('wss://live.example/prod?ticket=trt_2%2Fx');
+    first?.open();
+    first?.drop();
+    await expect.poll(() => HandSocket.made.length, { timeout: 3000 }).toBe(before + 2);
+    // A ticket opens one socket: the reconnect asked for a new one.
+    expect(HandSocket.made.at(-1)?.url).toBe('wss://live.example/prod?ticket=trt_3%2Fx');
+    expect(asked).toHaveLength(3);
+    client.stop();
+  });
 });

@@ -8,6 +8,11 @@ type StateListener = (state: ConnectionState, reconnected: boolean) => void;
 /** Browsers' `WebSocket`, or a stand-in in tests. */
 export type SocketFactory = (url: string) => WebSocket;
 
+/** How the socket says who is listening: a token (`?token=`), or — for a signed-in browser,
+ * whose session cookie does not reach a socket on another origin — a one-use ticket asked
+ * for before each connection (`?ticket=`). Neither: the session cookie (same origin only). */
+export type LiveAuth = string | (() => Promise<string>) | undefined;
+
 const MAX_BACKOFF_MS = 10_000;
 // API Gateway drops a WebSocket after 10 idle minutes; a ping well inside that keeps it.
 const KEEPALIVE_MS = 5 * 60_000;
@@ -29,8 +34,7 @@ export class LiveClient {
 
   constructor(
     private readonly url: string,
-    /** Without one, the socket is opened with the session cookie (same origin only). */
-    private readonly token: string | undefined,
+    private readonly auth: LiveAuth,
     private readonly createSocket: SocketFactory = (u) => new WebSocket(u),
   ) {}
 
@@ -80,8 +84,23 @@ export class LiveClient {
   }
 
   private connect(): void {
+    const auth = this.auth;
+    if (typeof auth !== 'function') {
+      this.open(auth ? ['token', auth] : undefined);
+      return;
+    }
+    auth().then(
+      (ticket) => {
+        if (!this.stopped) this.open(['ticket', ticket]);
+      },
+      // No ticket (the server is down, or the session ended): try again like a dropped socket.
+      () => this.retry(),
+    );
+  }
+
+  private open(credential: [string, string] | undefined): void {
     const url = new URL(this.url);
-    if (this.token) url.searchParams.set('token', this.token);
+    if (credential) url.searchParams.set(...credential);
     const socket = this.createSocket(url.toString());
     this.socket = socket;
     socket.onopen = () => {
@@ -103,12 +122,16 @@ export class LiveClient {
       if (this.socket !== socket) return;
       this.socket = undefined;
       clearInterval(this.keepalive);
-      if (this.stopped) return;
-      this.setState('reconnecting', false);
-      const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
-      this.attempt += 1;
-      this.retryTimer = setTimeout(() => this.connect(), delay);
+      this.retry();
     };
+  }
+
+  private retry(): void {
+    if (this.stopped) return;
+    this.setState('reconnecting', false);
+    const delay = Math.min(MAX_BACKOFF_MS, 500 * 2 ** this.attempt);
+    this.attempt += 1;
+    this.retryTimer = setTimeout(() => this.connect(), delay);
   }
 
   private send(text: string): void {

@@ -2,16 +2,16 @@ import { useQueryClient } from '@tanstack/react-query';
 import { type ReactNode, createContext, useContext, useEffect, useState, useSyncExternalStore } from 'react';
 
 import { refreshAfterDeployment } from '../api/queries';
-import { type ConnectionState, LiveClient } from './LiveClient';
+import { type ConnectionState, type LiveAuth, LiveClient } from './LiveClient';
 import type { ServerMessage, Topic } from './protocol';
 
 const LiveContext = createContext<LiveClient | undefined>(undefined);
 
 /** Opens the shared live connection and keeps cached API data current with what it pushes:
  * a deployment's new status refreshes its app, its environment's history and itself. */
-export function LiveProvider({ url, token, children }: { url: string; token?: string | undefined; children: ReactNode }) {
+export function LiveProvider({ url, auth, children }: { url: string; auth?: LiveAuth; children: ReactNode }) {
   const queryClient = useQueryClient();
-  const [client] = useState(() => new LiveClient(url, token));
+  const [client] = useState(() => new LiveClient(url, auth));
 
   useEffect(() => {
     client.start();

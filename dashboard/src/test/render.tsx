@@ -19,7 +19,7 @@ export function renderAt(path: string) {
   const result = render(
     <QueryClientProvider client={queryClient}>
       <SessionContext.Provider value={session}>
-        <LiveProvider url={WS_URL} token={TOKEN}>
+        <LiveProvider url={WS_URL} auth={TOKEN}>
           <MemoryRouter initialEntries={[path]}>
             <AppRoutes />
           </MemoryRouter>
