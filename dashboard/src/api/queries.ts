@@ -30,6 +30,19 @@ export function githubAppQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['github-app'] as const, queryFn: () => api.getGithubApp() });
 }
 
+/** The picker's repositories for a search (kept while the next search loads). */
+export function githubRepositoriesQuery(api: TrellisApi, search: string) {
+  return queryOptions({
+    queryKey: ['github-repositories', search] as const,
+    queryFn: () => api.listGithubRepositories(search),
+    placeholderData: (previous) => previous,
+  });
+}
+
+export function branchesQuery(api: TrellisApi, app: string) {
+  return queryOptions({ queryKey: ['branches', app] as const, queryFn: () => api.listBranches(app), staleTime: 30_000 });
+}
+
 export function membersQuery(api: TrellisApi, app: string) {
   return queryOptions({ queryKey: ['members', app] as const, queryFn: () => api.listMembers(app) });
 }

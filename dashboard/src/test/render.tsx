@@ -11,10 +11,11 @@ import { BASE, WS_URL } from './fixtures';
 
 export const TOKEN = 'test-token';
 
-/** The whole app at `path`, signed in, talking to MSW's handlers. */
-export function renderAt(path: string) {
+/** The whole app at `path`, signed in (with the token, or as a GitHub user when `login` is
+ * given), talking to MSW's handlers. */
+export function renderAt(path: string, as: { login?: string } = {}) {
   const queryClient = new QueryClient({ defaultOptions: { queries: { retry: false }, mutations: { retry: false } } });
-  const session = { api: new TrellisApi(BASE, TOKEN), signOut: () => undefined };
+  const session = { api: new TrellisApi(BASE, TOKEN), login: as.login, signOut: () => undefined };
   const user = userEvent.setup();
   const result = render(
     <QueryClientProvider client={queryClient}>
