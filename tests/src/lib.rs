@@ -5,12 +5,14 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod browser;
 mod github_standin;
 mod live;
 mod processes;
 mod sample_repo;
 mod server;
 
+pub use browser::*;
 pub use github_standin::*;
 pub use live::*;
 pub use processes::*;

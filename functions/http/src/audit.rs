@@ -50,7 +50,12 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
         .get::<AuditNote>()
         .cloned()
         .unwrap_or_default();
-    let (action, app, target) = describe(method.as_str(), &route, &path, note.clone());
+    let (action, mut app, target) = describe(method.as_str(), &route, &path, note.clone());
+    if app.is_none() && route.starts_with("/api/deployments/{id}") {
+        // Approvals, rejections and cancels (allowed or refused) belong to the deployment's
+        // app, where its admins look for them.
+        app = deployment_app(&state, &path).await;
+    }
     let entry = AuditRecord {
         actor: actor.map_or_else(|| "unknown".into(), |a| a.label()),
         action,
@@ -62,6 +67,17 @@ pub async fn record(State(state): State<AppState>, request: Request, next: Next)
     };
     write(&state, entry).await;
     with_request_id(response, &request_id)
+}
+
+async fn deployment_app(state: &AppState, path: &str) -> Option<String> {
+    let id = path
+        .trim_start_matches("/api/deployments/")
+        .split('/')
+        .next()?;
+    match state.pipeline.require_deployment(id).await {
+        Ok(deployment) => Some(deployment.app),
+        Err(_) => None,
+    }
 }
 
 /// Writes an entry for an action that has happened. A failure is logged, not answered:
