@@ -13,6 +13,12 @@ function serve(env: Environment, yourRole?: Role) {
   const patches: unknown[] = [];
   server.use(
     http.get(`${BASE}/api/apps/shop`, () => HttpResponse.json({ ...app('shop', [env]), yourRole })),
+    http.get(`${BASE}/api/apps/shop/branches`, () =>
+      HttpResponse.json([
+        { name: 'main', sha: 'a'.repeat(40) },
+        { name: 'release', sha: 'b'.repeat(40) },
+      ]),
+    ),
     http.patch(`${BASE}/api/apps/shop/environments/${env.name}`, async ({ request }) => {
       const patch = await request.json();
       patches.push(patch);
@@ -172,5 +178,24 @@ describe('environment settings', () => {
     expect(save).toHaveAccessibleDescription('Your role here is deployer: this needs the admin role.');
     await user.click(save);
     expect(patches).toEqual([]);
+  });
+
+  it("offers the repository's branches and says when the branch typed is not one yet", async () => {
+    serve(development);
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    const branch = await screen.findByLabelText('Tracked branch');
+    await waitFor(() =>
+      expect(Array.from(document.querySelectorAll('#branch-options option')).map((o) => o.getAttribute('value'))).toEqual([
+        'main',
+        'release',
+      ]),
+    );
+    expect(branch).toHaveAttribute('list', 'branch-options');
+    await user.clear(branch);
+    await user.type(branch, 'feature/new');
+    expect(screen.getByText(/The repository has no branch “feature\/new” yet/)).toBeInTheDocument();
+    await user.clear(branch);
+    await user.type(branch, 'release');
+    expect(screen.queryByText(/has no branch/)).not.toBeInTheDocument();
   });
 });

@@ -9,6 +9,7 @@ import { ActionButton } from '../../components/ActionButton';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { Field } from '../../components/Field';
 import { whyNotYourRole } from '../../utils/roles';
+import { BRANCH_OPTIONS_ID, BranchOptions } from './BranchOptions';
 import { type FormErrors, type SettingsFormValues, formValues, inputForApiField, rowKey, toPatch, validate } from './settingsValues';
 
 const COMMANDS = [
@@ -73,8 +74,17 @@ export function SettingsForm({ app, env }: { app: App; env: Environment }) {
         <section>
           <h2>Source</h2>
           <Field id="branch" label="Tracked branch" hint="Pushes to this branch deploy here when auto-deploy is on." error={errorFor('branch')}>
-            {(props) => <input {...props} value={values.branch} onChange={(e) => set({ branch: e.target.value })} />}
+            {(props) => (
+              <input
+                {...props}
+                list={BRANCH_OPTIONS_ID}
+                autoComplete="off"
+                value={values.branch}
+                onChange={(e) => set({ branch: e.target.value })}
+              />
+            )}
           </Field>
+          <BranchOptions app={app.name} typed={values.branch} />
           {env.protected ? (
             <p className="muted">
               {env.name} is protected: it is never deployed by a push, only by a promotion or a rollback.
