@@ -153,5 +153,9 @@ export function environmentValues(stack: Stack, parts: BindingParts): Environmen
     TRELLIS_ECS_SECURITY_GROUPS: runner.securityGroup.securityGroupId,
     TRELLIS_ECS_PUBLIC_IP: 'true',
     TRELLIS_DEPLOY_ROLE_ARN_PREFIX: deployRoleArnPrefix(stack, config.deployRolePrefix),
+    TRELLIS_GITHUB_URL: config.githubUrl,
+    TRELLIS_GITHUB_API: config.githubApiUrl,
+    TRELLIS_SESSION_HOURS: String(config.sessionHours),
+    TRELLIS_AUDIT_RETENTION_DAYS: String(config.auditRetentionDays),
   };
 }

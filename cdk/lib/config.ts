@@ -35,7 +35,18 @@ export interface TrellisConfig {
   priceClass: cloudfront.PriceClass;
   /** Whether to set API Gateway's account-wide CloudWatch role (WebSocket access logs need one). */
   apiGatewayCloudWatchRole: boolean;
+  /** github.com, or a GitHub Enterprise Server's address. */
+  githubUrl: string;
+  /** GitHub's REST API (`https://api.github.com`, or `<server>/api/v3`). */
+  githubApiUrl: string;
+  /** How long a dashboard session lasts. */
+  sessionHours: number;
+  /** How long audit entries are kept (DynamoDB's TTL removes them after). */
+  auditRetentionDays: number;
 }
+
+/** An https address without a trailing slash, query or fragment. */
+const HTTPS_URL = /^https:\/\/[A-Za-z0-9.-]+(:\d+)?(\/[\w./-]*[\w-])?$/;
 
 const FARGATE_CPU = [256, 512, 1024, 2048, 4096, 8192, 16384];
 /** The retention periods CloudWatch Logs accepts (finite ones). */
@@ -134,6 +145,10 @@ export function readConfig(node: Node): TrellisConfig {
     accessLogRetention: retention(node, 'accessLogRetentionDays', 90),
     priceClass: priceClass(node, 'priceClass', cloudfront.PriceClass.PRICE_CLASS_100),
     apiGatewayCloudWatchRole: flag(node, 'apiGatewayCloudWatchRole', true),
+    githubUrl: text(node, 'githubUrl', 'https://github.com', HTTPS_URL),
+    githubApiUrl: text(node, 'githubApiUrl', 'https://api.github.com', HTTPS_URL),
+    sessionHours: integer(node, 'sessionHours', 12, 1, 720),
+    auditRetentionDays: integer(node, 'auditRetentionDays', 365, 1, 3650),
   };
 }
 

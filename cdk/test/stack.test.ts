@@ -156,4 +156,25 @@ describe('synth', () => {
     assert.ok(json.includes('"Family":"TrellisStaging-runner"'));
     assert.ok(json.includes('Fn::GetAZs'));
   });
+
+  test('GitHub Enterprise Server, session length and audit retention come from context', () => {
+    assert.equal(stack.environmentValues.TRELLIS_GITHUB_URL, 'https://github.com');
+    assert.equal(stack.environmentValues.TRELLIS_AUDIT_RETENTION_DAYS, '365');
+    const ghes = synth(
+      {
+        githubUrl: 'https://github.acme.example',
+        githubApiUrl: 'https://github.acme.example/api/v3',
+        sessionHours: 8,
+        auditRetentionDays: 30,
+      },
+      false,
+    );
+    const values = ghes.stack.environmentValues;
+    assert.deepEqual(
+      [values.TRELLIS_GITHUB_URL, values.TRELLIS_GITHUB_API, values.TRELLIS_SESSION_HOURS, values.TRELLIS_AUDIT_RETENTION_DAYS],
+      ['https://github.acme.example', 'https://github.acme.example/api/v3', '8', '30'],
+    );
+    assert.throws(() => synth({ githubUrl: 'http://github.acme.example' }, false), /context "githubUrl"/);
+    assert.throws(() => synth({ auditRetentionDays: 0 }, false), /context "auditRetentionDays": must be an integer from 1 to 3650/);
+  });
 });

@@ -11,10 +11,8 @@ use trellis_github::{GITHUB_WEB, GithubConnect};
 use trellis_http::github::GithubIntegration;
 
 use crate::clients::Clients;
-use crate::services::{ConfigError, FunctionConfig, Needs, required};
-
-/// Dashboard sessions last this long on AWS.
-const SESSION_HOURS: i64 = 12;
+use crate::config::{ConfigError, FunctionConfig, required};
+use crate::services::Needs;
 
 pub(crate) fn integration(
     clients: &Clients,
@@ -38,7 +36,7 @@ pub(crate) fn integration(
             Arc::new(connector),
         )),
         SignInPolicy::default(),
-        time::Duration::hours(SESSION_HOURS),
+        time::Duration::hours(settings.session_hours()?),
         None,
         None,
     ))))

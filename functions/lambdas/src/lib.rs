@@ -3,6 +3,7 @@
 //! clients once (per cold start), hands them to the shared handler, and runs.
 
 mod clients;
+mod config;
 pub mod events;
 mod github;
 pub mod manifest;

@@ -5,11 +5,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
-use thiserror::Error;
 use trellis_aws::github::GITHUB_API;
 use trellis_aws::{
-    ApiGatewayNotifier, DynamoStore, EcsConfig, EcsLauncher, GithubApp, GithubAppCredentials,
-    GithubSource, JobSealer, RunnerHandOff, SecretsManagerStore,
+    ApiGatewayNotifier, DynamoStore, EcsLauncher, GithubApp, GithubAppCredentials, GithubSource,
+    JobSealer, RunnerHandOff, SecretsManagerStore,
 };
 use trellis_core::access::AccessService;
 use trellis_core::github_connection::RepositorySource;
@@ -22,16 +21,8 @@ use trellis_http::forwarder::LogForwarder;
 use trellis_http::webhook::{SecretReader, WebhookSecret};
 
 use crate::clients::Clients;
-
-#[derive(Debug, Error)]
-pub enum ConfigError {
-    #[error("environment variable {0} is not set")]
-    Missing(&'static str),
-    #[error("reading secret {0}: {1}")]
-    Secret(String, String),
-    #[error("runner configuration: {0}")]
-    Runner(String),
-}
+pub use crate::config::{ConfigError, FunctionConfig};
+use crate::config::{ecs_config, required};
 
 /// What a function needs beyond the store: each gets only the clients (and so the IAM
 /// permissions, see the function table in `manifest`) its route uses.
@@ -80,73 +71,6 @@ pub struct Services {
     pub token: Arc<ApiToken>,
     /// The jobs bucket, for functions that start runners or read their results.
     pub hand_off: Option<RunnerHandOff>,
-}
-
-/// A function's configuration, from its environment (set by the stack). Not the domain's
-/// `model::Settings` (an app's build settings).
-#[derive(Debug, Clone, Default)]
-pub struct FunctionConfig {
-    /// `TRELLIS_TABLE`
-    pub table: Option<String>,
-    /// `TRELLIS_SECRETS_PREFIX` (default `trellis`)
-    pub secrets_prefix: Option<String>,
-    /// `TRELLIS_API_TOKEN_SECRET`: id of the secret holding the API token.
-    pub api_token_secret: Option<String>,
-    /// `TRELLIS_API_TOKEN_SHA256`: the token's SHA-256 (hex). Preferred: checking a token needs
-    /// only its digest, so the function reads no secret at cold start (faster, and no
-    /// Secrets Manager permission).
-    pub api_token_sha256: Option<String>,
-    /// `TRELLIS_WEBHOOK_SECRET_ID`: id of the secret holding the GitHub webhook secret.
-    pub webhook_secret_id: Option<String>,
-    /// `TRELLIS_WS_ENDPOINT`: the WebSocket API's management endpoint.
-    pub ws_endpoint: Option<String>,
-    /// `TRELLIS_GITHUB_APP_SECRET`: id of the secret holding the GitHub App's
-    /// `{"appId", "privateKey"}`.
-    pub github_app_secret: Option<String>,
-    /// `TRELLIS_GITHUB_API` (default `https://api.github.com`; GitHub Enterprise differs).
-    pub github_api: Option<String>,
-    /// `TRELLIS_GITHUB_URL` (default `https://github.com`; GitHub Enterprise differs).
-    pub github_web: Option<String>,
-    /// `TRELLIS_JOBS_BUCKET`: where sealed jobs and runner results travel.
-    pub jobs_bucket: Option<String>,
-    /// `TRELLIS_ECS_*`
-    pub ecs: Option<EcsConfig>,
-    /// `TRELLIS_ECS_CLUSTER` alone: all a function that only stops runners needs.
-    pub ecs_cluster: Option<String>,
-    /// Why `ecs` is missing, when it is.
-    pub ecs_problem: Option<String>,
-}
-
-impl FunctionConfig {
-    pub fn from_env() -> FunctionConfig {
-        let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-        let (ecs, ecs_problem) = match EcsConfig::from_env() {
-            Ok(c) => (Some(c), None),
-            Err(e) => (None, Some(e)),
-        };
-        FunctionConfig {
-            table: var("TRELLIS_TABLE"),
-            secrets_prefix: var("TRELLIS_SECRETS_PREFIX"),
-            api_token_secret: var("TRELLIS_API_TOKEN_SECRET"),
-            api_token_sha256: var("TRELLIS_API_TOKEN_SHA256"),
-            webhook_secret_id: var("TRELLIS_WEBHOOK_SECRET_ID"),
-            ws_endpoint: var("TRELLIS_WS_ENDPOINT"),
-            github_app_secret: var("TRELLIS_GITHUB_APP_SECRET"),
-            github_api: var("TRELLIS_GITHUB_API"),
-            github_web: var("TRELLIS_GITHUB_URL"),
-            jobs_bucket: var("TRELLIS_JOBS_BUCKET"),
-            ecs_cluster: var("TRELLIS_ECS_CLUSTER"),
-            ecs,
-            ecs_problem,
-        }
-    }
-}
-
-pub(crate) fn required<'a>(
-    value: &'a Option<String>,
-    name: &'static str,
-) -> Result<&'a str, ConfigError> {
-    value.as_deref().ok_or(ConfigError::Missing(name))
 }
 
 /// Stands in where a function must never start or stop runners; reaching it is a bug, and it
@@ -315,11 +239,10 @@ impl Services {
             source,
             clock: Arc::new(SystemClock),
         }));
-        // Audit entries are kept a year (DynamoDB's TTL removes them).
         let access = AccessService::new(
             store.clone(),
             Arc::new(SystemClock),
-            time::Duration::days(365),
+            time::Duration::days(settings.audit_retention_days()?),
         );
         let access = Arc::new(if needs.writes {
             access
@@ -343,24 +266,6 @@ impl Services {
             token,
             hand_off,
         })
-    }
-}
-
-/// Where runners start: everything for a function that starts them, the cluster alone for one
-/// that only stops them.
-fn ecs_config(settings: &FunctionConfig, launch: bool) -> Result<EcsConfig, ConfigError> {
-    match (&settings.ecs, launch) {
-        (Some(ecs), _) => Ok(ecs.clone()),
-        (None, true) => Err(ConfigError::Runner(
-            settings
-                .ecs_problem
-                .clone()
-                .unwrap_or_else(|| "not configured".into()),
-        )),
-        (None, false) => Ok(EcsConfig::cluster_only(required(
-            &settings.ecs_cluster,
-            "TRELLIS_ECS_CLUSTER",
-        )?)),
     }
 }
 

@@ -51,6 +51,7 @@ const LAUNCH_ENV: &[&str] = &[
     "TRELLIS_ECS_SECURITY_GROUPS",
     "TRELLIS_ECS_PUBLIC_IP",
     "TRELLIS_DEPLOY_ROLE_ARN_PREFIX",
+    "TRELLIS_GITHUB_API",
 ];
 
 impl Function {
@@ -150,7 +151,16 @@ impl Function {
             vars.insert("TRELLIS_ECS_CLUSTER");
         }
         if needs.github_app || needs.connect_github {
-            vars.insert("TRELLIS_GITHUB_APP_SECRET");
+            vars.extend([
+                "TRELLIS_GITHUB_APP_SECRET",
+                "TRELLIS_GITHUB_URL",
+                "TRELLIS_GITHUB_API",
+                "TRELLIS_SESSION_HOURS",
+            ]);
+        }
+        // Every API route may write the audit log (state changes, refusals, sign-ins).
+        if matches!(self.trigger, super::Trigger::Http { .. }) {
+            vars.insert("TRELLIS_AUDIT_RETENTION_DAYS");
         }
         if self.runner_results {
             vars.insert("TRELLIS_JOBS_BUCKET");

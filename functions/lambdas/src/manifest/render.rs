@@ -88,6 +88,22 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "TRELLIS_DEPLOY_ROLE_ARN_PREFIX",
         "arn:<partition>:iam::<account>:role/<deploy role prefix>: the roles Trellis may pass to a runner",
     ),
+    (
+        "TRELLIS_GITHUB_URL",
+        "GitHub's web address (https://github.com, or a GitHub Enterprise Server's)",
+    ),
+    (
+        "TRELLIS_GITHUB_API",
+        "GitHub's REST API address (https://api.github.com, or <server>/api/v3)",
+    ),
+    (
+        "TRELLIS_SESSION_HOURS",
+        "how long a dashboard session lasts, in hours (1 to 720)",
+    ),
+    (
+        "TRELLIS_AUDIT_RETENTION_DAYS",
+        "how long audit entries are kept, in days (1 to 3650; DynamoDB's TTL removes them)",
+    ),
 ];
 
 #[derive(Serialize)]

@@ -48,6 +48,9 @@ pub async fn settings() -> FunctionConfig {
         github_app_secret: None,
         github_api: None,
         github_web: None,
+        // As the stack sets them, so the functions read them as they would on AWS.
+        audit_retention_days: Some("365".into()),
+        session_hours: Some("12".into()),
         ecs: Some(EcsConfig {
             cluster: "trellis".into(),
             task_definition: "trellis-runner".into(),
