@@ -96,7 +96,9 @@ export class TrellisServer {
     private readonly dir: string,
   ) {}
 
-  static async start(): Promise<TrellisServer> {
+  /** `env` adds to (or overrides) the server's environment: pointing it at a GitHub
+   * stand-in, for one. */
+  static async start(env: Record<string, string> = {}): Promise<TrellisServer> {
     need(join(BIN, 'trellis'), 'build it with `cargo build -p trellis-local -p trellis-build-runner --bins`');
     need(join(BIN, 'build-runner'), 'build it with `cargo build -p trellis-local -p trellis-build-runner --bins`');
     need(join(DIST, 'index.html'), 'build the dashboard with `npm run build` in dashboard/');
@@ -106,7 +108,7 @@ export class TrellisServer {
       join(BIN, 'trellis'),
       ['serve', '--listen', '127.0.0.1:0', '--data-dir', join(dir, 'data'), '--runner-bin', join(BIN, 'build-runner'), '--dashboard-dir', DIST],
       {
-        env: { ...process.env, TRELLIS_TOKEN: TOKEN, TRELLIS_WEBHOOK_SECRET: 'browser-e2e-webhook', RUST_LOG: 'warn' },
+        env: { ...process.env, TRELLIS_TOKEN: TOKEN, TRELLIS_WEBHOOK_SECRET: 'browser-e2e-webhook', RUST_LOG: 'warn', ...env },
         stdio: ['ignore', 'pipe', 'inherit'],
       },
     );
@@ -152,6 +154,69 @@ export class TrellisServer {
   }
 }
 
+/** The GitHub stand-in (tests/src/github_standin/) as a process of its own: github.com and
+ * its API for Trellis and the browser, told by the test who signs in, who may do what on
+ * which repository, and where the app is installed. */
+export class GithubStandIn {
+  private constructor(
+    readonly url: string,
+    private readonly child: ChildProcess,
+  ) {}
+
+  static async start(): Promise<GithubStandIn> {
+    const bin = join(BIN, 'github-standin');
+    need(bin, 'build it with `cargo build -p trellis-e2e --bins`');
+    const child = spawn(bin, [], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const url = await new Promise<string>((ready, fail) => {
+      const lines = createInterface({ input: child.stdout });
+      lines.on('line', (line) => {
+        const at = /^GitHub stand-in at (\S+)/.exec(line);
+        if (at?.[1]) ready(at[1]);
+      });
+      child.once('exit', (code) => fail(new Error(`github-standin exited with ${String(code)} before it was ready`)));
+    });
+    return new GithubStandIn(url, child);
+  }
+
+  /** The variables that point `trellis serve` at the stand-in (its OAuth client comes from
+   * the manifest flow, so none is given). */
+  get env(): Record<string, string> {
+    return { TRELLIS_GITHUB_URL: this.url, TRELLIS_GITHUB_API_URL: this.url };
+  }
+
+  /** The next GitHub sign-in in a browser is this user's. */
+  signInAs(login: string): Promise<void> {
+    return this.control('sign-in-as', { login });
+  }
+
+  /** `login` has `permission` (pull, triage, push, maintain or admin) on `repository`. */
+  grant(login: string, repository: string, permission: 'pull' | 'triage' | 'push' | 'maintain' | 'admin'): Promise<void> {
+    return this.control('grant', { login, repository, permission });
+  }
+
+  /** The app is installed on `repository` through installation `installationId`. */
+  install(installationId: number, repository: string, isPrivate: boolean): Promise<void> {
+    return this.control('install', { installationId, repository, private: isPrivate });
+  }
+
+  branch(repository: string, name: string, sha: string): Promise<void> {
+    return this.control('branch', { repository, name, sha });
+  }
+
+  private async control(what: string, body: Record<string, unknown>): Promise<void> {
+    const response = await fetch(`${this.url}/_standin/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 204) throw new Error(`stand-in ${what}: HTTP ${response.status} ${await response.text()}`);
+  }
+
+  stop(): void {
+    this.child.kill('SIGTERM');
+  }
+}
+
 /** Debian's Chromium, headless, with the flags this machine's closed network needs. */
 export async function launchBrowser(): Promise<{ browser: Browser; page: Page }> {
   need(CHROMIUM, 'install Debian chromium (the test command does)');
@@ -168,10 +233,16 @@ export async function launchBrowser(): Promise<{ browser: Browser; page: Page }>
       '--disable-quic',
     ],
   });
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
-  const page = await context.newPage();
   mkdirSync(SCREENSHOTS, { recursive: true });
+  const page = await newPage(browser);
   return { browser, page };
+}
+
+/** A page in a browser context of its own: its own cookies and storage, as another person's
+ * browser has. */
+export async function newPage(browser: Browser): Promise<Page> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  return context.newPage();
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {
