@@ -27,10 +27,13 @@ pub fn git_auth_header(token: &str) -> String {
     )
 }
 
-fn clone_url(repository: &Repository) -> String {
-    match repository {
+fn clone_url(job: &RunnerJob) -> String {
+    match &job.repository {
         Repository::Local { path } => format!("file://{path}"),
-        Repository::Github { full_name, .. } => format!("https://github.com/{full_name}.git"),
+        Repository::Github { full_name, .. } => {
+            let host = job.github_web.as_deref().unwrap_or("https://github.com");
+            format!("{}/{full_name}.git", host.trim_end_matches('/'))
+        }
     }
 }
 
@@ -41,7 +44,7 @@ pub(crate) async fn fetch_commit<'a>(
     checkout: &'a Path,
     auth_header: Option<&str>,
 ) -> Result<(), Failure> {
-    let url = clone_url(&job.repository);
+    let url = clone_url(job);
     let checkout_str = checkout.display().to_string();
     let sha = job.commit_sha.as_str();
     let clone = |e| Failure::Step("clone", e);
@@ -90,5 +93,25 @@ pub(crate) async fn fetch_commit<'a>(
         _ => Err(Failure::Other(format!(
             "the checkout is not at commit {sha}"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn github_repositories_clone_from_github_or_the_enterprise_server_named() {
+        let mut job: RunnerJob = serde_json::from_value(serde_json::json!({
+            "deploymentId": "d", "app": "shop", "environment": "development", "kind": "deploy",
+            "repository": {"provider": "github", "fullName": "acme/shop", "installationId": 1},
+            "commitSha": "a".repeat(40),
+            "config": {"testsEnabled": false, "testCommand": "true", "deployCommand": "true",
+                "removeCommand": "true", "timeoutMinutes": 5, "variables": {}, "secretNames": []},
+        }))
+        .expect("a job");
+        assert_eq!(clone_url(&job), "https://github.com/acme/shop.git");
+        job.github_web = Some("https://github.acme.example/".into());
+        assert_eq!(clone_url(&job), "https://github.acme.example/acme/shop.git");
     }
 }

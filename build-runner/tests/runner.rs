@@ -69,6 +69,7 @@ fn job(repo: &Path, sha: &str, deploy: &str) -> RunnerJob {
         },
         secrets: BTreeMap::new(),
         git_token: None,
+        github_web: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
     }

@@ -82,6 +82,8 @@ pub struct JobSealer {
     pub secrets: Arc<dyn SecretStore>,
     /// Mints clone tokens for GitHub repositories (when the GitHub App is configured).
     pub github: Option<Arc<GithubApp>>,
+    /// A GitHub Enterprise Server's address, where runners clone from.
+    pub github_web: Option<String>,
 }
 
 pub struct EcsLauncher {
@@ -139,6 +141,7 @@ impl EcsLauncher {
                     })?,
             );
         }
+        job.github_web = sealer.github_web.clone();
         // The result link must outlive the whole build.
         let lifetime =
             Duration::from_secs(u64::from(job.config.timeout_minutes) * 60) + RESULT_MARGIN;

@@ -31,6 +31,7 @@ async fn sealer() -> (JobSealer, aws_sdk_s3::Client, String) {
         hand_off: RunnerHandOff::new(s3.clone(), bucket.clone()),
         secrets: Arc::new(secrets),
         github: None,
+        github_web: None,
     };
     (sealer, s3, bucket)
 }
@@ -60,6 +61,7 @@ fn job() -> RunnerJob {
         },
         secrets: BTreeMap::new(),
         git_token: None,
+        github_web: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
     }

@@ -24,6 +24,10 @@ pub struct RunnerJob {
     /// masked in all output, never passed to build steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_token: Option<String>,
+    /// Where GitHub repositories are cloned from: a GitHub Enterprise Server's address
+    /// (`https://github.com` when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub github_web: Option<String>,
     /// Extra non-secret environment the launcher adds (e.g. where local mode publishes sites).
     #[serde(default)]
     pub extra_env: BTreeMap<String, String>,
@@ -55,6 +59,7 @@ impl RunnerJob {
             config: deployment.config.clone(),
             secrets: BTreeMap::new(),
             git_token: None,
+            github_web: None,
             extra_env: BTreeMap::new(),
             hand_back: None,
         }

@@ -205,6 +205,7 @@ impl Services {
                     hand_off,
                     secrets: secrets.clone(),
                     github: github.clone(),
+                    github_web: settings.github_web.clone(),
                 });
             Arc::new(EcsLauncher::new(
                 clients.ecs(),

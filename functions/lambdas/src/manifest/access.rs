@@ -52,6 +52,7 @@ const LAUNCH_ENV: &[&str] = &[
     "TRELLIS_ECS_PUBLIC_IP",
     "TRELLIS_DEPLOY_ROLE_ARN_PREFIX",
     "TRELLIS_GITHUB_API",
+    "TRELLIS_GITHUB_URL",
 ];
 
 impl Function {
