@@ -133,3 +133,39 @@ pub fn message(v: &Value) -> String {
         .unwrap_or_default()
         .to_string()
 }
+
+/// Connects a GitHub App through the manifest flow with the admin token, as an admin's
+/// browser would (the stand-in creates it at once).
+pub async fn connect_github(server: &Server) {
+    let browser = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let start = browser
+        .post(server.url("/api/github/manifest"))
+        .bearer_auth(crate::TOKEN)
+        .json(&serde_json::json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(start.status(), StatusCode::OK);
+    let state = set_cookies(&start)
+        .into_iter()
+        .find(|c| c.starts_with("trellis_manifest_state="))
+        .expect("the manifest flow remembers its state");
+    let view: Value = start.json().await.unwrap();
+    let created = browser
+        .post(view["postUrl"].as_str().unwrap())
+        .form(&[("manifest", view["manifest"].to_string())])
+        .send()
+        .await
+        .unwrap();
+    let callback = created.headers()["location"].to_str().unwrap().to_string();
+    let connected = browser
+        .get(&callback)
+        .header("cookie", state.split(';').next().unwrap())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(connected.status(), StatusCode::SEE_OTHER);
+}

@@ -123,6 +123,9 @@ pub trait GithubInstallations: crate::ports::SourceRepository {
         repository: &Repository,
         login: &str,
     ) -> Result<Option<String>, SourceError>;
+    /// A short-lived token that can only read `repository`'s contents: what a build clones
+    /// with.
+    async fn clone_token(&self, repository: &Repository) -> Result<String, SourceError>;
 }
 
 /// The manifest of the GitHub App Trellis needs: its addresses, and the least permissions

@@ -76,6 +76,36 @@ impl GithubConnection {
     }
 }
 
+/// What a build needs to clone a GitHub repository: a token for it alone, and where from.
+#[derive(Clone)]
+pub struct CloneAccess {
+    pub token: String,
+    /// A GitHub Enterprise Server's address (`None`: github.com).
+    pub web_url: Option<String>,
+}
+
+impl std::fmt::Debug for CloneAccess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "CloneAccess(token ***, {:?})", self.web_url)
+    }
+}
+
+impl GithubConnection {
+    /// Clone access to `repository`, or `None` while no app is connected (a public
+    /// repository still clones without a token).
+    pub async fn clone_access(
+        &self,
+        repository: &Repository,
+    ) -> Result<Option<CloneAccess>, DomainError> {
+        let Some(installations) = self.installations().await? else {
+            return Ok(None);
+        };
+        let web_url = self.cached().and_then(|(_, settings, _)| settings.web_url);
+        let token = installations.clone_token(repository).await?;
+        Ok(Some(CloneAccess { token, web_url }))
+    }
+}
+
 /// Repositories wherever they are: local paths through `local`, GitHub repositories
 /// through the connected app.
 pub struct RepositorySource {

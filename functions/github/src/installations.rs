@@ -85,4 +85,21 @@ impl GithubInstallations for GithubSource {
     ) -> Result<Option<String>, SourceError> {
         self.collaborator_permission(repository, login).await
     }
+
+    async fn clone_token(&self, repository: &Repository) -> Result<String, SourceError> {
+        let app = self
+            .app
+            .as_deref()
+            .ok_or_else(|| SourceError::Unsupported("cloning needs the GitHub App's key".into()))?;
+        let Repository::Github {
+            full_name,
+            installation_id,
+        } = repository
+        else {
+            return Err(SourceError::Unsupported(
+                "only GitHub repositories are cloned with a token".into(),
+            ));
+        };
+        app.repository_token(*installation_id, full_name).await
+    }
 }

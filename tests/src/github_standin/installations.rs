@@ -17,6 +17,12 @@ pub(super) struct Installed {
     private: bool,
 }
 
+impl Installed {
+    pub(super) fn full_name(&self) -> &str {
+        &self.full_name
+    }
+}
+
 impl GithubStandIn {
     /// The app is installed on `full_name` through installation `id`.
     pub fn install(&self, id: u64, full_name: &str, private: bool) {
@@ -57,6 +63,7 @@ pub(super) fn routes() -> Router<std::sync::Arc<std::sync::Mutex<World>>> {
             get(permission),
         )
         .route("/repos/{owner}/{repo}/branches", get(branches))
+        .route("/repos/{owner}/{repo}/commits/{reference}", get(commit))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -97,11 +104,15 @@ async fn installation_token(
     State(w): Shared,
     headers: HeaderMap,
     Path(id): Path<u64>,
+    body: axum::body::Bytes,
 ) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
     as_app(&headers)?;
-    if !w.lock().unwrap().installations.contains_key(&id) {
+    let mut w = w.lock().unwrap();
+    if !w.installations.contains_key(&id) {
         return Err(StatusCode::NOT_FOUND);
     }
+    w.token_scopes
+        .push(serde_json::from_slice(&body).unwrap_or(Value::Null));
     Ok((
         StatusCode::CREATED,
         axum::Json(json!({"token": format!("ghs_inst-{id}")})),
@@ -178,11 +189,57 @@ async fn branches(
     if !holds(&w, id, &full_name) {
         return Err(StatusCode::NOT_FOUND);
     }
-    let listed = w.branches.get(&full_name).cloned().unwrap_or_default();
+    let mut listed = w.branches.get(&full_name).cloned().unwrap_or_default();
+    if let (true, Some(hosted)) = (listed.is_empty(), w.hosted.get(&full_name)) {
+        listed = hosted_branches(hosted);
+    }
     Ok(axum::Json(Value::Array(
         listed
             .into_iter()
             .map(|(name, sha)| json!({"name": name, "commit": {"sha": sha}}))
             .collect(),
     )))
+}
+
+fn hosted_branches(hosted: &std::path::Path) -> Vec<(String, String)> {
+    let out = std::process::Command::new("git")
+        .arg("--git-dir")
+        .arg(super::git::git_dir(hosted))
+        .args([
+            "for-each-ref",
+            "--format=%(refname:short) %(objectname)",
+            "refs/heads",
+        ])
+        .output()
+        .expect("git runs");
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(n, s)| (n.to_string(), s.to_string()))
+        .collect()
+}
+
+async fn commit(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo, reference)): Path<(String, String, String)>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let id = installation_of(&headers)?;
+    let full_name = format!("{owner}/{repo}");
+    let hosted = {
+        let w = w.lock().unwrap();
+        if !holds(&w, id, &full_name) {
+            return Err(StatusCode::NOT_FOUND);
+        }
+        w.hosted
+            .get(&full_name)
+            .cloned()
+            .ok_or(StatusCode::NOT_FOUND)?
+    };
+    let (sha, message, author) =
+        super::git::commit_of(&hosted, &reference).ok_or(StatusCode::UNPROCESSABLE_ENTITY)?;
+    Ok(axum::Json(json!({
+        "sha": sha,
+        "commit": {"message": message, "author": {"name": author}}
+    })))
 }

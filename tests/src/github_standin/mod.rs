@@ -5,6 +5,7 @@
 //! or over HTTP under `/_standin/` (the browser tests, from another process).
 
 mod control;
+mod git;
 mod installations;
 
 use std::collections::HashMap;
@@ -38,6 +39,12 @@ struct World {
     installations: std::collections::BTreeMap<u64, Vec<installations::Installed>>,
     /// repository → its branches and their heads.
     branches: HashMap<String, Vec<(String, String)>>,
+    /// repository → the git repository served for it.
+    hosted: HashMap<String, std::path::PathBuf>,
+    /// The installation of each clone's token.
+    clones: Vec<u64>,
+    /// The body of every installation token request (its scope).
+    token_scopes: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -61,6 +68,7 @@ impl GithubStandIn {
             .route("/app/hook/config", axum::routing::patch(hook_config))
             .merge(installations::routes())
             .merge(control::routes())
+            .fallback(git::smart_http)
             .with_state(world.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -114,6 +122,11 @@ impl GithubStandIn {
             .hook_secret
             .clone()
             .map(|(secret, bearer)| (secret, bearer.split('.').count() == 3))
+    }
+
+    /// What each installation token was asked to be limited to.
+    pub fn token_scopes(&self) -> Vec<Value> {
+        self.world.lock().unwrap().token_scopes.clone()
     }
 
     pub fn secrets_seen(&self) -> Vec<String> {
@@ -182,10 +195,17 @@ fn login_of(headers: &HeaderMap) -> Option<String> {
         .map(str::to_string)
 }
 
+/// A stable id per login (FNV-1a), as GitHub's ids are: never shared by two logins here.
+fn user_id(login: &str) -> u64 {
+    login.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    }) >> 16
+}
+
 async fn user(headers: HeaderMap) -> Result<axum::Json<Value>, StatusCode> {
     let login = login_of(&headers).ok_or(StatusCode::UNAUTHORIZED)?;
     Ok(axum::Json(json!({
-        "login": login, "id": 1000 + login.len(), "name": null,
+        "login": login, "id": user_id(&login), "name": null,
         "avatar_url": format!("https://avatars.example/{login}")
     })))
 }

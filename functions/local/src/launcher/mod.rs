@@ -16,7 +16,9 @@ use nix::unistd::Pid;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use trellis_core::LaunchError;
+use trellis_core::github_connection::GithubConnection;
 use trellis_core::job::RunnerJob;
+use trellis_core::model::Repository;
 use trellis_core::ports::{RunnerLauncher, SecretStore};
 use trellis_core::requests::RunnerOutcome;
 use trellis_http::forwarder::LogForwarder;
@@ -68,6 +70,8 @@ pub struct ProcessLauncher {
     secrets: Arc<dyn SecretStore>,
     forwarder: Arc<LogForwarder>,
     sites: SiteSpace,
+    /// Clone tokens for GitHub repositories, through the connected GitHub App.
+    github: Option<Arc<GithubConnection>>,
     exits: mpsc::UnboundedSender<RunnerExit>,
     /// pid → deployment id of every live runner.
     running: Arc<Mutex<HashMap<i32, String>>>,
@@ -80,6 +84,7 @@ impl ProcessLauncher {
         secrets: Arc<dyn SecretStore>,
         forwarder: Arc<LogForwarder>,
         sites: SiteSpace,
+        github: Option<Arc<GithubConnection>>,
     ) -> (Self, mpsc::UnboundedReceiver<RunnerExit>) {
         let (exits, rx) = mpsc::unbounded_channel();
         (
@@ -89,6 +94,7 @@ impl ProcessLauncher {
                 secrets,
                 forwarder,
                 sites,
+                github,
                 exits,
                 running: Arc::new(Mutex::new(HashMap::new())),
             },
@@ -151,6 +157,17 @@ impl RunnerLauncher for ProcessLauncher {
             .prepare(&job.app, &job.environment)
             .map_err(|e| LaunchError(format!("cannot prepare the site directory: {e}")))?;
         job.extra_env.extend(site.env);
+        if let (Some(github), Repository::Github { full_name, .. }) =
+            (&self.github, &job.repository)
+        {
+            let access = github.clone_access(&job.repository).await.map_err(|e| {
+                LaunchError(format!("cannot get a token to clone {full_name}: {e}"))
+            })?;
+            if let Some(access) = access {
+                job.git_token = Some(access.token);
+                job.github_web = access.web_url;
+            }
+        }
         let (job_path, result_path) = self.write_job(&job)?;
 
         let mut cmd = Command::new(&self.runner_bin);
@@ -316,6 +333,7 @@ mod tests {
             secrets,
             forwarder,
             SiteSpace::new(dir.path().join("sites"), "http://127.0.0.1:1".into(), false),
+            None,
         );
         let dep = trellis_core::conformance::deployment("shop", "dev", 1, DeploymentStatus::Queued);
         let job = RunnerJob::for_deployment(&dep, &Repository::Local { path: "/x".into() });

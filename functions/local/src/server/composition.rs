@@ -72,6 +72,7 @@ pub(super) fn compose(
         secrets.clone(),
         forwarder.clone(),
         SiteSpace::new(sites.dir.clone(), sites.url.clone(), sites.separate_users),
+        Some(github.clone()),
     );
     let launcher = Arc::new(launcher);
     let source: Arc<dyn SourceRepository> = Arc::new(RepositorySource {
