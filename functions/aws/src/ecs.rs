@@ -19,8 +19,8 @@ use trellis_core::job::RunnerJob;
 use trellis_core::model::Repository;
 use trellis_core::ports::{RunnerLauncher, SecretStore};
 
-use crate::github::GithubApp;
 use crate::jobs::RunnerHandOff;
+use trellis_core::github_connection::GithubConnection;
 
 /// Where and how runner tasks start (from the stack's configuration).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,9 +80,11 @@ impl EcsConfig {
 pub struct JobSealer {
     pub hand_off: RunnerHandOff,
     pub secrets: Arc<dyn SecretStore>,
-    /// Mints clone tokens for GitHub repositories (when the GitHub App is configured).
-    pub github: Option<Arc<GithubApp>>,
-    /// A GitHub Enterprise Server's address, where runners clone from.
+    /// Mints clone tokens for GitHub repositories (once the GitHub App is connected), read
+    /// from its secret when a launch first needs it.
+    pub github: Option<Arc<GithubConnection>>,
+    /// The configured GitHub's address (a GitHub Enterprise Server), where runners clone
+    /// from when the app's settings do not say.
     pub github_web: Option<String>,
 }
 
@@ -124,24 +126,20 @@ impl EcsLauncher {
             .get(&job.app, &job.environment)
             .await
             .map_err(|e| LaunchError(format!("reading the environment's secrets: {e}")))?;
-        if let (
-            Some(github),
-            Repository::Github {
-                full_name,
-                installation_id,
-            },
-        ) = (&sealer.github, &job.repository)
+        if let (Some(github), Repository::Github { full_name, .. }) =
+            (&sealer.github, &job.repository)
         {
-            job.git_token = Some(
-                github
-                    .repository_token(*installation_id, full_name)
-                    .await
-                    .map_err(|e| {
-                        LaunchError(format!("cannot get a token to clone {full_name}: {e}"))
-                    })?,
-            );
+            let access = github.clone_access(&job.repository).await.map_err(|e| {
+                LaunchError(format!("cannot get a token to clone {full_name}: {e}"))
+            })?;
+            if let Some(access) = access {
+                job.git_token = Some(access.token);
+                job.github_web = access.web_url;
+            }
         }
-        job.github_web = sealer.github_web.clone();
+        if job.github_web.is_none() {
+            job.github_web = sealer.github_web.clone();
+        }
         // The result link must outlive the whole build.
         let lifetime =
             Duration::from_secs(u64::from(job.config.timeout_minutes) * 60) + RESULT_MARGIN;

@@ -110,19 +110,14 @@ impl InstalledRepository {
 /// The most repositories the picker lists; more than this is searched, not scrolled.
 pub const MAX_INSTALLED_REPOSITORIES: usize = 1000;
 
-/// What the app can see of its installations, as itself; it reads their repositories too.
+/// What the app can see of its installations, as itself; it reads their repositories and
+/// who may do what in them too.
 #[async_trait]
-pub trait GithubInstallations: crate::ports::SourceRepository {
+pub trait GithubInstallations:
+    crate::ports::SourceRepository + crate::access::RepositoryPermissions
+{
     /// The repositories of every installation, up to [`MAX_INSTALLED_REPOSITORIES`].
     async fn repositories(&self) -> Result<Vec<InstalledRepository>, SourceError>;
-    /// `login`'s permission on `repository` (`admin`, `maintain`, `write`, `triage`, `read`),
-    /// `None` without access — asked through the installation the repository names, so a
-    /// repository outside it has no permission.
-    async fn permission(
-        &self,
-        repository: &Repository,
-        login: &str,
-    ) -> Result<Option<String>, SourceError>;
     /// A short-lived token that can only read `repository`'s contents: what a build clones
     /// with.
     async fn clone_token(&self, repository: &Repository) -> Result<String, SourceError>;

@@ -4,7 +4,6 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 use trellis_core::SourceError;
-use trellis_core::access::RepositoryPermissions;
 use trellis_core::github_app::{
     GithubInstallations, InstalledRepository, MAX_INSTALLED_REPOSITORIES,
 };
@@ -76,14 +75,6 @@ impl GithubInstallations for GithubSource {
         found.truncate(MAX_INSTALLED_REPOSITORIES);
         found.sort_by_key(|r| r.full_name.to_lowercase());
         Ok(found)
-    }
-
-    async fn permission(
-        &self,
-        repository: &Repository,
-        login: &str,
-    ) -> Result<Option<String>, SourceError> {
-        self.collaborator_permission(repository, login).await
     }
 
     async fn clone_token(&self, repository: &Repository) -> Result<String, SourceError> {

@@ -282,7 +282,11 @@ pub async fn sweep(
         tracing::warn!("sweeper: {e}");
     }
     // Roles GitHub gave are asked for again before they lapse (when the app is connected).
-    if let Some(github) = &services.github {
+    let installations = match &services.github {
+        Some(github) => github.installations().await?,
+        None => None,
+    };
+    if let Some(installations) = installations {
         let apps: Vec<_> = services
             .pipeline
             .list_apps()
@@ -294,7 +298,7 @@ pub async fn sweep(
             .state
             .access
             .refresh_github_roles(
-                &trellis_aws::GithubSource::new(Some(github.clone())),
+                &*installations,
                 &apps,
                 trellis_core::access::GITHUB_ROLE_REFRESH,
             )

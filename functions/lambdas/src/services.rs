@@ -5,13 +5,12 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
-use trellis_aws::github::GITHUB_API;
 use trellis_aws::{
-    ApiGatewayNotifier, DynamoStore, EcsLauncher, GithubApp, GithubAppCredentials, GithubSource,
-    JobSealer, RunnerHandOff, SecretsManagerStore,
+    ApiGatewayNotifier, DynamoStore, EcsLauncher, GithubSource, JobSealer, RunnerHandOff,
+    SecretsManagerStore,
 };
 use trellis_core::access::AccessService;
-use trellis_core::github_connection::RepositorySource;
+use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::job::RunnerJob;
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SourceRepository, SystemClock};
 use trellis_core::{LaunchError, Pipeline, Ports};
@@ -63,8 +62,8 @@ impl Needs {
 
 pub struct Services {
     pub state: AppState,
-    /// The GitHub App, for functions that read refs or clone (when configured).
-    pub github: Option<Arc<GithubApp>>,
+    /// The GitHub App as its secret says now, for functions that read refs, clone or sign in.
+    pub github: Option<Arc<GithubConnection>>,
     pub store: Arc<DynamoStore>,
     pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
@@ -187,11 +186,7 @@ impl Services {
         } else {
             WebhookSecret::unusable()
         };
-        // Only functions that start deployments read refs and mint clone tokens.
-        let github = match (&settings.github_app_secret, needs.launch) {
-            (Some(id), true) => github_app(&secrets_client, id, settings).await?,
-            _ => None,
-        };
+        let github = crate::github::connection(&clients, settings, needs)?;
         let hand_off = match settings.jobs_bucket.as_deref() {
             Some(bucket) => Some(RunnerHandOff::new(clients.s3(), bucket)),
             None if needs.launch => return Err(ConfigError::Missing("TRELLIS_JOBS_BUCKET")),
@@ -222,15 +217,15 @@ impl Services {
         } else {
             Arc::new(NoNotifier)
         };
-        let integration = crate::github::integration(&clients, settings, needs)?;
+        let integration = crate::github::integration(github.as_ref(), settings, needs)?;
         // GitHub repositories through the app as its secret says now (connected after this
-        // function started, too); without the integration, through the app read above.
-        let source: Arc<dyn SourceRepository> = match &integration {
-            Some(integration) => Arc::new(RepositorySource {
-                local: Arc::new(GithubSource::new(github.clone())),
-                github: integration.connection(),
+        // function started, too).
+        let source: Arc<dyn SourceRepository> = match &github {
+            Some(connection) => Arc::new(RepositorySource {
+                local: Arc::new(GithubSource::new(None)),
+                github: connection.clone(),
             }),
-            None => Arc::new(GithubSource::new(github.clone())),
+            None => Arc::new(GithubSource::new(None)),
         };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
@@ -268,35 +263,4 @@ impl Services {
             hand_off,
         })
     }
-}
-
-/// Reads the GitHub App's credentials. The stack creates the secret as `{}` for the admin to
-/// fill in: until then there is no app, and reading a ref or cloning a GitHub repository
-/// says so plainly instead of failing every cold start.
-async fn github_app(
-    client: &aws_sdk_secretsmanager::Client,
-    id: &str,
-    settings: &FunctionConfig,
-) -> Result<Option<Arc<GithubApp>>, ConfigError> {
-    let raw = read_secret(client, id).await?;
-    let value: serde_json::Value = serde_json::from_str(&raw).map_err(|_| {
-        ConfigError::Secret(
-            id.into(),
-            "not a JSON object with appId and privateKey".into(),
-        )
-    })?;
-    if value.as_object().is_some_and(|o| o.is_empty()) {
-        tracing::warn!(secret = %id, "the GitHub App is not configured yet (the secret is {{}})");
-        return Ok(None);
-    }
-    let creds: GithubAppCredentials = serde_json::from_value(value).map_err(|_| {
-        ConfigError::Secret(
-            id.into(),
-            "not a JSON object with appId and privateKey".into(),
-        )
-    })?;
-    let api = settings.github_api.as_deref().unwrap_or(GITHUB_API);
-    GithubApp::new(creds.app_id, &creds.private_key, api)
-        .map(|app| Some(Arc::new(app)))
-        .map_err(|e| ConfigError::Secret(id.into(), e.to_string()))
 }

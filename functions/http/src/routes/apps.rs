@@ -49,7 +49,7 @@ pub async fn create_app(
         (Actor::User { login }, Repository::Github { .. }, Some(github)) => github
             .installations()
             .await?
-            .permission(&repository, login)
+            .collaborator_permission(&repository, login)
             .await
             .map_err(DomainError::from)?,
         _ => None,

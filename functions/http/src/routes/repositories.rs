@@ -64,7 +64,11 @@ pub async fn list_repositories(
         Actor::User { login } => join_all(found.iter().map(|r| {
             let installations = installations.clone();
             let repository = r.repository();
-            async move { installations.permission(&repository, login).await }
+            async move {
+                installations
+                    .collaborator_permission(&repository, login)
+                    .await
+            }
         }))
         .await
         .into_iter()
