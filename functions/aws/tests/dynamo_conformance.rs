@@ -13,3 +13,13 @@ async fn fresh() -> Box<DynamoStore> {
 }
 
 trellis_core::store_conformance_tests!(fresh());
+
+async fn fresh_shared() -> (std::sync::Arc<dyn trellis_core::ports::DeploymentStore>, ()) {
+    let store: Box<dyn trellis_core::ports::DeploymentStore> = fresh().await;
+    (std::sync::Arc::from(store), ())
+}
+
+mod approvals {
+    use super::*;
+    trellis_core::approval_conformance_tests!(fresh_shared());
+}

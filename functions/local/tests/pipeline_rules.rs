@@ -793,44 +793,8 @@ async fn approval_harness() -> Harness {
     h
 }
 
-#[tokio::test]
-async fn a_deployment_into_an_environment_that_requires_approval_waits_for_someone_else() {
-    let h = approval_harness().await;
-    let launched = h.launches();
-    let waiting = h
-        .pipeline
-        .deploy_as("shop", "staging", Some("main"), Some("ada"))
-        .await
-        .unwrap();
-    assert_eq!(waiting.status, DeploymentStatus::AwaitingApproval);
-    assert_eq!(h.launches(), launched, "nothing starts before approval");
-    let env = h.pipeline.get_environment("shop", "staging").await.unwrap();
-    assert_eq!(env.queued_deployment.as_deref(), Some(waiting.id.as_str()));
-    // The sweeper leaves it waiting, however long.
-    let later = time::OffsetDateTime::now_utc() + time::Duration::days(30);
-    h.pipeline.sweep(later).await.unwrap();
-    assert_eq!(
-        h.pipeline
-            .require_deployment(&waiting.id)
-            .await
-            .unwrap()
-            .status,
-        DeploymentStatus::AwaitingApproval
-    );
-
-    match h.pipeline.approve(&waiting.id, "ada").await {
-        Err(DomainError::Forbidden(m)) => assert!(m.contains("someone else"), "{m}"),
-        other => panic!("{other:?}"),
-    }
-    let approved = h.pipeline.approve(&waiting.id, "grace").await.unwrap();
-    assert_eq!(approved.status, DeploymentStatus::Running);
-    assert_eq!(approved.approved_by.as_deref(), Some("grace"));
-    assert_eq!(h.launches(), launched + 1);
-    assert!(matches!(
-        h.pipeline.approve(&waiting.id, "grace").await,
-        Err(DomainError::Conflict(_))
-    ));
-}
+// Waiting, approving and rejecting run on both stores: `conformance::approvals`. Here: what
+// needs no store of its own.
 
 #[tokio::test]
 async fn a_rejection_says_why_frees_the_slot_and_a_newer_request_replaces_a_waiting_one() {

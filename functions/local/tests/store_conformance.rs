@@ -81,3 +81,17 @@ async fn secrets_are_set_overwritten_and_removed() {
     secrets.delete_all("shop", "dev").await.unwrap();
     assert!(secrets.get("shop", "dev").await.unwrap().is_empty());
 }
+
+async fn fresh_shared() -> (
+    std::sync::Arc<dyn trellis_core::ports::DeploymentStore>,
+    tempfile::TempDir,
+) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SqliteStore::open(&dir.path().join("approvals.db")).unwrap();
+    (std::sync::Arc::new(store), dir)
+}
+
+mod approvals {
+    use super::*;
+    trellis_core::approval_conformance_tests!(fresh_shared());
+}

@@ -18,6 +18,7 @@ pub fn fixture(path: &str) -> Vec<u8> {
 }
 
 pub mod access;
+pub mod approvals;
 mod connections;
 mod deployments;
 mod logs;
