@@ -54,3 +54,69 @@ async fn the_cli_shows_environments_follows_a_deploy_and_maps_failures_to_exit_c
     assert_eq!(refused.status.code(), Some(3), "{refused:?}");
     assert!(!refused.stderr.is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn promote_dry_run_lists_what_would_ship_and_starts_nothing() {
+    let server = Server::start().await;
+    server.register_sample().await;
+    server
+        .patch(
+            "/api/apps/sample/environments/development",
+            serde_json::json!({"testsEnabled": false}),
+        )
+        .await;
+    let run = |args: &'static [&'static str]| trellis(&server, args);
+    let first = run(&["deploy", "sample", "development", "--follow"]).await;
+    assert!(first.status.success(), "{first:?}");
+    let promoted = run(&["promote", "sample", "development", "--follow"]).await;
+    assert!(promoted.status.success(), "{promoted:?}");
+    let b = server.repo.commit_message("second", "Add the pricing page");
+    let c = server.repo.commit_message("third", "Fix the footer");
+    let again = run(&["deploy", "sample", "development", "--follow"]).await;
+    assert!(again.status.success(), "{again:?}");
+    server
+        .patch(
+            "/api/apps/sample/environments/staging",
+            serde_json::json!({"variables": {"FEATURE_FLAG": "on"}}),
+        )
+        .await;
+    let before = server.deployments("staging").await.len();
+
+    let dry = run(&["promote", "sample", "development", "--dry-run"]).await;
+    let out = text(&dry);
+    assert!(dry.status.success(), "{dry:?}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with(&format!("development → staging: {}", &c[..7])),
+        "{out}"
+    );
+    assert!(lines[1].ends_with("2 commit(s) to ship"), "{out}");
+    assert!(
+        lines[2].starts_with(&format!("  {} Fix the footer", &c[..7])),
+        "{out}"
+    );
+    assert!(
+        lines[3].starts_with(&format!("  {} Add the pricing page", &b[..7])),
+        "{out}"
+    );
+    assert!(out.contains("variables.FEATURE_FLAG (added)"), "{out}");
+    assert_eq!(
+        server.deployments("staging").await.len(),
+        before,
+        "nothing started"
+    );
+
+    // Paged by the API; the CLI read every page.
+    let page = server
+        .get("/api/apps/sample/environments/development/promote?limit=1")
+        .await;
+    assert_eq!(
+        (page["total"].as_u64(), page["nextSkip"].as_u64()),
+        (Some(2), Some(1)),
+        "{page}"
+    );
+    assert_eq!(page["commits"][0]["sha"], c.as_str(), "{page}");
+    let json = run(&["--json", "promote", "sample", "development", "--dry-run"]).await;
+    let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(v["commits"].as_array().map(Vec::len), Some(2), "{v}");
+}

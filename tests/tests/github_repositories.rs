@@ -61,4 +61,60 @@ async fn a_local_server_deploys_a_private_github_repository_through_the_connecte
             .all(|l| !l["text"].as_str().unwrap_or_default().contains("ghs_inst")),
         "{lines:?}"
     );
+
+    // What promoting development would ship, read through GitHub's compare API.
+    let (status, promoted) = server
+        .post("/api/apps/shop/environments/development/promote", json!({}))
+        .await;
+    assert_eq!(status, 202, "{promoted}");
+    let first = started["commit"]["sha"].as_str().unwrap().to_string();
+    assert_eq!(
+        live.finished(promoted["id"].as_str().unwrap()).await["status"],
+        "succeeded"
+    );
+    let b = server.repo.commit_message("second", "Add the pricing page");
+    let c = server.repo.commit_message("third", "Fix the footer");
+    let (_, again) = server
+        .post("/api/apps/shop/environments/development/deploy", json!({}))
+        .await;
+    assert_eq!(
+        live.finished(again["id"].as_str().unwrap()).await["status"],
+        "succeeded"
+    );
+    let preview = server
+        .get("/api/apps/shop/environments/development/promote")
+        .await;
+    let shas: Vec<&str> = preview["commits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|c| c["sha"].as_str())
+        .collect();
+    assert_eq!(shas, [c.as_str(), b.as_str()], "{preview}");
+    assert_eq!(
+        preview["commits"][0]["message"], "Fix the footer",
+        "{preview}"
+    );
+    assert_eq!(
+        (preview["total"].as_u64(), preview["behind"].as_u64()),
+        (Some(2), Some(0))
+    );
+    let second_page = server
+        .get("/api/apps/shop/environments/development/promote?skip=1&limit=1")
+        .await;
+    assert_eq!(
+        second_page["commits"][0]["sha"],
+        b.as_str(),
+        "{second_page}"
+    );
+    assert_eq!(
+        second_page["nextSkip"],
+        serde_json::Value::Null,
+        "{second_page}"
+    );
+    assert!(
+        github.compares().contains(&format!("{first}...{c}")),
+        "{:?}",
+        github.compares()
+    );
 }

@@ -123,7 +123,12 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * `GET /api/apps/{app}/environments/{env}/promote?skip=&limit=`: what promoting this
+         *     environment into the next one would ship — its commits (newest first, paged) and the
+         *     target's settings that changed since its current deployment. Changes nothing.
+         */
+        get: operations["promotion_preview"];
         put?: never;
         /**
          * `POST /api/apps/{app}/environments/{env}/promote`: this environment's last succeeded commit
@@ -678,6 +683,12 @@ export interface components {
             message: string;
             sha: string;
         };
+        ConfigChangeView: {
+            /** @description `added`, `changed` or `removed`. */
+            change: string;
+            /** @description `deployCommand`, `variables.API_URL`, `secrets.STRIPE_KEY`, … (names, never values). */
+            setting: string;
+        };
         ConfigView: {
             branch?: string | null;
             deployCommand: string;
@@ -910,6 +921,25 @@ export interface components {
             name: string;
             protected?: boolean | null;
             testsEnabled?: boolean | null;
+        };
+        PromotionPreviewView: {
+            /** @description Commits the target runs that the candidate lacks: the promotion takes them away. */
+            behind: number;
+            /** @description What the promotion deploys: the source environment's current commit. */
+            candidate: components["schemas"]["CommitView"];
+            /** @description The commits the candidate adds, newest first (one page). */
+            commits: components["schemas"]["CommitView"][];
+            /** @description Why the commits could not be listed. */
+            commitsUnavailable?: string | null;
+            /** @description The target's settings that changed since its current deployment: they ship too. */
+            configChanges: components["schemas"]["ConfigChangeView"][];
+            current?: null | components["schemas"]["CommitView"];
+            from: string;
+            /** @description `skip` for the next page, when there is one. */
+            nextSkip?: number | null;
+            to: string;
+            /** @description How many commits it adds in all. */
+            total: number;
         };
         /** @enum {string} */
         Provider: "local" | "github";
@@ -1596,6 +1626,75 @@ export interface operations {
                 };
             };
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    promotion_preview: {
+        parameters: {
+            query?: {
+                /** @description commits already listed, default 0 */
+                skip?: number;
+                /** @description 1 to 100, default 50 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PromotionPreviewView"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use crate::error::{DomainError, SourceError};
 use crate::github_app::{GithubAppSettings, GithubAppStore, GithubConnector, GithubInstallations};
 use crate::model::{Commit, Repository};
-use crate::ports::SourceRepository;
+use crate::ports::{Comparison, SourceRepository};
 
 /// How long settings read from the store are trusted: a re-keyed app is seen this late.
 const SETTINGS_TTL: Duration = Duration::from_secs(60);
@@ -150,5 +150,29 @@ impl SourceRepository for RepositorySource {
 
     async fn check(&self, repository: &Repository) -> Result<(), SourceError> {
         self.local.check(repository).await
+    }
+
+    async fn compare(
+        &self,
+        repository: &Repository,
+        base: &str,
+        head: &str,
+        skip: usize,
+        limit: usize,
+    ) -> Result<Comparison, SourceError> {
+        match repository {
+            Repository::Local { .. } => {
+                self.local
+                    .compare(repository, base, head, skip, limit)
+                    .await
+            }
+            Repository::Github { .. } => {
+                self.github
+                    .require("listing commits")
+                    .await?
+                    .compare(repository, base, head, skip, limit)
+                    .await
+            }
+        }
     }
 }

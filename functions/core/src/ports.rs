@@ -177,6 +177,30 @@ pub trait SourceRepository: Send + Sync {
     ) -> Result<Commit, SourceError>;
     /// Checks that the repository exists and can be read.
     async fn check(&self, repository: &Repository) -> Result<(), SourceError>;
+    /// The commits `head` has that `base` has not, newest first: `limit` of them after
+    /// skipping `skip`, with how many there are in all and how many `base` has that `head`
+    /// has not. A source that cannot compare says so.
+    async fn compare(
+        &self,
+        _repository: &Repository,
+        _base: &str,
+        _head: &str,
+        _skip: usize,
+        _limit: usize,
+    ) -> Result<Comparison, SourceError> {
+        Err(SourceError::Unsupported(
+            "this repository cannot list commits".into(),
+        ))
+    }
+}
+
+/// What one commit has over another (see [`SourceRepository::compare`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Comparison {
+    /// Newest first.
+    pub commits: Vec<Commit>,
+    pub ahead_by: usize,
+    pub behind_by: usize,
 }
 
 pub trait Clock: Send + Sync {

@@ -2,18 +2,12 @@
 //! the app's private key) is exchanged for an installation token, which reads refs and
 //! branches through the REST API and lets the runner clone private repositories.
 
-use std::collections::BTreeMap;
-use std::sync::Arc;
-
-use async_trait::async_trait;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{RSA_PKCS1_SHA256, RsaKeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use serde::Deserialize;
 use trellis_core::SourceError;
-use trellis_core::model::{Commit, Repository};
-use trellis_core::ports::SourceRepository;
 
 use http::{Method, StatusCode};
 
@@ -43,7 +37,7 @@ pub struct GithubAppCredentials {
     pub private_key: String,
 }
 
-fn failed(what: &str, e: impl std::fmt::Display) -> SourceError {
+pub(crate) fn failed(what: &str, e: impl std::fmt::Display) -> SourceError {
     SourceError::Failed(format!("GitHub {what}: {e}"))
 }
 
@@ -206,148 +200,6 @@ impl GithubApp {
             200 => serde_json::from_slice(&body).map_err(|e| failed("response", e)),
             404 | 422 => Err(SourceError::NotFound(format!("GitHub has no {path}"))),
             status => Err(failed("request", format!("HTTP {status} for {path}"))),
-        }
-    }
-}
-
-/// GitHub repositories as a source; without app credentials, reading refs says so plainly
-/// (pushes still arrive by webhook).
-pub struct GithubSource {
-    pub(crate) app: Option<Arc<GithubApp>>,
-}
-
-impl GithubSource {
-    pub fn new(app: Option<Arc<GithubApp>>) -> Self {
-        GithubSource { app }
-    }
-
-    fn parts<'a>(
-        &'a self,
-        repository: &'a Repository,
-        what: &str,
-    ) -> Result<(&'a GithubApp, &'a str, u64), SourceError> {
-        let Repository::Github {
-            full_name,
-            installation_id,
-        } = repository
-        else {
-            return Err(SourceError::Unsupported(
-                "local repositories exist only in local mode".into(),
-            ));
-        };
-        let app = self.app.as_deref().ok_or_else(|| {
-            SourceError::Unsupported(format!(
-                "{what} needs the GitHub App's credentials (TRELLIS_GITHUB_APP_SECRET), which \
-                 this deployment does not have; push to the branch instead"
-            ))
-        })?;
-        Ok((app, full_name, *installation_id))
-    }
-}
-
-#[derive(Deserialize)]
-struct CommitResponse {
-    sha: String,
-    commit: CommitBody,
-}
-
-#[derive(Deserialize)]
-struct CommitBody {
-    message: String,
-    author: Option<CommitAuthor>,
-}
-
-#[derive(Deserialize)]
-struct CommitAuthor {
-    name: Option<String>,
-}
-
-#[derive(Deserialize)]
-struct Branch {
-    name: String,
-    commit: BranchCommit,
-}
-
-#[derive(Deserialize)]
-struct BranchCommit {
-    sha: String,
-}
-
-#[async_trait]
-impl SourceRepository for GithubSource {
-    async fn branch_heads(
-        &self,
-        repository: &Repository,
-    ) -> Result<BTreeMap<String, String>, SourceError> {
-        let (app, full_name, installation) = self.parts(repository, "listing branches")?;
-        let branches: Vec<Branch> = app
-            .get(
-                installation,
-                &format!("/repos/{full_name}/branches?per_page=100"),
-            )
-            .await?;
-        Ok(branches
-            .into_iter()
-            .map(|b| (b.name, b.commit.sha))
-            .collect())
-    }
-
-    async fn resolve(
-        &self,
-        repository: &Repository,
-        reference: &str,
-    ) -> Result<Commit, SourceError> {
-        let (app, full_name, installation) = self.parts(repository, "resolving a branch or ref")?;
-        let c: CommitResponse = app
-            .get(
-                installation,
-                &format!("/repos/{full_name}/commits/{reference}"),
-            )
-            .await
-            .map_err(|e| match e {
-                SourceError::NotFound(_) => SourceError::NotFound(format!(
-                    "{reference:?} is not a commit, branch or tag of {full_name}"
-                )),
-                other => other,
-            })?;
-        Ok(Commit {
-            sha: c.sha,
-            message: c.commit.message,
-            author: c.commit.author.and_then(|a| a.name).unwrap_or_default(),
-        })
-    }
-
-    async fn check(&self, repository: &Repository) -> Result<(), SourceError> {
-        match repository {
-            Repository::Github { .. } => Ok(()),
-            Repository::Local { .. } => Err(SourceError::Unsupported(
-                "local repositories exist only in local mode; on AWS connect a GitHub repository"
-                    .into(),
-            )),
-        }
-    }
-}
-
-#[derive(Deserialize)]
-struct CollaboratorPermission {
-    permission: Option<String>,
-    role_name: Option<String>,
-}
-
-#[async_trait]
-impl trellis_core::access::RepositoryPermissions for GithubSource {
-    async fn collaborator_permission(
-        &self,
-        repository: &Repository,
-        login: &str,
-    ) -> Result<Option<String>, SourceError> {
-        let (app, full_name, installation) = self.parts(repository, "checking a role")?;
-        let path = format!("/repos/{full_name}/collaborators/{login}/permission");
-        match app.get::<CollaboratorPermission>(installation, &path).await {
-            // `role_name` tells maintain and triage apart; `permission` is the older field.
-            Ok(p) => Ok(p.role_name.or(p.permission).filter(|p| p != "none")),
-            Err(SourceError::NotFound(_)) => Ok(None),
-            Err(e) => Err(e),
         }
     }
 }

@@ -11,9 +11,10 @@ use trellis_core::SourceError;
 use trellis_core::access::GithubAccounts;
 use trellis_core::github_app::{GithubAppSettings, GithubConnector, GithubInstallations};
 
-use crate::app::{GithubApp, GithubSource};
+use crate::app::GithubApp;
 use crate::https::HttpsClient;
 use crate::oauth::GithubOAuth;
+use crate::source::GithubSource;
 
 fn failed(what: &str, e: impl std::fmt::Display) -> SourceError {
     SourceError::Failed(format!("GitHub {what}: {e}"))

@@ -9,7 +9,7 @@ use trellis_core::github_app::{
 };
 use trellis_core::model::Repository;
 
-use crate::app::GithubSource;
+use crate::source::GithubSource;
 
 /// GitHub's page size at its largest.
 const PER_PAGE: usize = 100;

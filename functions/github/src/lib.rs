@@ -6,7 +6,9 @@ pub mod connect;
 pub mod https;
 pub mod installations;
 pub mod oauth;
+pub mod source;
 
-pub use app::{GITHUB_API, GithubApp, GithubAppCredentials, GithubSource};
+pub use app::{GITHUB_API, GithubApp, GithubAppCredentials};
 pub use connect::GithubConnect;
 pub use oauth::{GITHUB_WEB, GithubOAuth};
+pub use source::GithubSource;

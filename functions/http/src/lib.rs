@@ -53,7 +53,7 @@ pub fn protected_routes() -> Router<AppState> {
         )
         .route(
             "/api/apps/{app}/environments/{env}/promote",
-            post(environments::promote),
+            post(environments::promote).get(environments::promotion_preview),
         )
         .route(
             "/api/apps/{app}/environments/{env}/rollback",

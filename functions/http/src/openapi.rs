@@ -22,7 +22,7 @@ use crate::routes::{
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
         auth::device_token, github::github_app, github::start_manifest,
-        repositories::list_repositories, apps::list_branches, team::live_ticket, github::finish_manifest,
+        repositories::list_repositories, apps::list_branches, team::live_ticket, environments::promotion_preview, github::finish_manifest,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -145,7 +145,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 31);
+        assert_eq!(guarded, 32);
     }
 
     #[test]

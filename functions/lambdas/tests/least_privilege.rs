@@ -169,6 +169,7 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "environment-deployments" => get(environments::list_deployments),
         "environment-deploy" => post(environments::deploy),
         "environment-promote" => post(environments::promote),
+        "environment-promote-preview" => get(environments::promotion_preview),
         "environment-rollback" => post(environments::rollback),
         "environment-teardown" => post(environments::teardown),
         "deployment-get" => get(deployments::get_deployment),
@@ -360,6 +361,19 @@ async fn every_function_calls_only_what_its_role_grants() {
     assert_eq!(status, 200, "{body}");
     w.runner_ends(&d1, true).await;
 
+    // What the promotion would ship (staging is empty: no commits to compare).
+    let (status, body) = w
+        .http(
+            "environment-promote-preview",
+            &format!("{dev}/promote"),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["to"].as_str()),
+        (200, Some("staging")),
+        "{body}"
+    );
     // Promote, then cancel the promotion's runner.
     let (status, body) = w
         .http("environment-promote", &format!("{dev}/promote"), None)

@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use tokio::process::Command;
 use trellis_core::SourceError;
 use trellis_core::model::{Commit, Repository};
-use trellis_core::ports::SourceRepository;
+use trellis_core::ports::{Comparison, SourceRepository};
 
 pub struct GitSource;
 
@@ -105,6 +105,68 @@ impl SourceRepository for GitSource {
             sha,
             message,
             author,
+        })
+    }
+
+    async fn compare(
+        &self,
+        repository: &Repository,
+        base: &str,
+        head: &str,
+        skip: usize,
+        limit: usize,
+    ) -> Result<Comparison, SourceError> {
+        let Repository::Local { path } = repository else {
+            return Err(github_unsupported());
+        };
+        for sha in [base, head] {
+            if !sha.chars().all(|c| c.is_ascii_hexdigit()) || sha.is_empty() {
+                return Err(SourceError::NotFound(format!("{sha:?} is not a commit id")));
+            }
+        }
+        let gone = |_| {
+            SourceError::NotFound(format!(
+                "{} or {} is not in the repository any more",
+                &base[..base.len().min(7)],
+                &head[..head.len().min(7)]
+            ))
+        };
+        let count = |range: String| async move {
+            git(path, &["rev-list", "--count", &range, "--"])
+                .await
+                .map(|n| n.trim().parse::<usize>().unwrap_or(0))
+        };
+        let ahead_by = count(format!("{base}..{head}")).await.map_err(gone)?;
+        let behind_by = count(format!("{head}..{base}")).await.map_err(gone)?;
+        let log = git(
+            path,
+            &[
+                "log",
+                "--format=%H%x00%an%x00%B%x1e",
+                &format!("--skip={skip}"),
+                &format!("--max-count={limit}"),
+                &format!("{base}..{head}"),
+                "--",
+            ],
+        )
+        .await
+        .map_err(gone)?;
+        let commits = log
+            .split('\x1e')
+            .filter_map(|record| {
+                let mut parts = record.trim_start_matches('\n').splitn(3, '\0');
+                let sha = parts.next()?.trim().to_string();
+                (sha.len() == 40).then(|| Commit {
+                    sha,
+                    author: parts.next().unwrap_or_default().to_string(),
+                    message: parts.next().unwrap_or_default().trim().to_string(),
+                })
+            })
+            .collect();
+        Ok(Comparison {
+            commits,
+            ahead_by,
+            behind_by,
         })
     }
 

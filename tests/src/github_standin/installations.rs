@@ -64,6 +64,7 @@ pub(super) fn routes() -> Router<std::sync::Arc<std::sync::Mutex<World>>> {
         )
         .route("/repos/{owner}/{repo}/branches", get(branches))
         .route("/repos/{owner}/{repo}/commits/{reference}", get(commit))
+        .route("/repos/{owner}/{repo}/compare/{spec}", get(compare))
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -241,5 +242,67 @@ async fn commit(
     Ok(axum::Json(json!({
         "sha": sha,
         "commit": {"message": message, "author": {"name": author}}
+    })))
+}
+
+/// `base...head`: what head has over base, oldest first and paged as GitHub does.
+async fn compare(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo, spec)): Path<(String, String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Result<axum::Json<Value>, StatusCode> {
+    let id = installation_of(&headers)?;
+    let full_name = format!("{owner}/{repo}");
+    let hosted = {
+        let mut w = w.lock().unwrap();
+        if !holds(&w, id, &full_name) {
+            return Err(StatusCode::NOT_FOUND);
+        }
+        w.compares.push(spec.clone());
+        w.hosted
+            .get(&full_name)
+            .cloned()
+            .ok_or(StatusCode::NOT_FOUND)?
+    };
+    let (base, head) = spec.split_once("...").ok_or(StatusCode::NOT_FOUND)?;
+    let git = |args: &[&str]| {
+        std::process::Command::new("git")
+            .arg("--git-dir")
+            .arg(super::git::git_dir(&hosted))
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
+            .ok_or(StatusCode::NOT_FOUND)
+    };
+    let count = |range: String| -> Result<usize, StatusCode> {
+        Ok(git(&["rev-list", "--count", &range])?
+            .trim()
+            .parse()
+            .unwrap_or(0))
+    };
+    let ahead = count(format!("{base}..{head}"))?;
+    let behind = count(format!("{head}..{base}"))?;
+    let shas: Vec<String> = git(&["rev-list", "--reverse", &format!("{base}..{head}")])?
+        .lines()
+        .map(str::to_string)
+        .collect();
+    let number = |k: &str, d: usize| q.get(k).and_then(|v| v.parse().ok()).unwrap_or(d);
+    let (per_page, page) = (number("per_page", 250), number("page", 1).max(1));
+    let commits: Vec<Value> = shas
+        .iter()
+        .skip((page - 1) * per_page)
+        .take(per_page)
+        .filter_map(|sha| super::git::commit_of(&hosted, sha))
+        .map(|(sha, message, author)| {
+            json!({"sha": sha, "commit": {"message": message, "author": {"name": author}}})
+        })
+        .collect();
+    Ok(axum::Json(json!({
+        "status": if behind == 0 { "ahead" } else { "diverged" },
+        "ahead_by": ahead, "behind_by": behind, "total_commits": ahead,
+        "commits": commits
     })))
 }

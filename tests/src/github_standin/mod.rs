@@ -45,6 +45,8 @@ struct World {
     clones: Vec<u64>,
     /// The body of every installation token request (its scope).
     token_scopes: Vec<Value>,
+    /// Every comparison asked for (`base...head`).
+    compares: Vec<String>,
 }
 
 #[derive(Clone)]
@@ -122,6 +124,11 @@ impl GithubStandIn {
             .hook_secret
             .clone()
             .map(|(secret, bearer)| (secret, bearer.split('.').count() == 3))
+    }
+
+    /// Every comparison asked for, as `base...head`.
+    pub fn compares(&self) -> Vec<String> {
+        self.world.lock().unwrap().compares.clone()
     }
 
     /// What each installation token was asked to be limited to.

@@ -5,6 +5,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use trellis_core::access::{Actor, Ask};
+use trellis_core::pipeline::MAX_PREVIEW_PAGE;
 use trellis_core::requests::EnvironmentPatch;
 
 use crate::error::{ApiResult, ErrorBody};
@@ -12,8 +13,8 @@ use crate::extract::ApiJson;
 use crate::routes::query_number;
 use crate::state::AppState;
 use crate::views::{
-    DeployRequest, DeploymentView, EmptyRequest, EnvironmentView, RollbackRequest,
-    UpdateEnvironmentRequest,
+    DeployRequest, DeploymentView, EmptyRequest, EnvironmentView, PromotionPreviewView,
+    RollbackRequest, UpdateEnvironmentRequest,
 };
 
 type Accepted = (StatusCode, Json<DeploymentView>);
@@ -147,6 +148,34 @@ pub async fn promote(
             .promote_as(&app, &env, Some(&actor.label()))
             .await?,
     ))
+}
+
+/// `GET /api/apps/{app}/environments/{env}/promote?skip=&limit=`: what promoting this
+/// environment into the next one would ship — its commits (newest first, paged) and the
+/// target's settings that changed since its current deployment. Changes nothing.
+#[utoipa::path(get, path = "/api/apps/{app}/environments/{env}/promote", tag = "environments",
+    params(("app" = String, Path), ("env" = String, Path),
+           ("skip" = Option<u64>, Query, description = "commits already listed, default 0"),
+           ("limit" = Option<u64>, Query, maximum = 100, description = "1 to 100, default 50")),
+    responses((status = 200, body = PromotionPreviewView), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn promotion_preview(
+    State(state): State<AppState>,
+    Extension(actor): Extension<Actor>,
+    Path((app, env)): Path<(String, String)>,
+    Query(query): Query<HashMap<String, String>>,
+) -> ApiResult<Json<PromotionPreviewView>> {
+    let skip = query_number(&query, "skip", 0, 1_000_000)? as usize;
+    let limit = query_number(&query, "limit", 50, MAX_PREVIEW_PAGE as u64)?.max(1) as usize;
+    state
+        .access
+        .check(&state.pipeline, &actor, &app, Ask::Read)
+        .await?;
+    let preview = state
+        .pipeline
+        .promotion_preview(&app, &env, skip, limit)
+        .await?;
+    Ok(Json(PromotionPreviewView::new(preview, skip)))
 }
 
 /// `POST /api/apps/{app}/environments/{env}/rollback`: redeploys an earlier succeeded

@@ -77,6 +77,9 @@ pub enum ClientCommand {
         env: String,
         #[arg(long)]
         follow: bool,
+        /// Only show what the promotion would ship (commits, changed settings); start nothing.
+        #[arg(long, conflicts_with = "follow")]
+        dry_run: bool,
     },
     /// Redeploy an earlier succeeded deployment of an environment.
     Rollback {

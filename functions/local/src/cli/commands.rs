@@ -98,7 +98,30 @@ impl Client {
                     .await?;
                 self.started(d, follow).await?;
             }
-            Promote { app, env, follow } => {
+            Promote {
+                app,
+                env,
+                dry_run: true,
+                ..
+            } => {
+                // Every page: a dry run is read once, by a person deciding.
+                let path = format!("/api/apps/{app}/environments/{env}/promote");
+                let mut preview = self.get(&format!("{path}?limit=100")).await?;
+                while let Some(skip) = preview["nextSkip"].as_u64() {
+                    let next = self.get(&format!("{path}?limit=100&skip={skip}")).await?;
+                    if let (Some(all), Some(more)) = (
+                        preview["commits"].as_array_mut(),
+                        next["commits"].as_array(),
+                    ) {
+                        all.extend(more.iter().cloned());
+                    }
+                    preview["nextSkip"] = next["nextSkip"].clone();
+                }
+                self.print(&preview, promotion_text);
+            }
+            Promote {
+                app, env, follow, ..
+            } => {
                 let d = self
                     .post(
                         &format!("/api/apps/{app}/environments/{env}/promote"),

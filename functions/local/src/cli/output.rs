@@ -1,7 +1,7 @@
 //! How records are shown as text.
 
 use serde_json::Value;
-use trellis_http::views::{AppView, DeploymentView, EnvironmentView};
+use trellis_http::views::{AppView, DeploymentView, EnvironmentView, PromotionPreviewView};
 
 pub(super) fn short(sha: &str) -> &str {
     sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
@@ -52,6 +52,66 @@ pub(super) fn deployment_line(value: &Value) -> String {
         Ok(d) => deployment_text(&d),
         Err(unexpected) => unexpected,
     }
+}
+
+/// What a promotion would ship, for `promote --dry-run`.
+pub(super) fn promotion_text(value: &Value) -> String {
+    let p: PromotionPreviewView = match decode(value) {
+        Ok(p) => p,
+        Err(unexpected) => return unexpected,
+    };
+    let first_line = |m: &str| m.lines().next().unwrap_or_default().to_string();
+    let mut out = format!(
+        "{} → {}: {} {}\n",
+        p.from,
+        p.to,
+        short(&p.candidate.sha),
+        first_line(&p.candidate.message)
+    );
+    match &p.current {
+        None => out.push_str(&format!("{} has nothing deployed yet\n", p.to)),
+        Some(c) if c.sha == p.candidate.sha => {
+            out.push_str(&format!("{} already runs this commit\n", p.to))
+        }
+        Some(c) => {
+            out.push_str(&format!(
+                "{} runs {} now; {} commit(s) to ship",
+                p.to,
+                short(&c.sha),
+                p.total
+            ));
+            if p.behind > 0 {
+                out.push_str(&format!(", and {} of its commits would go", p.behind));
+            }
+            out.push('\n');
+        }
+    }
+    if let Some(why) = &p.commits_unavailable {
+        out.push_str(&format!("(the commits cannot be listed: {why})\n"));
+    }
+    for c in &p.commits {
+        out.push_str(&format!(
+            "  {} {} ({})\n",
+            short(&c.sha),
+            first_line(&c.message),
+            c.author
+        ));
+    }
+    if p.config_changes.is_empty() {
+        out.push_str(&format!(
+            "settings of {}: unchanged since its deployment",
+            p.to
+        ));
+    } else {
+        out.push_str(&format!(
+            "settings of {} changed since its deployment:",
+            p.to
+        ));
+        for c in &p.config_changes {
+            out.push_str(&format!("\n  {} ({})", c.setting, c.change));
+        }
+    }
+    out
 }
 
 /// The API's record as its typed view, or a line saying what was not understood.

@@ -1,10 +1,12 @@
 //! The API's JSON shapes, with their OpenAPI schemas.
 
+mod preview;
 mod requests;
 mod resources;
 mod schema;
 mod team;
 
+pub use preview::*;
 pub use requests::*;
 pub use resources::*;
 pub use schema::*;
