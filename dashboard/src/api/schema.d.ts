@@ -707,6 +707,7 @@ export interface components {
         CreateAppRequest: {
             /** @description Defaults to development (tracks `main`, auto-deploy) → staging → production (protected). */
             environments?: components["schemas"]["NewEnvironmentRequest"][] | null;
+            /** @description 1 to 39 characters: lowercase letters, digits and `-`, starting with a letter. */
             name: string;
             repository: components["schemas"]["RepositoryView"];
             settings?: components["schemas"]["SettingsView"];
@@ -717,6 +718,7 @@ export interface components {
              * @description 1 to 366 days; 90 by default.
              */
             expiresInDays?: number | null;
+            /** @description 1 to 100 characters, not only spaces. */
             name: string;
         };
         /** @description A new token: `secret` is shown this once and never again. */

@@ -25,6 +25,8 @@ pub struct NewEnvironmentRequest {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateAppRequest {
+    /// 1 to 39 characters: lowercase letters, digits and `-`, starting with a letter.
+    #[schema(pattern = "^[a-z][a-z0-9-]{0,38}$")]
     pub name: String,
     pub repository: RepositoryView,
     /// Defaults to development (tracks `main`, auto-deploy) → staging → production (protected).
@@ -131,6 +133,7 @@ pub struct EmptyRequest {}
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RejectRequest {
     /// Why (1 to 500 characters): kept on the deployment and in the audit log.
+    #[schema(pattern = "\\S", min_length = 1, max_length = 500)]
     pub reason: String,
 }
 

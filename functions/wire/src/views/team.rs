@@ -76,9 +76,12 @@ impl From<PersonalToken> for TokenView {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct CreateTokenRequest {
+    /// 1 to 100 characters, not only spaces.
+    #[schema(pattern = "\\S", min_length = 1, max_length = 100)]
     pub name: String,
     /// 1 to 366 days; 90 by default.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 1, maximum = 366)]
     pub expires_in_days: Option<i64>,
 }
 
