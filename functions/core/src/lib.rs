@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod error;
+pub mod feedback;
 pub mod files;
 pub mod github_app;
 pub mod github_connection;

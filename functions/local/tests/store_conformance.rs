@@ -95,3 +95,27 @@ mod approvals {
     use super::*;
     trellis_core::approval_conformance_tests!(fresh_shared());
 }
+
+struct FreshFeedback {
+    store: trellis_local::sqlite::SqliteFeedbackStore,
+    _dir: tempfile::TempDir,
+}
+
+impl Deref for FreshFeedback {
+    type Target = trellis_local::sqlite::SqliteFeedbackStore;
+    fn deref(&self) -> &Self::Target {
+        &self.store
+    }
+}
+
+async fn fresh_feedback() -> FreshFeedback {
+    let dir = tempfile::tempdir().unwrap();
+    let store =
+        trellis_local::sqlite::SqliteFeedbackStore::open(&dir.path().join("feedback.db")).unwrap();
+    FreshFeedback { store, _dir: dir }
+}
+
+mod feedback {
+    use super::*;
+    trellis_core::feedback_conformance_tests!(fresh_feedback());
+}

@@ -21,6 +21,7 @@ pub mod access;
 pub mod approvals;
 mod connections;
 mod deployments;
+pub mod feedback;
 mod logs;
 mod records;
 mod writes;

@@ -98,6 +98,16 @@ CREATE TABLE IF NOT EXISTS audit (
     body TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS audit_by_expiry ON audit (expires);
+CREATE TABLE IF NOT EXISTS feedback (
+    deployment TEXT NOT NULL,
+    target TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    due INTEGER NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (deployment, target)
+);
+CREATE INDEX IF NOT EXISTS feedback_due ON feedback (pending, due);
 ";
 
 /// One SQLite connection used from async code: each call runs on the blocking pool.

@@ -4,10 +4,12 @@
 
 mod access;
 mod db;
+mod feedback;
 mod rows;
 mod secrets;
 mod store;
 
 pub use access::SqliteAccessStore;
+pub use feedback::SqliteFeedbackStore;
 pub use secrets::SqliteSecretStore;
 pub use store::SqliteStore;
