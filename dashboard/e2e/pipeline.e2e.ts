@@ -92,26 +92,39 @@ describe('the dashboard, in Chromium, against a real Trellis', () => {
     expect(await stagingPromote.getAttribute('aria-describedby')).toBeTruthy();
     await screenshot(page, '05-development-deployed');
 
-    // Promote twice; production asks first, naming the app and environment.
+    // Promote twice; each promotion asks first, naming the app and environment and showing
+    // what would ship: nothing runs in staging or production yet.
     await dev.getByRole('button', { name: 'Promote to staging' }).click();
+    const toStaging = page.getByRole('alertdialog', { name: 'Promote sample to staging?' });
+    await toStaging.getByText('staging has nothing deployed yet.').waitFor();
+    await toStaging.getByText(`development → staging: ${first.slice(0, 7)} Browser push one`).waitFor();
+    await toStaging.getByRole('button', { name: 'Promote to staging' }).click();
     await waitForState('staging', 'deployed');
     await column('staging').getByText('Browser push one').waitFor();
     await column('staging').getByRole('button', { name: 'Promote to production' }).click();
     const confirm = page.getByRole('alertdialog', { name: 'Promote sample to production?' });
+    await confirm.getByText('production has nothing deployed yet.').waitFor();
     await confirm.getByRole('button', { name: 'Promote to production' }).click();
     await waitForState('production', 'deployed');
     await column('production').getByText('Browser push one').waitFor(DEPLOYED);
     await screenshot(page, '06-promoted-to-production');
 
-    // A second commit all the way to production.
-    server.repo.push('Second message', 'Browser push two');
+    // A second commit all the way to production; the confirmation lists it, read from git.
+    const second = server.repo.push('Second message', 'Browser push two');
     await dev.getByText('Browser push two').waitFor(DEPLOYED);
     await waitForState('development', 'deployed');
     await dev.getByRole('button', { name: 'Promote to staging' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Promote to staging' }).click();
     await column('staging').getByText('Browser push two').waitFor(DEPLOYED);
     await waitForState('staging', 'deployed');
     await column('staging').getByRole('button', { name: 'Promote to production' }).click();
-    await page.getByRole('alertdialog').getByRole('button', { name: 'Promote to production' }).click();
+    const toProduction = page.getByRole('alertdialog', { name: 'Promote sample to production?' });
+    await toProduction.getByText('1 commit to ship.').waitFor();
+    const shipped = toProduction.getByRole('list', { name: 'Commits to ship' }).getByRole('listitem');
+    expect(await shipped.allTextContents()).toEqual([`${second.slice(0, 7)} Browser push two — Browser Test`]);
+    await toProduction.getByText('Settings of production unchanged since its deployment.').waitFor();
+    await screenshot(page, '06b-promotion-preview');
+    await toProduction.getByRole('button', { name: 'Promote to production' }).click();
     await column('production').getByText('Browser push two').waitFor(DEPLOYED);
     await waitForState('production', 'deployed');
     expect(await server.site('production')).toContain('Second message');

@@ -179,6 +179,10 @@ describe('a team using Trellis through GitHub, in Chromium', () => {
     await column(admin, 'development').getByRole('button', { name: 'Deploy main head' }).click();
     await waitForState(admin, 'development', 'deployed');
     await column(admin, 'development').getByRole('button', { name: 'Promote to staging' }).click();
+    await admin
+      .getByRole('alertdialog', { name: 'Promote sample to staging?' })
+      .getByRole('button', { name: 'Promote to staging' })
+      .click();
     await waitForState(admin, 'staging', 'deployed');
     await column(admin, 'staging').getByRole('button', { name: 'Promote to production' }).click();
     await admin

@@ -19,6 +19,7 @@ import type {
   CreatedToken,
   Member,
   PersonalToken,
+  PromotionPreview,
   Role,
   SettingsPatch,
   UpdateEnvironmentRequest,
@@ -202,6 +203,17 @@ export class TrellisApi {
   /** Promotes `env`'s current deployment to the next environment. */
   promote(app: string, env: string): Promise<Deployment> {
     return settle(this.client.POST('/api/apps/{app}/environments/{env}/promote', { params: { path: { app, env } } }));
+  }
+
+  /** What promoting `env` into the next environment would ship: one page of the commits it
+   * adds (newest first; `limit` 1 to 100), and the target's settings changed since its
+   * deployment. Changes nothing. */
+  promotionPreview(app: string, env: string, skip: number, limit: number): Promise<PromotionPreview> {
+    return settle(
+      this.client.GET('/api/apps/{app}/environments/{env}/promote', {
+        params: { path: { app, env }, query: { skip, limit } },
+      }),
+    );
   }
 
   rollback(app: string, env: string, deploymentId: string): Promise<Deployment> {

@@ -4,11 +4,14 @@ import { expect, test } from 'vitest';
 import { deployment as aDeployment } from '../test/fixtures';
 import { queryKeys, refreshAfterDeployment } from './queries';
 
-test('a deployment change sets the deployment and marks its app, the apps and its history stale', () => {
+test("a deployment change sets the deployment and marks its app, the apps, its history and the app's promotion previews stale", () => {
   const client = new QueryClient();
   const deployment = aDeployment('01J0000000000000000000000A', { app: 'shop', environment: 'staging' });
   const other = queryKeys.history('shop', 'production');
-  for (const key of [queryKeys.app('shop'), queryKeys.apps, queryKeys.history('shop', 'staging'), other]) {
+  // Staging is the target of development's promotion and the source of its own.
+  const previews = [queryKeys.promotionPreview('shop', 'development'), queryKeys.promotionPreview('shop', 'staging')];
+  const otherApp = queryKeys.promotionPreview('blog', 'development');
+  for (const key of [queryKeys.app('shop'), queryKeys.apps, queryKeys.history('shop', 'staging'), other, ...previews, otherApp]) {
     client.setQueryData(key, []);
   }
 
@@ -18,6 +21,8 @@ test('a deployment change sets the deployment and marks its app, the apps and it
   expect(client.getQueryState(queryKeys.app('shop'))?.isInvalidated).toBe(true);
   expect(client.getQueryState(queryKeys.apps)?.isInvalidated).toBe(true);
   expect(client.getQueryState(queryKeys.history('shop', 'staging'))?.isInvalidated).toBe(true);
-  // Another environment's history is not touched.
+  for (const key of previews) expect(client.getQueryState(key)?.isInvalidated).toBe(true);
+  // Another environment's history and another app's previews are not touched.
   expect(client.getQueryState(other)?.isInvalidated).toBe(false);
+  expect(client.getQueryState(otherApp)?.isInvalidated).toBe(false);
 });

@@ -9,6 +9,9 @@ export const queryKeys = {
   app: (app: string) => ['app', app] as const,
   history: (app: string, env: string) => ['history', app, env] as const,
   deployment: (id: string) => ['deployment', id] as const,
+  /** Every promotion preview of an app, or the one from `env`. */
+  promotionPreviews: (app: string) => ['promotion-preview', app] as const,
+  promotionPreview: (app: string, env: string) => ['promotion-preview', app, env] as const,
 };
 
 /** Every app with its environments. */
@@ -69,13 +72,29 @@ export function auditQuery(api: TrellisApi, filters: AuditFilters) {
   });
 }
 
+export const PREVIEW_PAGE = 50;
+
+/** What promoting `env` would ship, a page of commits at a time (the API says where the next
+ * page starts). Nothing is kept once no one shows it: an old preview would say what no
+ * longer ships. */
+export function promotionPreviewQuery(api: TrellisApi, app: string, env: string) {
+  return infiniteQueryOptions({
+    queryKey: queryKeys.promotionPreview(app, env),
+    queryFn: ({ pageParam }) => api.promotionPreview(app, env, pageParam, PREVIEW_PAGE),
+    initialPageParam: 0,
+    getNextPageParam: (last) => last.nextSkip ?? undefined,
+    gcTime: 0,
+  });
+}
+
 export function deploymentQuery(api: TrellisApi, id: string) {
   return queryOptions({ queryKey: queryKeys.deployment(id), queryFn: () => api.getDeployment(id) });
 }
 
 /** What a deployment's new state changes: the deployment itself (known, so set), and its
- * app, the list of apps and its environment's history (read again). A fetch already under
- * way may have read the state before the change (an invalidation joins a running fetch
+ * app, the list of apps, its environment's history and the app's promotion previews (its
+ * environment is the source of one and the target of another) (read again). A fetch already
+ * under way may have read the state before the change (an invalidation joins a running fetch
  * rather than restarting it), so such a query is read once more after it settles. */
 export function refreshAfterDeployment(queryClient: QueryClient, deployment: Deployment): void {
   queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
@@ -83,6 +102,7 @@ export function refreshAfterDeployment(queryClient: QueryClient, deployment: Dep
     queryKeys.app(deployment.app),
     queryKeys.apps,
     queryKeys.history(deployment.app, deployment.environment),
+    queryKeys.promotionPreviews(deployment.app),
   ]) {
     const inFlight = queryClient.isFetching({ queryKey }) > 0;
     void queryClient.invalidateQueries({ queryKey }).then(() => {

@@ -30,6 +30,8 @@ export type LiveTicket = Schemas['LiveTicketView'];
 export type GithubRepository = Schemas['GithubRepositoryView'];
 export type GithubRepositories = Schemas['GithubRepositoriesView'];
 export type Branch = Schemas['BranchView'];
+export type PromotionPreview = Schemas['PromotionPreviewView'];
+export type ConfigChange = Schemas['ConfigChangeView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

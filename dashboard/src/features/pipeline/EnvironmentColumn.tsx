@@ -14,6 +14,7 @@ import { formatDuration, formatRelative, formatTimestamp, isUrl, shortSha } from
 import { whyNotYourRole } from '../../utils/roles';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
 import { useNow } from '../../hooks/useNow';
+import { PromotionPreview } from './PromotionPreview';
 import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
 
 interface Props {
@@ -160,25 +161,16 @@ export function EnvironmentColumn({ app, env, next }: Props) {
         {next ? (
           <ActionButton
             disabledReason={promoteReason}
-            onClick={() => {
-              const run = () => api.promote(app.name, env.name);
-              if (next.protected) {
-                ask({
-                  title: `Promote ${app.name} to ${next.name}?`,
-                  body: (
-                    <p>
-                      This deploys {env.currentCommit ? <code>{env.currentCommit.sha.slice(0, 7)}</code> : 'the current commit'}{' '}
-                      from {env.name} to <strong>{next.name}</strong> of <strong>{app.name}</strong>.
-                    </p>
-                  ),
-                  label: `Promote to ${next.name}`,
-                  danger: false,
-                  run,
-                });
-              } else {
-                go(run);
-              }
-            }}
+            // Every promotion asks, whatever its target: the question shows what would ship.
+            onClick={() =>
+              ask({
+                title: `Promote ${app.name} to ${next.name}?`,
+                body: <PromotionPreview app={app} from={env} to={next} />,
+                label: `Promote to ${next.name}`,
+                danger: false,
+                run: () => api.promote(app.name, env.name),
+              })
+            }
           >
             Promote to {next.name}
           </ActionButton>

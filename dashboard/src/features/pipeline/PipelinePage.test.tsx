@@ -27,6 +27,20 @@ function serve(envs = [deployedDev, environment('staging', 1), environment('prod
     http.get(`${BASE}/api/deployments/d1`, () =>
       HttpResponse.json(deployment('d1', { outputs: { url: 'https://dev.shop.example/', region: 'eu-west-1' } })),
     ),
+    http.get(`${BASE}/api/apps/shop/environments/:env/promote`, ({ params }) =>
+      HttpResponse.json({
+        from: String(params.env),
+        to: params.env === 'development' ? 'staging' : 'production',
+        candidate: commitA,
+        current: null,
+        commits: [],
+        total: 0,
+        behind: 0,
+        nextSkip: null,
+        commitsUnavailable: null,
+        configChanges: [],
+      }),
+    ),
     http.post(`${BASE}/api/apps/shop/environments/:env/:action`, ({ request, params }) => {
       posted.push(new URL(request.url).pathname);
       const promoting = params.action === 'promote';
@@ -136,11 +150,15 @@ describe('the pipeline view', () => {
     expect(column('staging').getByRole('link', { name: 'watch the logs' })).toHaveAttribute('href', '/deployments/d9');
   });
 
-  it('promotes to an unprotected environment at once and links to the new deployment', async () => {
+  it('asks before promoting to an unprotected environment too, then links to the new deployment', async () => {
     const { posted } = serve();
     const { user } = renderAt('/apps/shop');
     const dev = await screen.findByRole('listitem', { name: 'development' });
     await user.click(within(dev).getByRole('button', { name: 'Promote to staging' }));
+    const dialog = screen.getByRole('alertdialog', { name: 'Promote shop to staging?' });
+    expect(await within(dialog).findByText('staging has nothing deployed yet.')).toBeInTheDocument();
+    expect(posted).toEqual([]);
+    await user.click(within(dialog).getByRole('button', { name: 'Promote to staging' }));
     await waitFor(() => expect(posted).toEqual(['/api/apps/shop/environments/development/promote']));
     expect(await within(dev).findByRole('link', { name: 'follow it' })).toHaveAttribute('href', '/deployments/d2');
   });
