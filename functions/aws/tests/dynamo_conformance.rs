@@ -23,3 +23,8 @@ mod approvals {
     use super::*;
     trellis_core::approval_conformance_tests!(fresh_shared());
 }
+
+mod feedback {
+    use super::*;
+    trellis_core::feedback_conformance_tests!(fresh());
+}

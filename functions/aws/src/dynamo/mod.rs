@@ -17,6 +17,7 @@ use trellis_core::ports::{DeploymentStore, Write};
 mod access;
 mod conditions;
 mod connections;
+mod feedback;
 mod items;
 mod keys;
 mod logs;
