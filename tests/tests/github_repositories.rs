@@ -1,6 +1,11 @@
 //! A private GitHub repository deployed by a local server: once the GitHub App is connected
-//! (manifest flow), branches and commits are read through the app, and the runner clones
-//! with a token that reads that one repository only.
+//! (manifest flow), branches and commits are read through the app, the runner clones with a
+//! token that reads that one repository only, and each deployment is reported on GitHub (a
+//! deployment with its statuses, a commit status for development), retried when GitHub fails.
+
+use std::time::Duration;
+
+use serde_json::Value;
 
 use serde_json::json;
 use trellis_e2e::*;
@@ -11,6 +16,7 @@ async fn a_local_server_deploys_a_private_github_repository_through_the_connecte
     let server = Server::start_with_env(&[
         ("TRELLIS_GITHUB_URL", github.url.as_str()),
         ("TRELLIS_GITHUB_API_URL", github.url.as_str()),
+        ("TRELLIS_FEEDBACK_RETRY_MS", "100"),
     ])
     .await;
     connect_github(&server).await;
@@ -43,6 +49,48 @@ async fn a_local_server_deploys_a_private_github_repository_through_the_connecte
     );
     let done = live.finished(started["id"].as_str().unwrap()).await;
     assert_eq!(done["status"], "succeeded", "{done}");
+
+    // Reported on GitHub: a deployment of development with its final status, linking back to
+    // the deployment's page, and the commit's status.
+    let id = done["id"].as_str().unwrap();
+    let reported = reported(&server, id, |f| {
+        f.iter().all(|f| f["delivered"] == "success")
+    })
+    .await;
+    assert_eq!(reported.len(), 2, "{reported:?}");
+    let reports = github.reports();
+    let made = reports
+        .iter()
+        .find(|r| r.kind == "deployment")
+        .expect("a GitHub deployment");
+    assert_eq!(made.repository, "acme/shop");
+    assert_eq!(
+        (made.body["environment"].as_str(), made.body["ref"].as_str()),
+        (Some("development"), done["commit"]["sha"].as_str())
+    );
+    let last_status = reports
+        .iter()
+        .rev()
+        .find(|r| r.kind == "deployment_status" && r.on == made.on)
+        .expect("a deployment status");
+    assert_eq!(last_status.body["state"], "success");
+    assert_eq!(
+        last_status.body["log_url"],
+        format!("{}/deployments/{id}", server.base)
+    );
+    let commit_status = reports
+        .iter()
+        .rev()
+        .find(|r| r.kind == "commit_status")
+        .expect("a commit status");
+    assert_eq!(
+        (
+            commit_status.body["state"].as_str(),
+            commit_status.body["context"].as_str()
+        ),
+        (Some("success"), Some("trellis/development"))
+    );
+    assert_eq!(commit_status.on, done["commit"]["sha"].as_str().unwrap());
 
     // The runner cloned with a token of the installation, limited to the repository and to
     // reading its contents; the token never shows in the log.
@@ -117,4 +165,22 @@ async fn a_local_server_deploys_a_private_github_repository_through_the_connecte
         "{:?}",
         github.compares()
     );
+}
+
+/// The deployment's feedback once `done` says it is settled (GitHub is told in the
+/// background, so there is no event to wait for: the API is asked until then, 30 s at most).
+async fn reported(server: &Server, id: &str, done: impl Fn(&[Value]) -> bool) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let d = server.deployment(id).await;
+        let feedback = d["feedback"].as_array().cloned().unwrap_or_default();
+        if !feedback.is_empty() && done(&feedback) {
+            return feedback;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "feedback of {id} did not settle: {feedback:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }

@@ -746,6 +746,8 @@ export interface components {
             durationMs?: number | null;
             environment: string;
             error?: string | null;
+            /** @description How it was reported on GitHub (GitHub apps; `GET /api/deployments/{id}` only). */
+            feedback?: components["schemas"]["FeedbackView"][] | null;
             finishedAt?: string | null;
             id: string;
             kind: components["schemas"]["DeploymentKind"];
@@ -827,6 +829,22 @@ export interface components {
             /** @description The request field at fault, as a JSON path (`environments[1].name`). */
             field?: string | null;
             message: string;
+        };
+        FeedbackView: {
+            /** Format: int32 */
+            attempts: number;
+            /** @description What it was last told. */
+            delivered?: string | null;
+            /** @description What GitHub should say now (`queued`, `in_progress`, `pending`, `success`, …). */
+            desired: string;
+            /** @description No more tries until the deployment's state changes again. */
+            gaveUp: boolean;
+            /** @description Why the last try failed. */
+            lastError?: string | null;
+            /** @description When the next try is due, while something is left to say. */
+            nextAttemptAt?: string | null;
+            /** @description `github-deployment` or `github-status`. */
+            target: string;
         };
         /** @description The GitHub App Trellis acts as. */
         GithubAppView: {

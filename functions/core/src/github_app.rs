@@ -118,13 +118,16 @@ pub trait GithubInstallations:
 {
     /// The repositories of every installation, up to [`MAX_INSTALLED_REPOSITORIES`].
     async fn repositories(&self) -> Result<Vec<InstalledRepository>, SourceError>;
+    /// Says a deployment's feedback on GitHub (a deployment status, a commit status).
+    async fn report(&self, feedback: &crate::feedback::Feedback) -> crate::feedback::SendOutcome;
     /// A short-lived token that can only read `repository`'s contents: what a build clones
     /// with.
     async fn clone_token(&self, repository: &Repository) -> Result<String, SourceError>;
 }
 
 /// The manifest of the GitHub App Trellis needs: its addresses, and the least permissions
-/// and events it uses (repository contents and metadata read, push events).
+/// and events it uses (repository contents and metadata read; deployments and commit
+/// statuses written, to report deployments; push events).
 pub fn app_manifest(name: &str, public_url: &str) -> Value {
     let base = public_url.trim_end_matches('/');
     json!({
@@ -137,7 +140,9 @@ pub fn app_manifest(name: &str, public_url: &str) -> Value {
         "setup_url": format!("{base}/"),
         "public": false,
         "request_oauth_on_install": false,
-        "default_permissions": {"contents": "read", "metadata": "read"},
+        "default_permissions": {
+            "contents": "read", "metadata": "read", "deployments": "write", "statuses": "write"
+        },
         "default_events": ["push"]
     })
 }

@@ -91,6 +91,17 @@ impl std::fmt::Debug for CloneAccess {
 }
 
 impl GithubConnection {
+    /// A deployment's page in the dashboard, where the connected app's settings say Trellis
+    /// is reached.
+    pub fn dashboard_link(&self, deployment: &str) -> Option<String> {
+        let (_, settings, _) = self.cached()?;
+        let base = settings.public_url?;
+        Some(format!(
+            "{}/deployments/{deployment}",
+            base.trim_end_matches('/')
+        ))
+    }
+
     /// Clone access to `repository`, or `None` while no app is connected (a public
     /// repository still clones without a token).
     pub async fn clone_access(

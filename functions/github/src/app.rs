@@ -202,4 +202,36 @@ impl GithubApp {
             status => Err(failed("request", format!("HTTP {status} for {path}"))),
         }
     }
+
+    /// A POST of JSON with an installation token; answers the created resource's JSON.
+    pub(crate) async fn post_json(
+        &self,
+        installation_id: u64,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, SourceError> {
+        let token = self.installation_token(installation_id).await?;
+        let url = format!("{}{path}", self.api);
+        let (status, answer) = self
+            .call_with(
+                Method::POST,
+                &url,
+                &token,
+                bytes::Bytes::from(body.to_string()),
+            )
+            .await
+            .map_err(|e| failed("request", e))?;
+        if !status.is_success() {
+            // GitHub's `message` says why (a missing permission, a bad state): worth keeping.
+            let why = serde_json::from_slice::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|v| v["message"].as_str().map(str::to_string))
+                .unwrap_or_default();
+            return Err(failed(
+                "request",
+                format!("HTTP {} for POST {path}: {why}", status.as_u16()),
+            ));
+        }
+        Ok(serde_json::from_slice(&answer).unwrap_or(serde_json::Value::Null))
+    }
 }

@@ -4,6 +4,7 @@
 use async_trait::async_trait;
 use serde::Deserialize;
 use trellis_core::SourceError;
+use trellis_core::feedback::{Feedback, SendOutcome};
 use trellis_core::github_app::{
     GithubInstallations, InstalledRepository, MAX_INSTALLED_REPOSITORIES,
 };
@@ -92,5 +93,9 @@ impl GithubInstallations for GithubSource {
             ));
         };
         app.repository_token(*installation_id, full_name).await
+    }
+
+    async fn report(&self, feedback: &Feedback) -> SendOutcome {
+        self.report_feedback(feedback).await
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod app;
 pub mod connect;
+pub mod feedback;
 pub mod https;
 pub mod installations;
 pub mod oauth;

@@ -17,4 +17,6 @@ pub struct AppState {
     pub forwarder: Arc<LogForwarder>,
     /// The GitHub App (sign-in, connecting it), where this deployment can have one.
     pub github: Option<Arc<crate::github::GithubIntegration>>,
+    /// What GitHub is told of deployments (shown on a deployment), where it is reported.
+    pub feedback: Option<Arc<trellis_core::feedback::FeedbackService>>,
 }

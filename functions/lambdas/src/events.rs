@@ -281,6 +281,17 @@ pub async fn sweep(
     for e in &summary.errors {
         tracing::warn!("sweeper: {e}");
     }
+    // What GitHub should be told of deployments, and was not yet (retries come due here).
+    if let Some(github) = &services.github {
+        let sender = trellis_core::feedback::GithubFeedback::new(github.clone());
+        match services.feedback.deliver_due_at(&sender, now, 100).await {
+            Ok(round) if round != Default::default() => {
+                tracing::info!(?round, "reported deployments to GitHub")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("reporting deployments to GitHub: {e}"),
+        }
+    }
     // Roles GitHub gave are asked for again before they lapse (when the app is connected).
     let installations = match &services.github {
         Some(github) => github.installations().await?,

@@ -10,6 +10,7 @@ use trellis_aws::{
     SecretsManagerStore,
 };
 use trellis_core::access::AccessService;
+use trellis_core::feedback::{FeedbackNotifier, FeedbackService};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::job::RunnerJob;
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SourceRepository, SystemClock};
@@ -64,6 +65,8 @@ pub struct Services {
     pub state: AppState,
     /// The GitHub App as its secret says now, for functions that read refs, clone or sign in.
     pub github: Option<Arc<GithubConnection>>,
+    /// What GitHub is told of deployments (the sweeper says what is due).
+    pub feedback: Arc<FeedbackService>,
     pub store: Arc<DynamoStore>,
     pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
@@ -227,11 +230,24 @@ impl Services {
             }),
             None => Arc::new(GithubSource::new(None)),
         };
+        let feedback = Arc::new(FeedbackService::new(
+            store.clone(),
+            store.clone(),
+            Arc::new(SystemClock),
+            None,
+        ));
+        // Whoever publishes a status change records what GitHub should be told; the sweeper
+        // tells it.
+        let pipeline_notifier: Arc<dyn Notifier> = if needs.notifier {
+            Arc::new(FeedbackNotifier::new(notifier.clone(), feedback.clone()))
+        } else {
+            notifier.clone()
+        };
         let pipeline = Arc::new(Pipeline::new(Ports {
             store: store.clone(),
             secrets: secrets.clone(),
             launcher,
-            notifier: notifier.clone(),
+            notifier: pipeline_notifier,
             source,
             clock: Arc::new(SystemClock),
         }));
@@ -252,9 +268,11 @@ impl Services {
             webhook_secret: Arc::new(webhook_secret),
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
             github: integration,
+            feedback: Some(feedback.clone()),
         };
         Ok(Services {
             state,
+            feedback,
             github,
             store,
             secrets,

@@ -623,6 +623,14 @@ async fn team(w: &World) {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["name"], "master", "{body}");
+    // The sweeper reports the app's deployments on GitHub now that the app is connected.
+    let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
+    events::sweep(w.services("sweeper"), later).await.unwrap();
+    let reports = w.github.reports();
+    assert!(
+        reports.iter().any(|r| r.kind == "deployment_status"),
+        "{reports:?}"
+    );
     let (status, body) = w
         .http("member-remove", "/api/apps/shop/members/ada", None)
         .await;

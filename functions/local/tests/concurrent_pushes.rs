@@ -106,6 +106,7 @@ async fn three_hundred_pushes_twenty_at_a_time_are_all_accepted_and_the_newest_w
         webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
         github: None,
+        feedback: None,
     });
 
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));

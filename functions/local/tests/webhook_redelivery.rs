@@ -71,6 +71,7 @@ async fn a_delivery_that_failed_is_processed_when_redelivered() {
             webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
             forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
             github: None,
+            feedback: None,
         })
     };
 
@@ -128,6 +129,7 @@ async fn hello_app() -> (Harness, axum::Router) {
         webhook_secret: Arc::new(WebhookSecret::new(SECRET)),
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
         github: None,
+        feedback: None,
     });
     (h, router)
 }

@@ -83,7 +83,7 @@ fn as_app(headers: &HeaderMap) -> Result<(), StatusCode> {
     }
 }
 
-fn installation_of(headers: &HeaderMap) -> Result<u64, StatusCode> {
+pub(super) fn installation_of(headers: &HeaderMap) -> Result<u64, StatusCode> {
     bearer(headers)
         .and_then(|t| t.strip_prefix("ghs_inst-"))
         .and_then(|id| id.parse().ok())
@@ -141,7 +141,7 @@ async fn repositories(
     ))
 }
 
-fn holds(w: &World, installation: u64, full_name: &str) -> bool {
+pub(super) fn holds(w: &World, installation: u64, full_name: &str) -> bool {
     w.installations
         .get(&installation)
         .is_some_and(|repos| repos.iter().any(|r| r.full_name == full_name))

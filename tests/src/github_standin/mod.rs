@@ -7,6 +7,9 @@
 mod control;
 mod git;
 mod installations;
+mod reports;
+
+pub use reports::Report;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -47,6 +50,10 @@ struct World {
     token_scopes: Vec<Value>,
     /// Every comparison asked for (`base...head`).
     compares: Vec<String>,
+    /// Deployments, their statuses and commit statuses reported, in order.
+    reports: Vec<reports::Report>,
+    /// How many report calls are still to fail.
+    failing_reports: u32,
 }
 
 #[derive(Clone)]
@@ -69,6 +76,7 @@ impl GithubStandIn {
             .route("/app-manifests/{code}/conversions", post(conversion))
             .route("/app/hook/config", axum::routing::patch(hook_config))
             .merge(installations::routes())
+            .merge(reports::routes())
             .merge(control::routes())
             .fallback(git::smart_http)
             .with_state(world.clone());

@@ -7,6 +7,7 @@
 //! failure stays visible on the deployment. Only the latest state is sent — GitHub keeps a
 //! status history of its own, and a stale state is never worth a retry.
 
+mod github;
 mod notifier;
 mod service;
 
@@ -17,6 +18,7 @@ use crate::error::StoreError;
 use crate::model::Timestamp;
 use crate::ports::Expect;
 
+pub use github::GithubFeedback;
 pub use notifier::FeedbackNotifier;
 pub use service::{DeliveryRound, FeedbackService, MAX_FEEDBACK_ATTEMPTS};
 

@@ -184,11 +184,21 @@ impl FeedbackService {
         sender: &dyn FeedbackSender,
         limit: usize,
     ) -> Result<DeliveryRound, DomainError> {
+        self.deliver_due_at(sender, self.clock.now(), limit).await
+    }
+
+    /// As [`FeedbackService::deliver_due`], as of `now` (the sweeper's time).
+    pub async fn deliver_due_at(
+        &self,
+        sender: &dyn FeedbackSender,
+        now: crate::model::Timestamp,
+        limit: usize,
+    ) -> Result<DeliveryRound, DomainError> {
         let mut round = DeliveryRound::default();
-        for due in self.store.due_feedback(self.clock.now(), limit).await? {
+        for due in self.store.due_feedback(now, limit).await? {
             let mut claimed = due.clone();
             claimed.attempts += 1;
-            claimed.next_attempt_at = self.clock.now() + self.backoff(claimed.attempts);
+            claimed.next_attempt_at = now.max(self.clock.now()) + self.backoff(claimed.attempts);
             match self
                 .store
                 .put_feedback(&claimed, Expect::Version(due.version))

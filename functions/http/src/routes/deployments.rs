@@ -24,7 +24,14 @@ pub async fn get_deployment(
         .access
         .check_read_deployment(&state.pipeline, &actor, &id)
         .await?;
-    Ok(Json(state.pipeline.require_deployment(&id).await?.into()))
+    let mut view: DeploymentView = state.pipeline.require_deployment(&id).await?.into();
+    if let Some(feedback) = &state.feedback {
+        let reported = feedback.of_deployment(&id).await?;
+        if !reported.is_empty() {
+            view.feedback = Some(reported.into_iter().map(Into::into).collect());
+        }
+    }
+    Ok(Json(view))
 }
 
 /// `POST /api/deployments/{id}/cancel`: a queued deployment is cancelled at once; a running

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trellis_core::access::AccessService;
+use trellis_core::feedback::{FeedbackNotifier, FeedbackService, GithubFeedback};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
@@ -14,7 +15,7 @@ use super::ServeError;
 use crate::git::GitSource;
 use crate::hub::LocalHub;
 use crate::launcher::{ProcessLauncher, SiteSpace};
-use crate::sqlite::{SqliteAccessStore, SqliteSecretStore, SqliteStore};
+use crate::sqlite::{SqliteAccessStore, SqliteFeedbackStore, SqliteSecretStore, SqliteStore};
 
 pub(super) struct Composed {
     pub store: Arc<dyn DeploymentStore>,
@@ -24,6 +25,7 @@ pub(super) struct Composed {
     pub source: Arc<dyn SourceRepository>,
     pub pipeline: Arc<Pipeline>,
     pub access: Arc<AccessService>,
+    pub feedback: Arc<FeedbackService>,
 }
 
 /// Where builds publish sites, and how they are served.
@@ -75,6 +77,19 @@ pub(super) fn compose(
         Some(github.clone()),
     );
     let launcher = Arc::new(launcher);
+    let feedback = Arc::new(
+        FeedbackService::new(
+            Arc::new(
+                SqliteFeedbackStore::open(&db)
+                    .map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
+            ),
+            store.clone(),
+            Arc::new(SystemClock),
+            None,
+        )
+        .with_retry_base(feedback_retry_base()?),
+    );
+    deliver_feedback(feedback.clone(), GithubFeedback::new(github.clone()));
     let source: Arc<dyn SourceRepository> = Arc::new(RepositorySource {
         local: Arc::new(GitSource),
         github,
@@ -83,7 +98,7 @@ pub(super) fn compose(
         store: store.clone(),
         secrets,
         launcher: launcher.clone(),
-        notifier: hub.clone(),
+        notifier: Arc::new(FeedbackNotifier::new(hub.clone(), feedback.clone())),
         source: source.clone(),
         clock: Arc::new(SystemClock),
     }));
@@ -105,7 +120,38 @@ pub(super) fn compose(
         source,
         pipeline,
         access,
+        feedback,
     })
+}
+
+/// Says what is due to GitHub whenever something new is recorded, and at least every second
+/// (retries come due by time).
+fn deliver_feedback(feedback: Arc<FeedbackService>, sender: GithubFeedback) {
+    tokio::spawn(async move {
+        loop {
+            if let Err(e) = feedback.deliver_due(&sender, 50).await {
+                tracing::warn!("reporting deployments to GitHub: {e}");
+            }
+            tokio::select! {
+                _ = feedback.recorded() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    });
+}
+
+/// The first wait before a failed report to GitHub is tried again:
+/// `TRELLIS_FEEDBACK_RETRY_MS`, 5000 by default (each next wait doubles).
+fn feedback_retry_base() -> Result<std::time::Duration, ServeError> {
+    match std::env::var("TRELLIS_FEEDBACK_RETRY_MS") {
+        Err(_) => Ok(std::time::Duration::from_secs(5)),
+        Ok(v) => match v.trim().parse::<u64>() {
+            Ok(ms) if (10..=600_000).contains(&ms) => Ok(std::time::Duration::from_millis(ms)),
+            _ => Err(ServeError::Setup(format!(
+                "TRELLIS_FEEDBACK_RETRY_MS is {v:?}: give milliseconds from 10 to 600000"
+            ))),
+        },
+    }
 }
 
 /// How long audit entries are kept: `TRELLIS_AUDIT_RETENTION_DAYS`, 365 by default.

@@ -29,6 +29,7 @@ pub(super) fn app(
         webhook_secret: Arc::new(WebhookSecret::new(webhook_secret)),
         forwarder: parts.forwarder.clone(),
         github: Some(github),
+        feedback: Some(parts.feedback.clone()),
     };
     let ws = crate::live_socket::router(
         parts.hub.clone(),

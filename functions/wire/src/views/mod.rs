@@ -1,11 +1,13 @@
 //! The API's JSON shapes, with their OpenAPI schemas.
 
+mod feedback;
 mod preview;
 mod requests;
 mod resources;
 mod schema;
 mod team;
 
+pub use feedback::*;
 pub use preview::*;
 pub use requests::*;
 pub use resources::*;

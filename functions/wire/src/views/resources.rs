@@ -316,6 +316,9 @@ pub struct DeploymentView {
     /// Who approved it (environments that require approval).
     #[serde(default)]
     pub approved_by: Option<String>,
+    /// How it was reported on GitHub (GitHub apps; `GET /api/deployments/{id}` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<Vec<super::FeedbackView>>,
 }
 
 fn enum_str<T: Serialize>(v: &T) -> String {
@@ -348,6 +351,7 @@ impl From<Deployment> for DeploymentView {
             requested_by: d.requested_by,
             approved_by: d.approved_by,
             config: d.config.into(),
+            feedback: None,
         }
     }
 }

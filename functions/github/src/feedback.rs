@@ -1,0 +1,122 @@
+//! Deployments reported on GitHub: a GitHub deployment per Trellis deployment with its
+//! statuses, and a commit status for the first environment (what a pull request shows).
+
+use serde_json::json;
+use trellis_core::feedback::{Feedback, FeedbackTarget, SendOutcome};
+
+use crate::source::GithubSource;
+
+/// The commit status's name on GitHub.
+pub fn status_context(environment: &str) -> String {
+    format!("trellis/{environment}")
+}
+
+fn description(f: &Feedback) -> String {
+    let what = match f.desired.as_str() {
+        "queued" => "queued",
+        "pending" | "in_progress" => "deploying",
+        "success" => "deployed",
+        "failure" => "failed",
+        "error" => "cancelled",
+        other => other,
+    };
+    format!("Trellis: {what} to {}", f.environment)
+}
+
+impl GithubSource {
+    /// Says `f` on GitHub with the app's installation token.
+    pub(crate) async fn report_feedback(&self, f: &Feedback) -> SendOutcome {
+        let Some(app) = self.app.as_deref() else {
+            return SendOutcome {
+                github_deployment_id: None,
+                result: Err("the GitHub App's key is not known".into()),
+            };
+        };
+        let repo = &f.repository;
+        match f.target {
+            FeedbackTarget::GithubStatus => {
+                let body = json!({
+                    "state": f.desired, "context": status_context(&f.environment),
+                    "description": description(f), "target_url": f.log_url,
+                });
+                let result = app
+                    .post_json(
+                        f.installation_id,
+                        &format!("/repos/{repo}/statuses/{}", f.sha),
+                        &body,
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string());
+                SendOutcome {
+                    github_deployment_id: None,
+                    result,
+                }
+            }
+            FeedbackTarget::GithubDeployment => {
+                let mut made = None;
+                let id = match f.github_deployment_id {
+                    Some(id) => id,
+                    None => {
+                        let body = json!({
+                            "ref": f.sha, "environment": f.environment, "auto_merge": false,
+                            // Trellis's own checks already ran; GitHub's must not hold it back.
+                            "required_contexts": [], "production_environment": f.production,
+                            "description": format!("Trellis deployment {}", f.deployment_id),
+                            "payload": {"trellisDeployment": f.deployment_id},
+                        });
+                        match app
+                            .post_json(
+                                f.installation_id,
+                                &format!("/repos/{repo}/deployments"),
+                                &body,
+                            )
+                            .await
+                        {
+                            Ok(created) => match created["id"].as_u64() {
+                                Some(id) => {
+                                    made = Some(id);
+                                    id
+                                }
+                                None => {
+                                    return SendOutcome {
+                                        github_deployment_id: None,
+                                        result: Err(format!(
+                                            "GitHub made no deployment: {}",
+                                            created["message"]
+                                                .as_str()
+                                                .unwrap_or("no id in its answer")
+                                        )),
+                                    };
+                                }
+                            },
+                            Err(e) => {
+                                return SendOutcome {
+                                    github_deployment_id: None,
+                                    result: Err(e.to_string()),
+                                };
+                            }
+                        }
+                    }
+                };
+                let body = json!({
+                    "state": f.desired, "log_url": f.log_url, "environment_url": f.environment_url,
+                    "description": description(f), "auto_inactive": true,
+                });
+                let result = app
+                    .post_json(
+                        f.installation_id,
+                        &format!("/repos/{repo}/deployments/{id}/statuses"),
+                        &body,
+                    )
+                    .await
+                    .map(drop)
+                    .map_err(|e| e.to_string());
+                SendOutcome {
+                    github_deployment_id: made,
+                    result,
+                }
+            }
+        }
+    }
+}

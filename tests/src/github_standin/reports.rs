@@ -1,0 +1,110 @@
+//! What the app reports on GitHub: deployments and their statuses, commit statuses. Each is
+//! kept in order; the next `fail` calls answer 502, as GitHub sometimes does.
+
+use axum::Router;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use serde_json::{Value, json};
+
+use super::{GithubStandIn, Shared, World};
+
+/// One call that reported something: what kind (`deployment`, `deployment_status`,
+/// `commit_status`), where (`owner/name`, and the deployment id or sha), and its body.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub kind: &'static str,
+    pub repository: String,
+    pub on: String,
+    pub body: Value,
+}
+
+impl GithubStandIn {
+    pub fn reports(&self) -> Vec<Report> {
+        self.world.lock().unwrap().reports.clone()
+    }
+
+    /// The next `calls` report calls fail with HTTP 502.
+    pub fn fail_reports(&self, calls: u32) {
+        self.world.lock().unwrap().failing_reports = calls;
+    }
+}
+
+pub(super) fn routes() -> Router<std::sync::Arc<std::sync::Mutex<World>>> {
+    Router::new()
+        .route("/repos/{owner}/{repo}/deployments", post(deployment))
+        .route(
+            "/repos/{owner}/{repo}/deployments/{id}/statuses",
+            post(deployment_status),
+        )
+        .route("/repos/{owner}/{repo}/statuses/{sha}", post(commit_status))
+}
+
+/// Takes an installation token of an installation holding the repository, or fails as
+/// GitHub would; then the scripted failures.
+fn admit(w: &mut World, headers: &HeaderMap, full_name: &str) -> Result<(), StatusCode> {
+    let id = super::installations::installation_of(headers)?;
+    if !super::installations::holds(w, id, full_name) {
+        return Err(StatusCode::NOT_FOUND);
+    }
+    if w.failing_reports > 0 {
+        w.failing_reports -= 1;
+        return Err(StatusCode::BAD_GATEWAY);
+    }
+    Ok(())
+}
+
+async fn deployment(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo)): Path<(String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    let full_name = format!("{owner}/{repo}");
+    let mut w = w.lock().unwrap();
+    admit(&mut w, &headers, &full_name)?;
+    let id = 5000 + w.reports.iter().filter(|r| r.kind == "deployment").count() as u64;
+    w.reports.push(Report {
+        kind: "deployment",
+        repository: full_name,
+        on: id.to_string(),
+        body,
+    });
+    Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
+}
+
+async fn deployment_status(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    let full_name = format!("{owner}/{repo}");
+    let mut w = w.lock().unwrap();
+    admit(&mut w, &headers, &full_name)?;
+    w.reports.push(Report {
+        kind: "deployment_status",
+        repository: full_name,
+        on: id,
+        body,
+    });
+    Ok((StatusCode::CREATED, axum::Json(json!({"id": 1}))))
+}
+
+async fn commit_status(
+    State(w): Shared,
+    headers: HeaderMap,
+    Path((owner, repo, sha)): Path<(String, String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    let full_name = format!("{owner}/{repo}");
+    let mut w = w.lock().unwrap();
+    admit(&mut w, &headers, &full_name)?;
+    w.reports.push(Report {
+        kind: "commit_status",
+        repository: full_name,
+        on: sha,
+        body,
+    });
+    Ok((StatusCode::CREATED, axum::Json(json!({"id": 1}))))
+}
