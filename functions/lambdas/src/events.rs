@@ -245,6 +245,8 @@ pub async fn task_state_change(
     });
     services.pipeline.finish(&deployment.id, outcome).await?;
     discard(services, &deployment.id).await;
+    // A few at most: the task-state function has a short timeout.
+    report_to_github(services, time::OffsetDateTime::now_utc(), 10).await;
     let ended = services
         .store
         .get_deployment(&deployment.id)
@@ -272,6 +274,22 @@ async fn discard(services: &Services, deployment: &str) {
 
 pub use trellis_core::pipeline::{SWEEP_GRACE, SweepSummary};
 
+/// Tells GitHub what is due (a deployment's end, as soon as its task stops; retries, when the
+/// sweeper runs). Never fails the caller: an error is logged, and retried later.
+async fn report_to_github(services: &Services, now: time::OffsetDateTime, limit: usize) {
+    let Some(github) = &services.github else {
+        return;
+    };
+    let sender = trellis_core::feedback::GithubFeedback::new(github.clone());
+    match services.feedback.deliver_due_at(&sender, now, limit).await {
+        Ok(round) if round != Default::default() => {
+            tracing::info!(?round, "reported deployments to GitHub")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!("reporting deployments to GitHub: {e}"),
+    }
+}
+
 /// The scheduled sweeper: the pipeline's sweep pass (see [`trellis_core::Pipeline::sweep`]).
 pub async fn sweep(
     services: &Services,
@@ -282,16 +300,7 @@ pub async fn sweep(
         tracing::warn!("sweeper: {e}");
     }
     // What GitHub should be told of deployments, and was not yet (retries come due here).
-    if let Some(github) = &services.github {
-        let sender = trellis_core::feedback::GithubFeedback::new(github.clone());
-        match services.feedback.deliver_due_at(&sender, now, 100).await {
-            Ok(round) if round != Default::default() => {
-                tracing::info!(?round, "reported deployments to GitHub")
-            }
-            Ok(_) => {}
-            Err(e) => tracing::warn!("reporting deployments to GitHub: {e}"),
-        }
-    }
+    report_to_github(services, now, 100).await;
     // Roles GitHub gave are asked for again before they lapse (when the app is connected).
     let installations = match &services.github {
         Some(github) => github.installations().await?,
