@@ -28,3 +28,8 @@ mod feedback {
     use super::*;
     trellis_core::feedback_conformance_tests!(fresh());
 }
+
+mod notifications {
+    use super::*;
+    trellis_core::notification_conformance_tests!(fresh());
+}

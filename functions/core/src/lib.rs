@@ -10,6 +10,7 @@ pub mod github_connection;
 pub mod job;
 pub mod logs;
 pub mod model;
+pub mod notify;
 pub mod outcome;
 pub mod pipeline;
 pub mod ports;

@@ -119,3 +119,27 @@ mod feedback {
     use super::*;
     trellis_core::feedback_conformance_tests!(fresh_feedback());
 }
+
+struct FreshNotifications {
+    store: trellis_local::sqlite::SqliteNotificationStore,
+    _dir: tempfile::TempDir,
+}
+
+impl Deref for FreshNotifications {
+    type Target = trellis_local::sqlite::SqliteNotificationStore;
+    fn deref(&self) -> &Self::Target {
+        &self.store
+    }
+}
+
+async fn fresh_notifications() -> FreshNotifications {
+    let dir = tempfile::tempdir().unwrap();
+    let store = trellis_local::sqlite::SqliteNotificationStore::open(&dir.path().join("notify.db"))
+        .unwrap();
+    FreshNotifications { store, _dir: dir }
+}
+
+mod notifications {
+    use super::*;
+    trellis_core::notification_conformance_tests!(fresh_notifications());
+}

@@ -21,6 +21,7 @@ mod feedback;
 mod items;
 mod keys;
 mod logs;
+mod notifications;
 mod table;
 mod team;
 

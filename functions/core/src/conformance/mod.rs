@@ -23,6 +23,7 @@ mod connections;
 mod deployments;
 pub mod feedback;
 mod logs;
+pub mod notifications;
 mod records;
 mod writes;
 

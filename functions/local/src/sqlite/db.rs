@@ -108,6 +108,23 @@ CREATE TABLE IF NOT EXISTS feedback (
     PRIMARY KEY (deployment, target)
 );
 CREATE INDEX IF NOT EXISTS feedback_due ON feedback (pending, due);
+CREATE TABLE IF NOT EXISTS destinations (
+    app TEXT NOT NULL,
+    id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    PRIMARY KEY (app, id)
+);
+CREATE TABLE IF NOT EXISTS notifications (
+    id TEXT PRIMARY KEY,
+    destination TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    pending INTEGER NOT NULL,
+    due INTEGER NOT NULL,
+    created INTEGER NOT NULL,
+    body TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS notifications_due ON notifications (pending, due);
+CREATE INDEX IF NOT EXISTS notifications_by_destination ON notifications (destination, created);
 ";
 
 /// One SQLite connection used from async code: each call runs on the blocking pool.

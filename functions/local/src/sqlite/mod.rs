@@ -5,11 +5,13 @@
 mod access;
 mod db;
 mod feedback;
+mod notifications;
 mod rows;
 mod secrets;
 mod store;
 
 pub use access::SqliteAccessStore;
 pub use feedback::SqliteFeedbackStore;
+pub use notifications::SqliteNotificationStore;
 pub use secrets::SqliteSecretStore;
 pub use store::SqliteStore;
