@@ -26,3 +26,30 @@ test("a deployment change sets the deployment and marks its app, the apps, its h
   expect(client.getQueryState(other)?.isInvalidated).toBe(false);
   expect(client.getQueryState(otherApp)?.isInvalidated).toBe(false);
 });
+
+test('a pushed deployment, which carries no feedback, keeps the feedback read and has the deployment read again', () => {
+  const client = new QueryClient();
+  const feedback = [{ target: 'github-deployment', desired: 'in_progress', delivered: 'in_progress', attempts: 1, gaveUp: false }];
+  const read = aDeployment('01J0000000000000000000000B', { status: 'running', feedback });
+  const key = queryKeys.deployment(read.id);
+  client.setQueryData(key, read);
+
+  const pushed = aDeployment(read.id, { status: 'succeeded' });
+  refreshAfterDeployment(client, pushed);
+
+  expect(client.getQueryData(key)).toEqual({ ...pushed, feedback });
+  expect(client.getQueryState(key)?.isInvalidated).toBe(true);
+});
+
+test('a deployment with nothing reported on GitHub is set as it comes and not read again', () => {
+  const client = new QueryClient();
+  const read = aDeployment('01J0000000000000000000000C', { status: 'running' });
+  const key = queryKeys.deployment(read.id);
+  client.setQueryData(key, read);
+
+  const pushed = aDeployment(read.id, { status: 'succeeded' });
+  refreshAfterDeployment(client, pushed);
+
+  expect(client.getQueryData(key)).toEqual(pushed);
+  expect(client.getQueryState(key)?.isInvalidated).toBe(false);
+});

@@ -95,15 +95,24 @@ export function deploymentQuery(api: TrellisApi, id: string) {
  * app, the list of apps, its environment's history and the app's promotion previews (its
  * environment is the source of one and the target of another) (read again). A fetch already
  * under way may have read the state before the change (an invalidation joins a running fetch
- * rather than restarting it), so such a query is read once more after it settles. */
+ * rather than restarting it), so such a query is read once more after it settles.
+ *
+ * Only `GET /api/deployments/{id}` says how the deployment was reported on GitHub: pushes and
+ * the answers to actions carry no `feedback`. What was read is kept, so the page does not lose
+ * it, and the deployment is read again, since its new state is something new to tell GitHub. */
 export function refreshAfterDeployment(queryClient: QueryClient, deployment: Deployment): void {
-  queryClient.setQueryData(queryKeys.deployment(deployment.id), deployment);
-  for (const queryKey of [
+  const key = queryKeys.deployment(deployment.id);
+  const known = queryClient.getQueryData<Deployment>(key)?.feedback;
+  const keepsFeedback = deployment.feedback == null && known != null;
+  queryClient.setQueryData(key, keepsFeedback ? { ...deployment, feedback: known } : deployment);
+  const stale: (readonly string[])[] = [
     queryKeys.app(deployment.app),
     queryKeys.apps,
     queryKeys.history(deployment.app, deployment.environment),
     queryKeys.promotionPreviews(deployment.app),
-  ]) {
+  ];
+  if (keepsFeedback) stale.push(key);
+  for (const queryKey of stale) {
     const inFlight = queryClient.isFetching({ queryKey }) > 0;
     void queryClient.invalidateQueries({ queryKey }).then(() => {
       if (inFlight) void queryClient.invalidateQueries({ queryKey });

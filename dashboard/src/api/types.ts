@@ -32,6 +32,7 @@ export type GithubRepositories = Schemas['GithubRepositoriesView'];
 export type Branch = Schemas['BranchView'];
 export type PromotionPreview = Schemas['PromotionPreviewView'];
 export type ConfigChange = Schemas['ConfigChangeView'];
+export type Feedback = Schemas['FeedbackView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -35,6 +35,18 @@ export function formatRelative(iso: string | null | undefined, now: number = Dat
   return new Date(then).toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
+/** How long until `iso`, for what is due: "in 40 s", "in 3 min"; "now" once it is (nearly) due. */
+export function formatUntil(iso: string, now: number = Date.now()): string {
+  const then = Date.parse(iso);
+  if (Number.isNaN(then)) return iso;
+  const seconds = Math.round((then - now) / 1000);
+  if (seconds < 5) return 'now';
+  if (seconds < 60) return `in ${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `in ${minutes} min`;
+  return `in ${Math.round(minutes / 60)} h`;
+}
+
 export function formatTimestamp(iso: string | null | undefined): string {
   if (!iso) return '';
   const t = new Date(iso);

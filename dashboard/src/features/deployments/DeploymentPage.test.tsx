@@ -1,8 +1,8 @@
 import { screen, waitFor, within } from '@testing-library/react';
-import { http, HttpResponse, ws } from 'msw';
+import { delay, http, HttpResponse, ws } from 'msw';
 import { describe, expect, it } from 'vitest';
 
-import type { Deployment, LogLine } from '../../api/types';
+import type { Deployment, Feedback, LogLine } from '../../api/types';
 import { BASE, WS_URL, app, deployment, environment } from '../../test/fixtures';
 import { renderAt } from '../../test/render';
 import { server } from '../../test/server';
@@ -129,5 +129,145 @@ describe('the deployment view', () => {
     const shown = shownSeqs();
     expect(shown.length).toBeGreaterThan(20);
     expect(shown.length).toBeLessThan(200);
+  });
+});
+
+function feedback(target: 'github-deployment' | 'github-status', over: Partial<Feedback> = {}): Feedback {
+  return { target, desired: 'success', delivered: 'success', attempts: 1, lastError: null, gaveUp: false, nextAttemptAt: null, ...over };
+}
+
+/** The "On GitHub" section's line for `label` ("GitHub deployment", "Commit status …"). */
+async function githubLine(label: string): Promise<HTMLElement> {
+  const list = await screen.findByRole('list', { name: 'On GitHub' });
+  const item = within(list)
+    .getAllByRole('listitem')
+    .find((li) => li.textContent.startsWith(`${label}:`));
+  if (!item) throw new Error(`no line for ${label} in: ${list.textContent}`);
+  return item;
+}
+
+function shownStatus(): string | null | undefined {
+  return document.querySelector('.deployment-header [data-status]')?.getAttribute('data-status');
+}
+
+describe('how the deployment was reported on GitHub', () => {
+  it('says what GitHub shows once it has been told', async () => {
+    serveDeployment(deployment('f1', { feedback: [feedback('github-deployment'), feedback('github-status')] }), []);
+    server.use(live.addEventListener('connection', () => undefined));
+    renderAt('/deployments/f1');
+
+    expect(await screen.findByRole('region', { name: 'On GitHub' })).toBeInTheDocument();
+    expect(await githubLine('GitHub deployment')).toHaveTextContent('GitHub deployment: ✓ shows success');
+    expect(await githubLine('Commit status trellis/development')).toHaveTextContent('shows success');
+  });
+
+  it('says what is still to be told and when it is tried next, and settles without a reload', async () => {
+    const inTenMinutes = new Date(Date.now() + 10 * 60_000).toISOString();
+    let reads = 0;
+    serveDeployment(deployment('f2'), []);
+    server.use(
+      live.addEventListener('connection', () => undefined),
+      http.get(`${BASE}/api/deployments/f2`, () => {
+        reads += 1;
+        const told = reads > 1;
+        return HttpResponse.json(
+          deployment('f2', {
+            feedback: [
+              feedback('github-deployment', told ? {} : { delivered: 'in_progress', nextAttemptAt: inTenMinutes }),
+              feedback('github-status', told ? {} : { delivered: null, attempts: 0, nextAttemptAt: inTenMinutes }),
+            ],
+          }),
+        );
+      }),
+    );
+    renderAt('/deployments/f2');
+
+    expect(await githubLine('GitHub deployment')).toHaveTextContent('updating: in progress → success, next try in 10 min');
+    expect(await githubLine('Commit status trellis/development')).toHaveTextContent(
+      'updating: nothing yet → success, next try in 10 min',
+    );
+    // The page reads the deployment again while something is pending.
+    await waitFor(async () => expect(await githubLine('GitHub deployment')).toHaveTextContent('shows success'), { timeout: 6000 });
+    expect(await githubLine('Commit status trellis/development')).toHaveTextContent('shows success');
+  });
+
+  it("warns with GitHub's answer while it keeps trying", async () => {
+    const failing = feedback('github-deployment', {
+      desired: 'in_progress',
+      delivered: 'queued',
+      attempts: 3,
+      lastError: '502 Bad Gateway',
+      nextAttemptAt: new Date(Date.now() + 2 * 60_000).toISOString(),
+    });
+    serveDeployment(deployment('f3', { status: 'running', finishedAt: null, durationMs: null, feedback: [failing] }), []);
+    server.use(live.addEventListener('connection', () => undefined));
+    renderAt('/deployments/f3');
+
+    const line = await githubLine('GitHub deployment');
+    expect(line).toHaveTextContent('updating: queued → in progress, next try in 2 min');
+    expect(within(line).getByText(/GitHub answered/)).toHaveTextContent('⚠ GitHub answered: 502 Bad Gateway (3 attempts so far)');
+  });
+
+  it('says when Trellis gave up, and why', async () => {
+    const stopped = feedback('github-status', {
+      desired: 'failure',
+      delivered: 'pending',
+      attempts: 6,
+      lastError: 'Resource not accessible by integration',
+      gaveUp: true,
+    });
+    serveDeployment(deployment('f4', { status: 'failed', error: 'deploy exited with code 1', feedback: [stopped] }), []);
+    server.use(live.addEventListener('connection', () => undefined));
+    renderAt('/deployments/f4');
+
+    const line = await githubLine('Commit status trellis/development');
+    expect(line).toHaveTextContent(
+      "Trellis stopped trying after 6 attempts; it tries again at the deployment's next change",
+    );
+    expect(line).toHaveTextContent('GitHub answered: Resource not accessible by integration');
+    expect(line).not.toHaveTextContent('next try');
+  });
+
+  it('shows no section for an app that is not on GitHub', async () => {
+    serveDeployment(deployment('f5'), []);
+    server.use(live.addEventListener('connection', () => undefined));
+    renderAt('/deployments/f5');
+
+    expect(await screen.findByText('End of log · 0 lines')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'On GitHub' })).not.toBeInTheDocument();
+  });
+
+  it('keeps the section through a pushed update, which carries no feedback, and reads it anew', async () => {
+    const running = deployment('f6', { status: 'running', finishedAt: null, durationMs: null });
+    let reads = 0;
+    let push: ((d: Deployment) => void) | undefined;
+    serveDeployment(running, []);
+    server.use(
+      http.get(`${BASE}/api/deployments/f6`, async () => {
+        reads += 1;
+        if (reads === 1) {
+          return HttpResponse.json({
+            ...running,
+            feedback: [feedback('github-deployment', { desired: 'in_progress', delivered: 'in_progress' })],
+          });
+        }
+        // Slow enough that the pushed state is shown before the new feedback arrives.
+        await delay(300);
+        return HttpResponse.json(deployment('f6', { feedback: [feedback('github-deployment')] }));
+      }),
+      live.addEventListener('connection', ({ client }) => {
+        push = (d) => client.send(JSON.stringify({ type: 'deployment', deployment: d }));
+      }),
+    );
+    renderAt('/deployments/f6');
+    expect(await githubLine('GitHub deployment')).toHaveTextContent('shows in progress');
+    await waitFor(() => expect(push).toBeDefined());
+
+    push?.(deployment('f6'));
+
+    await waitFor(() => expect(shownStatus()).toBe('succeeded'));
+    expect(await githubLine('GitHub deployment')).toHaveTextContent('shows in progress');
+    await waitFor(async () => expect(await githubLine('GitHub deployment')).toHaveTextContent('shows success'));
+    expect(reads).toBe(2);
   });
 });

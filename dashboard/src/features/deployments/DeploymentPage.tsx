@@ -12,16 +12,24 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatTimestamp, isUrl } from '../../utils/format';
 import { whyNotYourRole } from '../../utils/roles';
+import { GithubFeedback, feedbackPending } from './GithubFeedback';
 import { LogView } from './LogView';
 import { StepList } from './StepList';
 import { useDeploymentLogs } from './useDeploymentLogs';
+
+const FEEDBACK_REFETCH_MS = 3_000;
 
 /** One deployment: its status, commit, steps and live log. */
 export function DeploymentPage() {
   const { id = '' } = useParams();
   const api = useApi();
   const queryClient = useQueryClient();
-  const deployment = useQuery(deploymentQuery(api, id));
+  const deployment = useQuery({
+    ...deploymentQuery(api, id),
+    // GitHub is told in the background and nothing is pushed when it has been: the page reads
+    // again until nothing is left to say, so what it shows settles without a reload.
+    refetchInterval: (query) => (query.state.data?.feedback?.some(feedbackPending) ? FEEDBACK_REFETCH_MS : false),
+  });
   const d = deployment.data;
   const app = useQuery({ ...appQuery(api, d?.app ?? ''), enabled: Boolean(d) });
   const logs = useDeploymentLogs(id, d?.status);
@@ -115,6 +123,7 @@ export function DeploymentPage() {
           ))}
         </dl>
       ) : null}
+      {d.feedback?.length ? <GithubFeedback feedback={d.feedback} environment={d.environment} /> : null}
       {d.status === 'awaiting_approval' ? (
         <section className="approval-request" aria-label="Approval">
           <p>
