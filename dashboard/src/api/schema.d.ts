@@ -219,6 +219,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/apps/{app}/notifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/apps/{app}/notifications` */
+        get: operations["list_destinations"];
+        put?: never;
+        /**
+         * `POST /api/apps/{app}/notifications`: a destination; a webhook's signing key is in this
+         *     answer only, and the URL is never shown again.
+         */
+        post: operations["create_destination"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app}/notifications/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** `DELETE /api/apps/{app}/notifications/{id}` */
+        delete: operations["delete_destination"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/apps/{app}/notifications/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/apps/{app}/notifications/{id}/deliveries?limit=`: newest first, failures too. */
+        get: operations["list_deliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -712,6 +767,18 @@ export interface components {
             repository: components["schemas"]["RepositoryView"];
             settings?: components["schemas"]["SettingsView"];
         };
+        CreateDestinationRequest: {
+            /**
+             * @description `deployment.started`, `deployment.succeeded`, `deployment.failed`,
+             *     `deployment.cancelled`, `promotion`, `rollback`, `teardown`, `approval.needed`.
+             */
+            events: string[];
+            kind: components["schemas"]["DestinationKindName"];
+            /** @description 1 to 60 characters. */
+            name: string;
+            /** @description Where to post: https (plain http only to this machine). A secret: never shown again. */
+            url: string;
+        };
         CreateTokenRequest: {
             /**
              * Format: int64
@@ -721,10 +788,30 @@ export interface components {
             /** @description 1 to 100 characters, not only spaces. */
             name: string;
         };
+        /** @description A new destination; a webhook's `signingKey` is shown this once. */
+        CreatedDestinationView: {
+            destination: components["schemas"]["DestinationView"];
+            /** @description HMAC-SHA256 key: `X-Trellis-Signature-256: sha256=<hex of HMAC(key, body)>`. */
+            signingKey?: string | null;
+        };
         /** @description A new token: `secret` is shown this once and never again. */
         CreatedTokenView: {
             secret: string;
             token: components["schemas"]["TokenView"];
+        };
+        DeliveryView: {
+            /** Format: int32 */
+            attempts: number;
+            createdAt: string;
+            deliveredAt?: string | null;
+            deploymentId: string;
+            event: string;
+            gaveUp: boolean;
+            id: string;
+            /** @description Why the last try failed. */
+            lastError?: string | null;
+            /** @description When the next try is due, while it is not delivered. */
+            nextAttemptAt?: string | null;
         };
         DeployRequest: {
             /** @description A branch, tag or commit sha; defaults to the tracked branch's head. */
@@ -764,6 +851,18 @@ export interface components {
             startedAt?: string | null;
             status: components["schemas"]["DeploymentStatus"];
             trigger: components["schemas"]["Trigger"];
+        };
+        /** @enum {string} */
+        DestinationKindName: "slack" | "webhook";
+        DestinationView: {
+            createdAt: string;
+            createdBy: string;
+            events: string[];
+            /** @description The URL's host (the URL itself is a secret). */
+            host: string;
+            id: string;
+            kind: components["schemas"]["DestinationKindName"];
+            name: string;
         };
         /** @description A device-flow sign-in under way: show `userCode` and `verificationUri` to the user. */
         DeviceStartView: {
@@ -2074,6 +2173,241 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_destinations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DestinationView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    create_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateDestinationRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedDestinationView"];
+                };
+            };
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_destination: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_deliveries: {
+        parameters: {
+            query?: {
+                /** @description 1 to 100, default 20 */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                app: string;
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeliveryView"][];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
             403: {
                 headers: {
                     [name: string]: unknown;

@@ -6,6 +6,7 @@ pub mod connect;
 pub mod feedback;
 pub mod https;
 pub mod installations;
+pub mod notify;
 pub mod oauth;
 pub mod source;
 

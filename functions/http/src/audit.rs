@@ -123,6 +123,8 @@ fn describe(
         ("DELETE", "/api/tokens/{id}") => "token.revoke",
         ("POST", "/api/auth/logout") => "sign-out",
         ("POST", "/api/github/manifest") => "github.manifest",
+        ("POST", "/api/apps/{app}/notifications") => "notification.create",
+        ("DELETE", "/api/apps/{app}/notifications/{id}") => "notification.delete",
         _ => "",
     };
     let action = if action.is_empty() {

@@ -91,6 +91,19 @@ pub fn protected_routes() -> Router<AppState> {
             get(routes::repositories::list_repositories),
         )
         .route("/api/apps/{app}/branches", get(apps::list_branches))
+        .route(
+            "/api/apps/{app}/notifications",
+            get(routes::notifications::list_destinations)
+                .post(routes::notifications::create_destination),
+        )
+        .route(
+            "/api/apps/{app}/notifications/{id}",
+            axum::routing::delete(routes::notifications::delete_destination),
+        )
+        .route(
+            "/api/apps/{app}/notifications/{id}/deliveries",
+            get(routes::notifications::list_deliveries),
+        )
         .route("/api/github/manifest", post(github_routes::start_manifest))
 }
 

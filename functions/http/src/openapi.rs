@@ -4,7 +4,7 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    apps, audit, auth, deployments, environments, github, meta, repositories, team,
+    apps, audit, auth, deployments, environments, github, meta, notifications, repositories, team,
 };
 
 #[derive(OpenApi)]
@@ -22,7 +22,9 @@ use crate::routes::{
         team::list_members, team::set_member, team::remove_member, audit::list_audit,
         auth::github_login, auth::github_callback, auth::logout, auth::device_start,
         auth::device_token, github::github_app, github::start_manifest,
-        repositories::list_repositories, apps::list_branches, team::live_ticket, environments::promotion_preview, github::finish_manifest,
+        repositories::list_repositories, apps::list_branches, team::live_ticket, environments::promotion_preview,
+        notifications::list_destinations, notifications::create_destination,
+        notifications::delete_destination, notifications::list_deliveries, github::finish_manifest,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),
@@ -145,7 +147,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 32);
+        assert_eq!(guarded, 36);
     }
 
     #[test]

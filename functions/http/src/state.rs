@@ -19,4 +19,6 @@ pub struct AppState {
     pub github: Option<Arc<crate::github::GithubIntegration>>,
     /// What GitHub is told of deployments (shown on a deployment), where it is reported.
     pub feedback: Option<Arc<trellis_core::feedback::FeedbackService>>,
+    /// Where an app's deployment events are sent.
+    pub notifications: Option<Arc<trellis_core::notify::NotificationService>>,
 }

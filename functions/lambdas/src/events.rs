@@ -274,9 +274,24 @@ async fn discard(services: &Services, deployment: &str) {
 
 pub use trellis_core::pipeline::{SWEEP_GRACE, SweepSummary};
 
-/// Tells GitHub what is due (a deployment's end, as soon as its task stops; retries, when the
-/// sweeper runs). Never fails the caller: an error is logged, and retried later.
+/// Sends notifications and tells GitHub what is due (a deployment's end, as soon as its task
+/// stops; retries, when the sweeper runs). Never fails the caller: an error is logged, and
+/// retried later.
 async fn report_to_github(services: &Services, now: time::OffsetDateTime, limit: usize) {
+    match trellis_github::notify::HttpNotifications::new() {
+        Ok(sender) => match services
+            .notifications
+            .deliver_due_at(&sender, now, limit)
+            .await
+        {
+            Ok(round) if round != Default::default() => {
+                tracing::info!(?round, "sent notifications")
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!("sending notifications: {e}"),
+        },
+        Err(e) => tracing::warn!("sending notifications: {e}"),
+    }
     let Some(github) = &services.github else {
         return;
     };

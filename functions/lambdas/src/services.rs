@@ -13,6 +13,7 @@ use trellis_core::access::AccessService;
 use trellis_core::feedback::{FeedbackNotifier, FeedbackService};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::job::RunnerJob;
+use trellis_core::notify::{NotificationNotifier, NotificationService};
 use trellis_core::ports::{LiveEvent, Notifier, RunnerLauncher, SourceRepository, SystemClock};
 use trellis_core::{LaunchError, Pipeline, Ports};
 use trellis_http::AppState;
@@ -67,6 +68,8 @@ pub struct Services {
     pub github: Option<Arc<GithubConnection>>,
     /// What GitHub is told of deployments (the sweeper says what is due).
     pub feedback: Arc<FeedbackService>,
+    /// Where apps' deployment events go (task-state and the sweeper send what is due).
+    pub notifications: Arc<NotificationService>,
     pub store: Arc<DynamoStore>,
     pub secrets: Arc<SecretsManagerStore>,
     pub pipeline: Arc<trellis_core::Pipeline>,
@@ -238,8 +241,17 @@ impl Services {
         ));
         // Whoever publishes a status change records what GitHub should be told; the sweeper
         // tells it.
+        let notifications = Arc::new(NotificationService::new(
+            store.clone(),
+            secrets.clone(),
+            Arc::new(SystemClock),
+            None,
+        ));
         let pipeline_notifier: Arc<dyn Notifier> = if needs.notifier {
-            Arc::new(FeedbackNotifier::new(notifier.clone(), feedback.clone()))
+            Arc::new(NotificationNotifier::new(
+                Arc::new(FeedbackNotifier::new(notifier.clone(), feedback.clone())),
+                notifications.clone(),
+            ))
         } else {
             notifier.clone()
         };
@@ -269,10 +281,12 @@ impl Services {
             forwarder: Arc::new(LogForwarder::new(store.clone(), notifier)),
             github: integration,
             feedback: Some(feedback.clone()),
+            notifications: Some(notifications.clone()),
         };
         Ok(Services {
             state,
             feedback,
+            notifications,
             github,
             store,
             secrets,

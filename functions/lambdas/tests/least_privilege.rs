@@ -195,6 +195,10 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "github-app" => get(github::github_app),
         "github-repositories" => get(trellis_http::routes::repositories::list_repositories),
         "app-branches" => get(apps::list_branches),
+        "notifications-list" => get(trellis_http::routes::notifications::list_destinations),
+        "notifications-create" => post(trellis_http::routes::notifications::create_destination),
+        "notification-delete" => delete(trellis_http::routes::notifications::delete_destination),
+        "notification-deliveries" => get(trellis_http::routes::notifications::list_deliveries),
         "github-manifest" => post(github::start_manifest),
         "github-manifest-callback" => get(github::finish_manifest),
         other => panic!("{other} has no route in this test"),
@@ -623,6 +627,47 @@ async fn team(w: &World) {
         .await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body[0]["name"], "master", "{body}");
+    // A notification destination: created (its URL to the app's secret), listed, its
+    // deliveries read, removed.
+    let hook = json!({"name": "ops", "kind": "webhook", "url": format!("{}/hook", w.github.url),
+        "events": ["deployment.succeeded", "deployment.failed"]});
+    let (status, created) = w
+        .http(
+            "notifications-create",
+            "/api/apps/shop/notifications",
+            Some(hook),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(
+        created["signingKey"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("whsec_"))
+    );
+    let id = created["destination"]["id"].as_str().unwrap().to_string();
+    let (status, body) = w
+        .http("notifications-list", "/api/apps/shop/notifications", None)
+        .await;
+    assert_eq!(
+        (status, body[0]["id"].as_str()),
+        (200, Some(id.as_str())),
+        "{body}"
+    );
+    assert!(
+        !body.to_string().contains("/hook"),
+        "the URL is never shown: {body}"
+    );
+    let deliveries = format!("/api/apps/shop/notifications/{id}/deliveries");
+    let (status, body) = w.http("notification-deliveries", &deliveries, None).await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = w
+        .http(
+            "notification-delete",
+            &format!("/api/apps/shop/notifications/{id}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, 204, "{body}");
     // The sweeper reports the app's deployments on GitHub now that the app is connected.
     let later = time::OffsetDateTime::now_utc() + time::Duration::days(1);
     events::sweep(w.services("sweeper"), later).await.unwrap();

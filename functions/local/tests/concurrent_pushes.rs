@@ -107,6 +107,7 @@ async fn three_hundred_pushes_twenty_at_a_time_are_all_accepted_and_the_newest_w
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
         github: None,
         feedback: None,
+        notifications: None,
     });
 
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));

@@ -72,6 +72,7 @@ async fn a_delivery_that_failed_is_processed_when_redelivered() {
             forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
             github: None,
             feedback: None,
+            notifications: None,
         })
     };
 
@@ -130,6 +131,7 @@ async fn hello_app() -> (Harness, axum::Router) {
         forwarder: Arc::new(LogForwarder::new(h.store.clone(), h.notifier.clone())),
         github: None,
         feedback: None,
+        notifications: None,
     });
     (h, router)
 }

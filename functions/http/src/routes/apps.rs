@@ -158,7 +158,11 @@ pub async fn delete_app(
         .access
         .check(&state.pipeline, &actor, &app, Ask::DeleteApp)
         .await?;
+    // Refused while environments are deployed; the destinations go only once the app has.
     state.pipeline.delete_app(&app).await?;
+    if let Some(notifications) = &state.notifications {
+        notifications.remove_all(&app).await?;
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -8,6 +8,7 @@ pub mod deployments;
 pub mod environments;
 pub mod github;
 pub mod meta;
+pub mod notifications;
 pub mod repositories;
 pub mod team;
 

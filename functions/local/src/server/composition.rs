@@ -7,15 +7,19 @@ use std::sync::Arc;
 use trellis_core::access::AccessService;
 use trellis_core::feedback::{FeedbackNotifier, FeedbackService, GithubFeedback};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
+use trellis_core::notify::{NotificationNotifier, NotificationService};
 use trellis_core::ports::{DeploymentStore, SecretStore, SourceRepository, SystemClock};
 use trellis_core::{Pipeline, Ports};
+use trellis_github::notify::HttpNotifications;
 use trellis_http::forwarder::LogForwarder;
 
 use super::ServeError;
 use crate::git::GitSource;
 use crate::hub::LocalHub;
 use crate::launcher::{ProcessLauncher, SiteSpace};
-use crate::sqlite::{SqliteAccessStore, SqliteFeedbackStore, SqliteSecretStore, SqliteStore};
+use crate::sqlite::{
+    SqliteAccessStore, SqliteFeedbackStore, SqliteNotificationStore, SqliteSecretStore, SqliteStore,
+};
 
 pub(super) struct Composed {
     pub store: Arc<dyn DeploymentStore>,
@@ -26,6 +30,7 @@ pub(super) struct Composed {
     pub pipeline: Arc<Pipeline>,
     pub access: Arc<AccessService>,
     pub feedback: Arc<FeedbackService>,
+    pub notifications: Arc<NotificationService>,
 }
 
 /// Where builds publish sites, and how they are served.
@@ -40,6 +45,7 @@ pub(super) fn compose(
     runner_bin: Option<PathBuf>,
     sites: &SitesPlan,
     github: Arc<GithubConnection>,
+    public_url: &str,
 ) -> Result<Composed, ServeError> {
     let db = data_dir.join("trellis.db");
     let store: Arc<dyn DeploymentStore> = Arc::new(
@@ -90,6 +96,22 @@ pub(super) fn compose(
         .with_retry_base(feedback_retry_base()?),
     );
     deliver_feedback(feedback.clone(), GithubFeedback::new(github.clone()));
+    let notifications = Arc::new(
+        NotificationService::new(
+            Arc::new(
+                SqliteNotificationStore::open(&db)
+                    .map_err(|e| ServeError::Setup(format!("{}: {e}", db.display())))?,
+            ),
+            secrets.clone(),
+            Arc::new(SystemClock),
+            Some(public_url.to_string()),
+        )
+        .with_retry_base(feedback_retry_base()?),
+    );
+    deliver_notifications(
+        notifications.clone(),
+        HttpNotifications::new().map_err(|e| ServeError::Setup(e.to_string()))?,
+    );
     let source: Arc<dyn SourceRepository> = Arc::new(RepositorySource {
         local: Arc::new(GitSource),
         github,
@@ -98,7 +120,10 @@ pub(super) fn compose(
         store: store.clone(),
         secrets,
         launcher: launcher.clone(),
-        notifier: Arc::new(FeedbackNotifier::new(hub.clone(), feedback.clone())),
+        notifier: Arc::new(NotificationNotifier::new(
+            Arc::new(FeedbackNotifier::new(hub.clone(), feedback.clone())),
+            notifications.clone(),
+        )),
         source: source.clone(),
         clock: Arc::new(SystemClock),
     }));
@@ -121,7 +146,25 @@ pub(super) fn compose(
         pipeline,
         access,
         feedback,
+        notifications,
     })
+}
+
+/// Sends what is due to notification destinations whenever something is queued, and at
+/// least every second (retries come due by time).
+fn deliver_notifications(notifications: Arc<NotificationService>, sender: HttpNotifications) {
+    tokio::spawn(async move {
+        loop {
+            let now = time::OffsetDateTime::now_utc();
+            if let Err(e) = notifications.deliver_due_at(&sender, now, 50).await {
+                tracing::warn!("sending notifications: {e}");
+            }
+            tokio::select! {
+                _ = notifications.queued() => {}
+                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
+            }
+        }
+    });
 }
 
 /// Says what is due to GitHub whenever something new is recorded, and at least every second

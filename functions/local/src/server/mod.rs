@@ -66,11 +66,13 @@ pub async fn serve(config: ServeConfig) -> Result<(), ServeError> {
     };
 
     let connection = github::connection(data_dir)?;
+    let public_url = std::env::var("TRELLIS_PUBLIC_URL").unwrap_or_else(|_| base_url.clone());
     let parts = composition::compose(
         data_dir,
         config.runner_bin.clone(),
         &sites,
         connection.clone(),
+        &public_url,
     )?;
     recovery::recover_orphans(&parts).await?;
     tokio::spawn(crate::watcher::watch_local_repositories(

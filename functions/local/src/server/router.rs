@@ -30,6 +30,7 @@ pub(super) fn app(
         forwarder: parts.forwarder.clone(),
         github: Some(github),
         feedback: Some(parts.feedback.clone()),
+        notifications: Some(parts.notifications.clone()),
     };
     let ws = crate::live_socket::router(
         parts.hub.clone(),

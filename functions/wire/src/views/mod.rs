@@ -1,6 +1,7 @@
 //! The API's JSON shapes, with their OpenAPI schemas.
 
 mod feedback;
+mod notifications;
 mod preview;
 mod requests;
 mod resources;
@@ -8,6 +9,7 @@ mod schema;
 mod team;
 
 pub use feedback::*;
+pub use notifications::*;
 pub use preview::*;
 pub use requests::*;
 pub use resources::*;
