@@ -92,8 +92,26 @@ pub struct App {
     pub settings: Settings,
     /// Branch heads already seen (local repositories): a head that differs is a push.
     pub branch_heads: BTreeMap<String, String>,
+    /// Pull requests get preview environments made from this environment (`None`: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previews_from: Option<String>,
     pub created_at: Timestamp,
     pub version: u64,
+}
+
+/// What makes an environment a pull request's preview.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreviewOf {
+    pub number: u64,
+    /// The pull request's branch, and the repository it lives in (`owner/name`).
+    pub head_ref: String,
+    pub head_repository: String,
+    /// From another repository: no secrets, and each deployment waits for approval.
+    pub fork: bool,
+    /// The pull request was closed: the environment goes once it is torn down.
+    #[serde(default)]
+    pub closed: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -143,6 +161,9 @@ pub struct Environment {
     pub variables: BTreeMap<String, String>,
     pub secret_names: Vec<String>,
     pub settings: Settings,
+    /// A pull request's preview (beside the pipeline, never promoted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<PreviewOf>,
     pub version: u64,
 }
 

@@ -59,6 +59,30 @@ pub struct PushEvent {
     pub pushed_by: Option<String>,
 }
 
+/// What a pull request did, as its webhook says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PullRequestAction {
+    /// Opened, reopened or pushed to: its head is (re)deployed.
+    Updated,
+    Closed,
+}
+
+/// A pull request's event, for its preview environment.
+#[derive(Debug, Clone)]
+pub struct PullRequestEvent {
+    /// [`Repository::key`] of the repository the pull request is into.
+    pub repository_key: String,
+    pub number: u64,
+    pub action: PullRequestAction,
+    pub head: Commit,
+    pub head_ref: String,
+    /// `owner/name` of the repository the head branch is in.
+    pub head_repository: String,
+    /// The head is in another repository than the base (a fork).
+    pub fork: bool,
+    pub sender: Option<String>,
+}
+
 /// How a runner ended, as its launcher saw it.
 #[derive(Debug, Clone)]
 pub enum RunnerOutcome {

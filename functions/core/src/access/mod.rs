@@ -138,6 +138,8 @@ pub fn required_role(action: &Action) -> Role {
                 Role::Deployer
             }
         }
+        // A fork's preview waits for someone who may deploy, not for an admin.
+        Action::Approve(e) if e.preview.is_some() => Role::Deployer,
         Action::Teardown(_)
         | Action::Configure(_)
         | Action::ConfigureApp

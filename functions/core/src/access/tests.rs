@@ -10,6 +10,7 @@ fn env(name: &str, protected: bool) -> Environment {
         auto_deploy: false,
         protected,
         requires_approval: false,
+        preview: None,
         tests_enabled: false,
         state: EnvState::Empty,
         current_deployment: None,

@@ -27,6 +27,7 @@ pub fn app(name: &str) -> App {
             ..Default::default()
         },
         branch_heads: BTreeMap::from([("main".into(), "a".repeat(40))]),
+        previews_from: None,
         created_at: at(1_700_000_000_123),
         version: 0,
     }
@@ -41,6 +42,7 @@ pub fn environment(app: &str, name: &str, position: u32) -> Environment {
         auto_deploy: position == 0,
         protected: false,
         requires_approval: false,
+        preview: None,
         tests_enabled: true,
         state: EnvState::Empty,
         current_deployment: None,

@@ -61,6 +61,7 @@ impl Pipeline {
                 auto_deploy,
                 protected,
                 requires_approval: false,
+                preview: None,
                 tests_enabled: e.tests_enabled.unwrap_or(false),
                 state: EnvState::Empty,
                 current_deployment: None,
@@ -98,6 +99,7 @@ impl Pipeline {
             repository: req.repository,
             settings: req.settings,
             branch_heads,
+            previews_from: None,
             created_at: self.ports.clock.now(),
             version: 1,
         };

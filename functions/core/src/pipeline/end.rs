@@ -135,7 +135,21 @@ impl Pipeline {
             return Ok(());
         };
         self.publish(&dep).await;
-        self.dispatch(&dep.app, &dep.environment).await
+        self.dispatch(&dep.app, &dep.environment).await?;
+        // A closed pull request's preview goes once it is torn down.
+        if dep.kind == DeploymentKind::Teardown
+            && dep.status == DeploymentStatus::Succeeded
+            && let Some(e) = self
+                .ports
+                .store
+                .get_environment(&dep.app, &dep.environment)
+                .await?
+            && e.preview.as_ref().is_some_and(|p| p.closed)
+        {
+            self.remove_closed_preview(&dep.app, &dep.environment)
+                .await?;
+        }
+        Ok(())
     }
 
     /// Gives up on a deployment whose runner stopped reporting: its runner is asked to stop

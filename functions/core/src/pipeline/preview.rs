@@ -53,9 +53,14 @@ impl Pipeline {
         let source = envs.iter().find(|e| e.name == env).ok_or_else(|| {
             DomainError::NotFound(format!("app {app:?} has no environment named {env:?}"))
         })?;
+        if source.preview.is_some() {
+            return Err(DomainError::Conflict(format!(
+                "{env} is a pull request's preview: previews are not promoted"
+            )));
+        }
         let target = envs
             .iter()
-            .find(|e| e.position > source.position)
+            .find(|e| e.position > source.position && e.preview.is_none())
             .ok_or_else(|| {
                 DomainError::Conflict(format!(
                     "{env} is the last environment of the pipeline: there is nothing to \
