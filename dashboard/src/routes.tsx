@@ -6,6 +6,7 @@ import { AuditPage } from './features/audit/AuditPage';
 import { DeploymentPage } from './features/deployments/DeploymentPage';
 import { GithubSettingsPage } from './features/github/GithubSettingsPage';
 import { MembersPage } from './features/members/MembersPage';
+import { NotificationsPage } from './features/notifications/NotificationsPage';
 import { TokensPage } from './features/tokens/TokensPage';
 import { HistoryPage } from './features/deployments/HistoryPage';
 import { PipelinePage } from './features/pipeline/PipelinePage';
@@ -18,6 +19,7 @@ export function AppRoutes() {
         <Route index element={<AppsPage />} />
         <Route path="apps/:app" element={<PipelinePage />} />
         <Route path="apps/:app/members" element={<MembersPage />} />
+        <Route path="apps/:app/notifications" element={<NotificationsPage />} />
         <Route path="apps/:app/environments/:env" element={<HistoryPage />} />
         <Route path="apps/:app/environments/:env/settings" element={<EnvironmentSettingsPage />} />
         <Route path="deployments/:id" element={<DeploymentPage />} />

@@ -7,7 +7,11 @@ import type {
   AuditEntry,
   Branch,
   CreateAppRequest,
+  CreateDestinationRequest,
+  CreatedDestination,
+  Delivery,
   Deployment,
+  Destination,
   Environment,
   GithubApp,
   GithubManifest,
@@ -100,6 +104,29 @@ export class TrellisApi {
   /** Removes the override: the role follows GitHub again. */
   removeMember(app: string, login: string): Promise<void> {
     return settle(this.client.DELETE('/api/apps/{app}/members/{login}', { params: { path: { app, login } } }));
+  }
+
+  /** Where an app's deployment events are sent (its admins only; never the URLs). */
+  listDestinations(app: string): Promise<Destination[]> {
+    return settle(this.client.GET('/api/apps/{app}/notifications', { params: { path: { app } } }));
+  }
+
+  /** A new destination: a webhook's signing key is in this answer only. */
+  createDestination(app: string, request: CreateDestinationRequest): Promise<CreatedDestination> {
+    return settle(this.client.POST('/api/apps/{app}/notifications', { params: { path: { app } }, body: request }));
+  }
+
+  deleteDestination(app: string, id: string): Promise<void> {
+    return settle(this.client.DELETE('/api/apps/{app}/notifications/{id}', { params: { path: { app, id } } }));
+  }
+
+  /** A destination's deliveries, newest first, failures too (`limit` 1 to 100). */
+  listDeliveries(app: string, id: string, limit = 20): Promise<Delivery[]> {
+    return settle(
+      this.client.GET('/api/apps/{app}/notifications/{id}/deliveries', {
+        params: { path: { app, id }, query: { limit } },
+      }),
+    );
   }
 
   /** The caller's personal tokens, newest first (never their secrets). */

@@ -50,6 +50,19 @@ export function membersQuery(api: TrellisApi, app: string) {
   return queryOptions({ queryKey: ['members', app] as const, queryFn: () => api.listMembers(app) });
 }
 
+/** An app's notification destinations; its deliveries are kept under the same prefix, so
+ * invalidating this refreshes them too. */
+export function destinationsQuery(api: TrellisApi, app: string) {
+  return queryOptions({ queryKey: ['notifications', app] as const, queryFn: () => api.listDestinations(app) });
+}
+
+export function deliveriesQuery(api: TrellisApi, app: string, id: string) {
+  return queryOptions({
+    queryKey: ['notifications', app, id, 'deliveries'] as const,
+    queryFn: () => api.listDeliveries(app, id),
+  });
+}
+
 export function tokensQuery(api: TrellisApi) {
   return queryOptions({ queryKey: ['tokens'] as const, queryFn: () => api.listTokens() });
 }

@@ -33,6 +33,11 @@ export type Branch = Schemas['BranchView'];
 export type PromotionPreview = Schemas['PromotionPreviewView'];
 export type ConfigChange = Schemas['ConfigChangeView'];
 export type Feedback = Schemas['FeedbackView'];
+export type Destination = Schemas['DestinationView'];
+export type DestinationKind = Schemas['DestinationKindName'];
+export type CreateDestinationRequest = Schemas['CreateDestinationRequest'];
+export type CreatedDestination = Schemas['CreatedDestinationView'];
+export type Delivery = Schemas['DeliveryView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

@@ -120,13 +120,14 @@ describe('the pipeline view', () => {
     expect(column('development').getByRole('button', { name: 'Promote to staging' })).toBeEnabled();
   });
 
-  it("links an app's admins to its audit log, and no one else", async () => {
+  it("links an app's admins to its audit log and notifications, and no one else", async () => {
     const { setApp } = serve();
     setApp({ ...app('shop', [deployedDev]), yourRole: 'admin' });
     const first = renderAt('/apps/shop');
     await waitFor(() =>
       expect(screen.getAllByRole('link', { name: 'Audit log' }).map((l) => l.getAttribute('href'))).toEqual(['/audit', '/audit?app=shop']),
     );
+    expect(screen.getByRole('link', { name: 'Notifications' })).toHaveAttribute('href', '/apps/shop/notifications');
     first.unmount();
 
     setApp({ ...app('shop', [deployedDev]), yourRole: 'deployer' });
@@ -134,6 +135,7 @@ describe('the pipeline view', () => {
     await screen.findByRole('link', { name: 'Members' });
     // Only the top bar's link to the whole log remains.
     expect(screen.getAllByRole('link', { name: 'Audit log' }).map((l) => l.getAttribute('href'))).toEqual(['/audit']);
+    expect(screen.queryByRole('link', { name: 'Notifications' })).not.toBeInTheDocument();
   });
 
   it('disables actions on an environment with a deployment in progress', async () => {

@@ -30,6 +30,8 @@ export function PipelinePage() {
             <>
               {' '}
               · <Link to={`/audit?app=${encodeURIComponent(name)}`}>Audit log</Link>
+              {' '}
+              · <Link to={`/apps/${name}/notifications`}>Notifications</Link>
             </>
           )}
         </p>
