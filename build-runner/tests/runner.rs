@@ -70,6 +70,7 @@ fn job(repo: &Path, sha: &str, deploy: &str) -> RunnerJob {
         secrets: BTreeMap::new(),
         git_token: None,
         github_web: None,
+        secrets_from: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
     }

@@ -121,11 +121,14 @@ impl EcsLauncher {
 
     /// Fills in what only the launcher may read, and seals the job for the task.
     async fn seal(&self, sealer: &JobSealer, mut job: RunnerJob) -> Result<String, LaunchError> {
-        job.secrets = sealer
-            .secrets
-            .get(&job.app, &job.environment)
-            .await
-            .map_err(|e| LaunchError(format!("reading the environment's secrets: {e}")))?;
+        job.secrets = match job.secrets_environment() {
+            Some(env) => sealer
+                .secrets
+                .get(&job.app, env)
+                .await
+                .map_err(|e| LaunchError(format!("reading the environment's secrets: {e}")))?,
+            None => Default::default(),
+        };
         if let (Some(github), Repository::Github { full_name, .. }) =
             (&sealer.github, &job.repository)
         {

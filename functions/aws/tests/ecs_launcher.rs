@@ -62,6 +62,7 @@ fn job() -> RunnerJob {
         secrets: BTreeMap::new(),
         git_token: None,
         github_web: None,
+        secrets_from: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
     }

@@ -24,6 +24,9 @@ pub struct RunnerJob {
     /// masked in all output, never passed to build steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub git_token: Option<String>,
+    /// Whose secrets the launcher reads (`None`: the environment's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub secrets_from: Option<SecretsFrom>,
     /// Where GitHub repositories are cloned from: a GitHub Enterprise Server's address
     /// (`https://github.com` when absent).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -35,6 +38,25 @@ pub struct RunnerJob {
     /// (single-object, short-lived links). Never passed to build steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_back: Option<HandBack>,
+}
+
+/// A preview's secrets: its base environment's, or none at all (a fork).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum SecretsFrom {
+    Environment(String),
+    Nowhere,
+}
+
+impl RunnerJob {
+    /// The environment whose secrets the job gets, if any.
+    pub fn secrets_environment(&self) -> Option<&str> {
+        match &self.secrets_from {
+            None => Some(&self.environment),
+            Some(SecretsFrom::Environment(e)) => Some(e),
+            Some(SecretsFrom::Nowhere) => None,
+        }
+    }
 }
 
 /// Single-object presigned links a Fargate runner uses instead of any AWS credential.
@@ -60,6 +82,7 @@ impl RunnerJob {
             secrets: BTreeMap::new(),
             git_token: None,
             github_web: None,
+            secrets_from: None,
             extra_env: BTreeMap::new(),
             hand_back: None,
         }

@@ -1,7 +1,7 @@
 //! Pull-request previews: an app that enables them gets an environment `pr-<number>` per open
-//! pull request, made from a chosen environment's settings and variables (its secrets only
-//! when the pull request is not from a fork), deployed at every push to it; a fork's
-//! deployments wait for approval. Closing the pull request tears the preview down, and the
+//! pull request, made from a chosen environment's settings and variables, deployed at every
+//! push to it with that environment's secrets (read at launch, never copied) — none for a
+//! fork, whose deployments also wait for approval. Closing the pull request tears the preview down, and the
 //! environment goes once it is. Previews stand beside the pipeline: never promoted from or to.
 
 use super::*;
@@ -93,69 +93,60 @@ impl Pipeline {
         ev: &PullRequestEvent,
     ) -> Result<(), DomainError> {
         let name = preview_name(ev.number);
-        let created = self
-            .commit_with_retry("environment", || async {
-                let envs = self.ports.store.list_environments(&app.name).await?;
-                if envs.iter().any(|e| e.name == name) {
-                    return Ok(Attempt::Done(false));
-                }
-                if envs.iter().filter(|e| e.preview.is_some()).count() >= MAX_PREVIEWS {
-                    return Err(DomainError::Conflict(format!(
-                        "{} has {MAX_PREVIEWS} previews already: close a pull request first",
-                        app.name
-                    )));
-                }
-                let from = envs.iter().find(|e| e.name == base).ok_or_else(|| {
-                    DomainError::Conflict(format!(
-                        "previews are made from {base}, which {} no longer has",
-                        app.name
-                    ))
-                })?;
-                let preview = Environment {
-                    app: app.name.clone(),
-                    name: name.clone(),
-                    position: PREVIEW_POSITION + u32::try_from(ev.number % 100_000).unwrap_or(0),
-                    branch: Some(ev.head_ref.clone()),
-                    auto_deploy: false,
-                    protected: false,
-                    // A fork's code runs only after someone looked at it.
-                    requires_approval: ev.fork,
-                    tests_enabled: from.tests_enabled,
-                    state: EnvState::Empty,
-                    current_deployment: None,
-                    current_commit: None,
-                    running_deployment: None,
-                    queued_deployment: None,
-                    variables: from.variables.clone(),
-                    secret_names: if ev.fork {
-                        vec![]
-                    } else {
-                        from.secret_names.clone()
-                    },
-                    settings: from.settings.clone(),
-                    preview: Some(PreviewOf {
-                        number: ev.number,
-                        head_ref: ev.head_ref.clone(),
-                        head_repository: ev.head_repository.clone(),
-                        fork: ev.fork,
-                        closed: false,
-                    }),
-                    version: 0,
-                };
-                Ok(Attempt::Write(
-                    vec![Write::PutEnvironment(preview, Expect::Absent)],
-                    true,
-                ))
-            })
-            .await?;
-        if created && !ev.fork {
-            let values = self.ports.secrets.get(&app.name, base).await?;
-            if !values.is_empty() {
-                let changes = values.into_iter().map(|(k, v)| (k, Some(v))).collect();
-                self.ports.secrets.update(&app.name, &name, changes).await?;
+        self.commit_with_retry("environment", || async {
+            let envs = self.ports.store.list_environments(&app.name).await?;
+            if envs.iter().any(|e| e.name == name) {
+                return Ok(Attempt::Done(()));
             }
-        }
-        Ok(())
+            if envs.iter().filter(|e| e.preview.is_some()).count() >= MAX_PREVIEWS {
+                return Err(DomainError::Conflict(format!(
+                    "{} has {MAX_PREVIEWS} previews already: close a pull request first",
+                    app.name
+                )));
+            }
+            let from = envs.iter().find(|e| e.name == base).ok_or_else(|| {
+                DomainError::Conflict(format!(
+                    "previews are made from {base}, which {} no longer has",
+                    app.name
+                ))
+            })?;
+            let preview = Environment {
+                app: app.name.clone(),
+                name: name.clone(),
+                position: PREVIEW_POSITION + u32::try_from(ev.number % 100_000).unwrap_or(0),
+                branch: Some(ev.head_ref.clone()),
+                auto_deploy: false,
+                protected: false,
+                // A fork's code runs only after someone looked at it.
+                requires_approval: ev.fork,
+                tests_enabled: from.tests_enabled,
+                state: EnvState::Empty,
+                current_deployment: None,
+                current_commit: None,
+                running_deployment: None,
+                queued_deployment: None,
+                variables: from.variables.clone(),
+                secret_names: if ev.fork {
+                    vec![]
+                } else {
+                    from.secret_names.clone()
+                },
+                settings: from.settings.clone(),
+                preview: Some(PreviewOf {
+                    number: ev.number,
+                    head_ref: ev.head_ref.clone(),
+                    head_repository: ev.head_repository.clone(),
+                    fork: ev.fork,
+                    closed: false,
+                }),
+                version: 0,
+            };
+            Ok(Attempt::Write(
+                vec![Write::PutEnvironment(preview, Expect::Absent)],
+                (),
+            ))
+        })
+        .await
     }
 
     /// A closed pull request: a preview with nothing deployed goes at once; otherwise it is
@@ -206,7 +197,8 @@ impl Pipeline {
         .map(Some)
     }
 
-    /// Deletes a closed preview's environment and secrets once nothing runs there.
+    /// Deletes a closed preview's environment once nothing runs there (it has no secrets of
+    /// its own).
     pub(super) async fn remove_closed_preview(
         &self,
         app: &str,
@@ -226,7 +218,6 @@ impl Pipeline {
                 version: e.version,
             }])
             .await?;
-        self.ports.secrets.delete_all(app, name).await?;
         Ok(())
     }
 }

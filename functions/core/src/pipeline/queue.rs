@@ -162,10 +162,26 @@ impl Pipeline {
             let app = self.ports.store.get_app(&dep.app).await?;
             let launched = match app {
                 Some(app) => {
-                    self.ports
-                        .launcher
-                        .launch(RunnerJob::for_deployment(&dep, &app.repository))
-                        .await
+                    let mut job = RunnerJob::for_deployment(&dep, &app.repository);
+                    // A preview uses its base environment's secrets, read now (nothing is
+                    // copied, so a rotation reaches it); a fork's gets none.
+                    if let Some(e) = self
+                        .ports
+                        .store
+                        .get_environment(&dep.app, &dep.environment)
+                        .await?
+                        && let Some(preview) = &e.preview
+                    {
+                        job.secrets_from = if preview.fork {
+                            Some(crate::job::SecretsFrom::Nowhere)
+                        } else {
+                            app.previews_from
+                                .clone()
+                                .map(crate::job::SecretsFrom::Environment)
+                                .or(Some(crate::job::SecretsFrom::Nowhere))
+                        };
+                    }
+                    self.ports.launcher.launch(job).await
                 }
                 None => Err(crate::error::LaunchError("the app was deleted".into())),
             };

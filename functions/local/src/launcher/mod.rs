@@ -147,11 +147,14 @@ pub fn write_private(path: &Path, body: &[u8]) -> std::io::Result<()> {
 #[async_trait]
 impl RunnerLauncher for ProcessLauncher {
     async fn launch(&self, mut job: RunnerJob) -> Result<String, LaunchError> {
-        job.secrets = self
-            .secrets
-            .get(&job.app, &job.environment)
-            .await
-            .map_err(|e| LaunchError(e.to_string()))?;
+        job.secrets = match job.secrets_environment() {
+            Some(env) => self
+                .secrets
+                .get(&job.app, env)
+                .await
+                .map_err(|e| LaunchError(e.to_string()))?,
+            None => Default::default(),
+        };
         let site = self
             .sites
             .prepare(&job.app, &job.environment)
