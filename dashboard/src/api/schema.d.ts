@@ -710,6 +710,8 @@ export interface components {
             createdAt: string;
             environments: components["schemas"]["EnvironmentView"][];
             name: string;
+            /** @description Pull requests get previews made from this environment (absent: off). */
+            previewsFrom?: string | null;
             repository: components["schemas"]["RepositoryView"];
             settings: components["schemas"]["SettingsView"];
             yourRole?: null | components["schemas"]["RoleName"];
@@ -905,6 +907,7 @@ export interface components {
             name: string;
             /** Format: int32 */
             position: number;
+            preview?: null | components["schemas"]["PreviewView"];
             protected: boolean;
             queuedDeployment?: string | null;
             /** @description Deployments into it wait for an admin's approval (and pushes do not deploy it). */
@@ -1041,6 +1044,24 @@ export interface components {
             protected?: boolean | null;
             testsEnabled?: boolean | null;
         };
+        PreviewView: {
+            /** @description Closed: torn down, then removed. */
+            closed: boolean;
+            /** @description From a fork: no secrets, and each deployment waits for approval. */
+            fork: boolean;
+            headRef: string;
+            /** @description `owner/name` of the repository the branch is in. */
+            headRepository: string;
+            /**
+             * Format: int64
+             * @description The pull request's number.
+             */
+            number: number;
+        };
+        /** @description Turns pull-request previews on, made from `baseEnvironment`. */
+        PreviewsRequest: {
+            baseEnvironment: string;
+        };
         PromotionPreviewView: {
             /** @description Commits the target runs that the candidate lacks: the promotion takes them away. */
             behind: number;
@@ -1121,7 +1142,8 @@ export interface components {
         /** @enum {string} */
         Trigger: "push" | "manual" | "promote" | "rollback";
         UpdateAppRequest: {
-            settings: components["schemas"]["SettingsPatchRequest"];
+            previews?: null | components["schemas"]["PreviewsRequest"];
+            settings?: components["schemas"]["SettingsPatchRequest"];
         };
         UpdateEnvironmentRequest: {
             autoDeploy?: boolean | null;

@@ -138,6 +138,12 @@ pub async fn update_app(
         .access
         .check(&state.pipeline, &actor, &app, Ask::ConfigureApp)
         .await?;
+    if let Some(previews) = req.previews {
+        state
+            .pipeline
+            .set_previews(&app, previews.map(|p| p.base_environment))
+            .await?;
+    }
     let (app, envs) = state
         .pipeline
         .update_app_settings(&app, req.settings.into())

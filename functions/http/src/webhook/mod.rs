@@ -17,9 +17,11 @@ use crate::state::AppState;
 /// and an unsigned sender must not make the server hold 25 MB per request.
 pub const MAX_WEBHOOK_BYTES: usize = 6 * 1024 * 1024;
 
+mod pull_request;
 mod push;
 mod signature;
 
+pub use pull_request::{PullRequestDecision, interpret_pull_request};
 pub use push::{PushDecision, interpret_push};
 pub use signature::{SecretReader, WebhookSecret};
 
@@ -75,6 +77,12 @@ pub async fn github_webhook(
             PushDecision::Push(p, key) => (p, key),
             PushDecision::Ignore(reason) => return ignored(reason),
         },
+        "pull_request" => match interpret_pull_request(&body)? {
+            PullRequestDecision::Event(ev, key) => {
+                return pull_request(&state, &delivery, &key, ev).await;
+            }
+            PullRequestDecision::Ignore(reason) => return ignored(reason),
+        },
         other => return ignored(format!("{other} events are not handled")),
     };
     if !state.pipeline.claim_delivery(&delivery).await? {
@@ -101,6 +109,55 @@ pub async fn github_webhook(
         return ignored(
             "nothing to deploy: no auto-deploy environment tracks this branch, or this commit \
              is already deployed or in line there"
+                .into(),
+        );
+    }
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(WebhookResponse::Deployments {
+            deployments: deployments.into_iter().map(|d| d.id).collect(),
+        }),
+    )
+        .into_response())
+}
+
+/// A pull request's event: its previews, claimed once like a push.
+async fn pull_request(
+    state: &AppState,
+    delivery: &str,
+    replay_key: &str,
+    ev: trellis_core::requests::PullRequestEvent,
+) -> ApiResult<Response> {
+    let ignored = |reason: String| {
+        Ok((
+            StatusCode::OK,
+            Json(WebhookResponse::Ignored { ignored: reason }),
+        )
+            .into_response())
+    };
+    if !state.pipeline.claim_delivery(delivery).await? {
+        return ignored(format!("delivery {delivery} was already processed"));
+    }
+    if !state.pipeline.claim_delivery(replay_key).await? {
+        return ignored(format!(
+            "this event ({replay_key}) was already received under another delivery id"
+        ));
+    }
+    let deployments = match state.pipeline.pull_request(ev).await {
+        Ok(d) => d,
+        Err(e) => {
+            for key in [delivery, replay_key] {
+                if let Err(forget) = state.pipeline.release_delivery(key).await {
+                    tracing::error!(%delivery, "forgetting a failed delivery: {forget}");
+                }
+            }
+            return Err(e.into());
+        }
+    };
+    if deployments.is_empty() {
+        return ignored(
+            "nothing to deploy: no app of this repository has previews on, or the pull \
+             request had no preview"
                 .into(),
         );
     }

@@ -3,6 +3,7 @@
 mod feedback;
 mod notifications;
 mod preview;
+mod previews;
 mod requests;
 mod resources;
 mod schema;
@@ -11,6 +12,7 @@ mod team;
 pub use feedback::*;
 pub use notifications::*;
 pub use preview::*;
+pub use previews::*;
 pub use requests::*;
 pub use resources::*;
 pub use schema::*;

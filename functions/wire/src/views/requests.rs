@@ -82,7 +82,17 @@ impl From<SettingsPatchRequest> for trellis_core::requests::SettingsPatch {
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct UpdateAppRequest {
+    #[serde(default)]
     pub settings: SettingsPatchRequest,
+    /// Pull-request previews: `{"baseEnvironment": …}` turns them on, `null` off, absent leaves
+    /// them as they are.
+    #[serde(
+        default,
+        deserialize_with = "double_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[schema(value_type = Option<super::PreviewsRequest>)]
+    pub previews: Option<Option<super::PreviewsRequest>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

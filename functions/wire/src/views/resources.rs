@@ -195,6 +195,9 @@ pub struct EnvironmentView {
     /// Secret values are write-only: only their names are ever returned.
     pub secret_names: Vec<String>,
     pub settings: SettingsView,
+    /// A pull request's preview (beside the pipeline, never promoted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preview: Option<super::PreviewView>,
 }
 
 impl From<Environment> for EnvironmentView {
@@ -215,6 +218,7 @@ impl From<Environment> for EnvironmentView {
             variables: e.variables,
             secret_names: e.secret_names,
             settings: e.settings.into(),
+            preview: e.preview.map(Into::into),
         }
     }
 }
@@ -230,6 +234,9 @@ pub struct AppView {
     /// The caller's role on this app (what the dashboard offers follows it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub your_role: Option<super::team::RoleName>,
+    /// Pull requests get previews made from this environment (absent: off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub previews_from: Option<String>,
 }
 
 impl AppView {
@@ -241,6 +248,7 @@ impl AppView {
             environments: envs.into_iter().map(Into::into).collect(),
             created_at: rfc3339(app.created_at),
             your_role: None,
+            previews_from: app.previews_from,
         }
     }
 
