@@ -127,7 +127,8 @@ pub trait GithubInstallations:
 
 /// The manifest of the GitHub App Trellis needs: its addresses, and the least permissions
 /// and events it uses (repository contents and metadata read; deployments and commit
-/// statuses written, to report deployments; push events).
+/// statuses written, to report deployments; pull requests read, for previews; push and
+/// pull-request events).
 pub fn app_manifest(name: &str, public_url: &str) -> Value {
     let base = public_url.trim_end_matches('/');
     json!({
@@ -141,8 +142,9 @@ pub fn app_manifest(name: &str, public_url: &str) -> Value {
         "public": false,
         "request_oauth_on_install": false,
         "default_permissions": {
-            "contents": "read", "metadata": "read", "deployments": "write", "statuses": "write"
+            "contents": "read", "metadata": "read", "deployments": "write", "statuses": "write",
+            "pull_requests": "read"
         },
-        "default_events": ["push"]
+        "default_events": ["push", "pull_request"]
     })
 }
