@@ -1,9 +1,31 @@
 //! Pull-request previews end to end: a signed `pull_request` delivery deploys `pr-<number>`
-//! of a GitHub repository (cloned through the connected app), a fork's waits for approval,
-//! and closing the pull request tears the preview down and removes it.
+//! of a GitHub repository (cloned through the connected app) and comments on the pull
+//! request, a push to it redeploys and edits that comment, a fork's waits for approval, and
+//! closing the pull request tears the preview down and removes it.
+
+use std::time::Duration;
 
 use serde_json::{Value, json};
 use trellis_e2e::*;
+
+/// The pull request's Trellis comment once it says `what` (the comment is written in the
+/// background: asked until then, 30 s at most).
+async fn comment_saying(github: &GithubStandIn, number: u64, what: &str) -> Comment {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        let on_pr: Vec<Comment> = github
+            .comments()
+            .into_iter()
+            .filter(|c| c.number == number)
+            .collect();
+        if let Some(c) = on_pr.iter().find(|c| c.body.contains(what)) {
+            assert_eq!(on_pr.len(), 1, "one comment, edited in place: {on_pr:?}");
+            return c.clone();
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{on_pr:?}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
 
 fn event(action: &str, number: u64, sha: &str, head_repo: &str) -> Value {
     let mut v: Value = serde_json::from_slice(&fixture("github/pull-request-opened.json")).unwrap();
@@ -78,6 +100,41 @@ async fn a_pull_request_gets_a_preview_that_goes_when_it_closes() {
     let preview = server.get("/api/apps/hello/environments/pr-2").await;
     assert_eq!(preview["preview"]["number"], 2, "{preview}");
     assert_eq!(preview["currentCommit"]["sha"], head.as_str());
+    let comment = comment_saying(&github, 2, "deployed").await;
+    assert!(
+        comment.body.contains("`pr-2`") && comment.body.contains(&head[..7]),
+        "{}",
+        comment.body
+    );
+    assert!(
+        comment
+            .body
+            .contains(&format!("{}/deployments/{id}", server.base)),
+        "{}",
+        comment.body
+    );
+
+    // A push to the pull request redeploys its preview and edits the same comment.
+    let newer = server
+        .repo
+        .commit_message("pricing v2", "Tune the pricing page");
+    let (status, sync) = server
+        .deliver_webhook(
+            "pull_request",
+            "pr-2-sync",
+            &event("synchronize", 2, &newer, "Codertocat/Hello-World"),
+        )
+        .await;
+    assert_eq!(status, 202, "{sync}");
+    assert_eq!(
+        live.finished(sync["deployments"][0].as_str().unwrap())
+            .await["status"],
+        "succeeded"
+    );
+    let edited = comment_saying(&github, 2, &newer[..7]).await;
+    assert_eq!(edited.id, comment.id);
+    assert!(edited.edits >= 1);
+
     // The same delivery again is not a second deployment.
     let (status, again) = server
         .deliver_webhook(

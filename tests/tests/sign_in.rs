@@ -293,7 +293,7 @@ async fn an_admin_connects_github_in_a_few_clicks_and_people_sign_in_through_the
     assert_eq!(
         manifest["default_permissions"],
         json!({"contents": "read", "metadata": "read", "deployments": "write",
-            "statuses": "write", "pull_requests": "read"})
+            "statuses": "write", "pull_requests": "write"})
     );
     let post_url = view["postUrl"].as_str().unwrap();
     assert!(post_url.starts_with(&format!("{}/settings/apps/new?state=", github.url)));

@@ -127,8 +127,8 @@ pub trait GithubInstallations:
 
 /// The manifest of the GitHub App Trellis needs: its addresses, and the least permissions
 /// and events it uses (repository contents and metadata read; deployments and commit
-/// statuses written, to report deployments; pull requests read, for previews; push and
-/// pull-request events).
+/// statuses written, to report deployments; pull requests written, for previews and their
+/// comment; push and pull-request events).
 pub fn app_manifest(name: &str, public_url: &str) -> Value {
     let base = public_url.trim_end_matches('/');
     json!({
@@ -143,7 +143,7 @@ pub fn app_manifest(name: &str, public_url: &str) -> Value {
         "request_oauth_on_install": false,
         "default_permissions": {
             "contents": "read", "metadata": "read", "deployments": "write", "statuses": "write",
-            "pull_requests": "read"
+            "pull_requests": "write"
         },
         "default_events": ["push", "pull_request"]
     })

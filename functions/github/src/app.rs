@@ -210,11 +210,23 @@ impl GithubApp {
         path: &str,
         body: &serde_json::Value,
     ) -> Result<serde_json::Value, SourceError> {
+        self.send_json(Method::POST, installation_id, path, body)
+            .await
+    }
+
+    /// A write (`POST`, `PATCH`) of JSON with an installation token; answers GitHub's JSON.
+    pub(crate) async fn send_json(
+        &self,
+        method: Method,
+        installation_id: u64,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> Result<serde_json::Value, SourceError> {
         let token = self.installation_token(installation_id).await?;
         let url = format!("{}{path}", self.api);
         let (status, answer) = self
             .call_with(
-                Method::POST,
+                method.clone(),
                 &url,
                 &token,
                 bytes::Bytes::from(body.to_string()),
@@ -229,7 +241,7 @@ impl GithubApp {
                 .unwrap_or_default();
             return Err(failed(
                 "request",
-                format!("HTTP {} for POST {path}: {why}", status.as_u16()),
+                format!("HTTP {} for {method} {path}: {why}", status.as_u16()),
             ));
         }
         Ok(serde_json::from_slice(&answer).unwrap_or(serde_json::Value::Null))

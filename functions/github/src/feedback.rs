@@ -34,6 +34,13 @@ impl GithubSource {
         };
         let repo = &f.repository;
         match f.target {
+            FeedbackTarget::PullRequestComment => SendOutcome {
+                github_deployment_id: None,
+                result: self
+                    .preview_comment(app, f)
+                    .await
+                    .map_err(|e| e.to_string()),
+            },
             FeedbackTarget::GithubStatus => {
                 let body = json!({
                     "state": f.desired, "context": status_context(&f.environment),
@@ -117,6 +124,84 @@ impl GithubSource {
                     result,
                 }
             }
+        }
+    }
+}
+
+/// Marks Trellis's comment for an app among a pull request's comments.
+fn marker(app: &str) -> String {
+    format!("<!-- trellis-preview:{app} -->")
+}
+
+fn comment_body(f: &Feedback) -> String {
+    let state = match f.desired.as_str() {
+        "queued" => "⏳ queued",
+        "in_progress" => "🚧 deploying",
+        "success" => "✅ deployed",
+        "failure" => "❌ failed",
+        "error" => "⛔ cancelled",
+        other => other,
+    };
+    let short = f.sha.get(..7).unwrap_or(&f.sha);
+    let mut body = format!(
+        "**Trellis preview** of `{}`: {state}\n\n- Environment: `{}`\n- Commit: `{short}`",
+        f.app, f.environment
+    );
+    if let Some(url) = &f.environment_url {
+        body.push_str(&format!("\n- Preview: {url}"));
+    }
+    if let Some(url) = &f.log_url {
+        body.push_str(&format!("\n- Details and logs: {url}"));
+    }
+    body.push_str(&format!("\n\n{}", marker(&f.app)));
+    body
+}
+
+#[derive(serde::Deserialize)]
+struct IssueComment {
+    id: u64,
+    #[serde(default)]
+    body: String,
+}
+
+impl GithubSource {
+    /// The pull request's Trellis comment, made once and then edited: found again by its
+    /// marker, so nothing needs remembering between deployments.
+    async fn preview_comment(
+        &self,
+        app: &crate::app::GithubApp,
+        f: &Feedback,
+    ) -> Result<(), trellis_core::SourceError> {
+        let Some(number) = f.pull_request else {
+            return Ok(());
+        };
+        let repo = &f.repository;
+        let comments: Vec<IssueComment> = app
+            .get(
+                f.installation_id,
+                &format!("/repos/{repo}/issues/{number}/comments?per_page=100"),
+            )
+            .await?;
+        let body = json!({ "body": comment_body(f) });
+        let mark = marker(&f.app);
+        match comments.iter().find(|c| c.body.contains(&mark)) {
+            Some(c) => app
+                .send_json(
+                    http::Method::PATCH,
+                    f.installation_id,
+                    &format!("/repos/{repo}/issues/comments/{}", c.id),
+                    &body,
+                )
+                .await
+                .map(drop),
+            None => app
+                .post_json(
+                    f.installation_id,
+                    &format!("/repos/{repo}/issues/{number}/comments"),
+                    &body,
+                )
+                .await
+                .map(drop),
         }
     }
 }

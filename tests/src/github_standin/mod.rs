@@ -9,7 +9,7 @@ mod git;
 mod installations;
 mod reports;
 
-pub use reports::Report;
+pub use reports::{Comment, Report};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -54,6 +54,8 @@ struct World {
     reports: Vec<reports::Report>,
     /// How many report calls are still to fail.
     failing_reports: u32,
+    /// Pull requests' comments.
+    comments: Vec<reports::Comment>,
 }
 
 #[derive(Clone)]

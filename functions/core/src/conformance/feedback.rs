@@ -22,6 +22,7 @@ pub fn feedback(deployment: &str, target: FeedbackTarget, due: i64) -> Feedback 
         log_url: Some(format!("https://trellis.example/deployments/{deployment}")),
         environment_url: None,
         github_deployment_id: None,
+        pull_request: None,
         attempts: 0,
         next_attempt_at: at(due),
         last_error: None,

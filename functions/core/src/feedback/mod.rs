@@ -1,6 +1,7 @@
 //! Deployments reported where developers look: each deployment of a GitHub app becomes a
-//! GitHub deployment of its environment with its status kept current, and the first
-//! environment's deployments also a commit status (so a pull request shows it).
+//! GitHub deployment of its environment with its status kept current, the first
+//! environment's deployments also a commit status (so a pull request shows it), and a
+//! preview's deployments one comment on its pull request, updated in place.
 //!
 //! Reporting never blocks or fails a deployment: a status change records what GitHub should
 //! say ([`Feedback::desired`]); a delivery round later says it, retrying with backoff, and a
@@ -30,6 +31,8 @@ pub enum FeedbackTarget {
     GithubDeployment,
     /// A commit status (`trellis/<environment>`) on the deployed commit.
     GithubStatus,
+    /// The comment on a pull request that says where its preview is, updated in place.
+    PullRequestComment,
 }
 
 impl FeedbackTarget {
@@ -37,6 +40,7 @@ impl FeedbackTarget {
         match self {
             FeedbackTarget::GithubDeployment => "github-deployment",
             FeedbackTarget::GithubStatus => "github-status",
+            FeedbackTarget::PullRequestComment => "pull-request-comment",
         }
     }
 }
@@ -65,6 +69,9 @@ pub struct Feedback {
     pub environment_url: Option<String>,
     /// The GitHub deployment made for it (statuses are added to it).
     pub github_deployment_id: Option<u64>,
+    /// The pull request a preview's deployment belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_request: Option<u64>,
     /// Tries of the current `desired` state.
     pub attempts: u32,
     pub next_attempt_at: Timestamp,

@@ -99,6 +99,13 @@ impl FeedbackService {
         if first {
             targets.push((FeedbackTarget::GithubStatus, commit_state(dep.status)));
         }
+        let pull_request = env.preview.as_ref().map(|p| p.number);
+        if pull_request.is_some() {
+            targets.push((
+                FeedbackTarget::PullRequestComment,
+                deployment_state(dep.status),
+            ));
+        }
         let environment_url = ["url", "URL", "Url"]
             .iter()
             .find_map(|k| dep.outputs.get(*k).and_then(|v| v.as_str()))
@@ -123,6 +130,7 @@ impl FeedbackService {
                     .map(|u| format!("{u}/deployments/{}", dep.id)),
                 environment_url: environment_url.clone(),
                 github_deployment_id: None,
+                pull_request,
                 attempts: 0,
                 next_attempt_at: now,
                 last_error: None,
