@@ -165,6 +165,31 @@ async fn a_local_server_deploys_a_private_github_repository_through_the_connecte
         "{:?}",
         github.compares()
     );
+
+    // A failing deployment shows as a failure on GitHub too.
+    server
+        .patch(
+            "/api/apps/shop/environments/development",
+            json!({"settings": {"deployCommand": "exit 2"}}),
+        )
+        .await;
+    let (_, failing) = server
+        .post("/api/apps/shop/environments/development/deploy", json!({}))
+        .await;
+    let failing = failing["id"].as_str().unwrap().to_string();
+    assert_eq!(live.finished(&failing).await["status"], "failed");
+    let failed = self::reported(&server, &failing, |f| {
+        f.iter().all(|f| f["delivered"] == "failure")
+    })
+    .await;
+    assert_eq!(failed.len(), 2, "{failed:?}");
+    let last_commit_status = github
+        .reports()
+        .into_iter()
+        .rev()
+        .find(|r| r.kind == "commit_status")
+        .unwrap();
+    assert_eq!(last_commit_status.body["state"], "failure");
 }
 
 /// The deployment's feedback once `done` says it is settled (GitHub is told in the
