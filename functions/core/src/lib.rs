@@ -15,6 +15,7 @@ pub mod outcome;
 pub mod pipeline;
 pub mod ports;
 pub mod requests;
+pub mod retry;
 pub mod validate;
 
 #[cfg(feature = "conformance")]

@@ -10,7 +10,8 @@ use trellis_core::feedback::{Feedback, FeedbackStore, FeedbackTarget};
 use trellis_core::model::Timestamp;
 use trellis_core::ports::Expect;
 
-use super::{DynamoStore, GSI_ACTIVE, LOG_TTL, body, n, s, to_json, ttl_after, write_error};
+use super::versioned::Waiting;
+use super::{DynamoStore, GSI_ACTIVE, LOG_TTL, body, s, to_json};
 
 fn feedback_key(deployment: &str, target: FeedbackTarget) -> (String, String) {
     (
@@ -40,42 +41,30 @@ impl FeedbackStore for DynamoStore {
     }
 
     async fn put_feedback(&self, feedback: &Feedback, expect: Expect) -> Result<(), StoreError> {
-        let mut record = feedback.clone();
-        let (pk, sk) = feedback_key(&record.deployment_id, record.target);
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(pk))
-            .item("sk", s(sk));
-        put = match expect {
-            Expect::Absent => {
-                record.version = 1;
-                put.condition_expression("attribute_not_exists(pk)")
-            }
-            Expect::Version(v) => {
-                record.version = v + 1;
-                put.condition_expression("version = :v")
-                    .expression_attribute_values(":v", n(v))
-            }
-        };
-        put = put
-            .item("version", n(record.version))
-            .item("body", s(to_json(&record)?))
-            .item("ttl", ttl_after(LOG_TTL));
-        if record.pending() {
-            // Sparse: only what is still to be said is in the index.
-            put = put.item("gsi2pk", s("FEEDBACK")).item(
-                "gsi2sk",
-                s(format!(
-                    "{}#{}#{}",
-                    due_key(record.next_attempt_at),
-                    record.deployment_id,
-                    record.target.as_str()
-                )),
-            );
-        }
-        put.send().await.map(drop).map_err(write_error)
+        // Sparse: only what is still to be said is in the index.
+        let waiting = feedback.pending().then(|| Waiting {
+            partition: "FEEDBACK",
+            sort: format!(
+                "{}#{}#{}",
+                due_key(feedback.next_attempt_at),
+                feedback.deployment_id,
+                feedback.target.as_str()
+            ),
+        });
+        self.put_versioned(
+            feedback_key(&feedback.deployment_id, feedback.target),
+            expect,
+            |version| {
+                to_json(&Feedback {
+                    version,
+                    ..feedback.clone()
+                })
+            },
+            waiting,
+            LOG_TTL,
+        )
+        .await
+        .map(drop)
     }
 
     async fn due_feedback(

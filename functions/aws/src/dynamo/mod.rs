@@ -24,6 +24,7 @@ mod logs;
 mod notifications;
 mod table;
 mod team;
+mod versioned;
 
 use conditions::*;
 use items::*;

@@ -12,9 +12,8 @@ use trellis_core::model::Timestamp;
 use trellis_core::notify::{Delivery, Destination, NotificationStore};
 use trellis_core::ports::Expect;
 
-use super::{
-    DynamoStore, GSI_ACTIVE, app_pk, body, n, s, to_json, ttl_after, unavailable, write_error,
-};
+use super::versioned::Waiting;
+use super::{DynamoStore, GSI_ACTIVE, app_pk, body, s, to_json, unavailable, write_error};
 
 /// A destination's deliveries are kept a month.
 const DELIVERY_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
@@ -77,36 +76,24 @@ impl NotificationStore for DynamoStore {
     }
 
     async fn put_delivery(&self, delivery: &Delivery, expect: Expect) -> Result<(), StoreError> {
-        let mut record = delivery.clone();
-        let (pk, sk) = delivery_key(&record);
-        let mut put = self
-            .client
-            .put_item()
-            .table_name(&self.table)
-            .item("pk", s(pk))
-            .item("sk", s(sk));
-        put = match expect {
-            Expect::Absent => {
-                record.version = 1;
-                put.condition_expression("attribute_not_exists(pk)")
-            }
-            Expect::Version(v) => {
-                record.version = v + 1;
-                put.condition_expression("version = :v")
-                    .expression_attribute_values(":v", n(v))
-            }
-        };
-        put = put
-            .item("version", n(record.version))
-            .item("body", s(to_json(&record)?))
-            .item("ttl", ttl_after(DELIVERY_TTL));
-        if record.pending() {
-            put = put.item("gsi2pk", s("NOTIFY")).item(
-                "gsi2sk",
-                s(format!("{}#{}", millis(record.next_attempt_at), record.id)),
-            );
-        }
-        put.send().await.map(drop).map_err(write_error)
+        let waiting = delivery.pending().then(|| Waiting {
+            partition: "NOTIFY",
+            sort: format!("{}#{}", millis(delivery.next_attempt_at), delivery.id),
+        });
+        self.put_versioned(
+            delivery_key(delivery),
+            expect,
+            |version| {
+                to_json(&Delivery {
+                    version,
+                    ..delivery.clone()
+                })
+            },
+            waiting,
+            DELIVERY_TTL,
+        )
+        .await
+        .map(drop)
     }
 
     async fn due_deliveries(

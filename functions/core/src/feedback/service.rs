@@ -63,12 +63,7 @@ impl FeedbackService {
     }
 
     fn backoff(&self, attempts: u32) -> time::Duration {
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
-        let wait = self
-            .retry_base
-            .saturating_mul(factor)
-            .min(Duration::from_secs(30 * 60));
-        time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(30))
+        crate::retry::doubling(self.retry_base, attempts)
     }
 
     /// Records what GitHub should say now of `dep` (nothing for apps that are not on GitHub,

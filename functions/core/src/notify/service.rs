@@ -236,12 +236,7 @@ impl NotificationService {
     }
 
     fn backoff(&self, attempts: u32) -> time::Duration {
-        let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));
-        let wait = self
-            .retry_base
-            .saturating_mul(factor)
-            .min(Duration::from_secs(30 * 60));
-        time::Duration::try_from(wait).unwrap_or(time::Duration::minutes(30))
+        crate::retry::doubling(self.retry_base, attempts)
     }
 
     /// Delivers what is due as of `now`, at most `limit`; each is claimed first.
