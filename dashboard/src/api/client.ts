@@ -200,6 +200,12 @@ export class TrellisApi {
     return settle(this.client.PATCH('/api/apps/{app}', { params: { path: { app } }, body: { settings } }));
   }
 
+  /** Turns pull-request previews on, made from `baseEnvironment`, or off (`null`). */
+  setPreviews(app: string, baseEnvironment: string | null): Promise<App> {
+    const previews = baseEnvironment === null ? null : { baseEnvironment };
+    return settle(this.client.PATCH('/api/apps/{app}', { params: { path: { app } }, body: { previews } }));
+  }
+
   getEnvironment(app: string, env: string): Promise<Environment> {
     return settle(this.client.GET('/api/apps/{app}/environments/{env}', { params: { path: { app, env } } }));
   }

@@ -4,6 +4,7 @@ type Schemas = components['schemas'];
 
 export type App = Schemas['AppView'];
 export type Environment = Schemas['EnvironmentView'];
+export type Preview = Schemas['PreviewView'];
 export type Deployment = Schemas['DeploymentView'];
 export type Commit = Schemas['CommitView'];
 export type LogLine = Schemas['LogLineView'];

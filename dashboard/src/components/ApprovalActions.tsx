@@ -31,7 +31,7 @@ interface Props {
   onDecided?: (deployment: Deployment) => void;
 }
 
-/** Approve, or reject with a reason, a deployment that waits for an admin. */
+/** Approve, or reject with a reason, a deployment that waits for approval. */
 export function ApprovalActions({ deployment, env, role, onDecided }: Props) {
   const api = useApi();
   const queryClient = useQueryClient();

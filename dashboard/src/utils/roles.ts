@@ -8,8 +8,10 @@ export type RoleAction = 'deploy' | 'promote' | 'rollback' | 'cancel' | 'teardow
 const RANK: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
 
 /** Deployers act outside protected environments; teardown, settings and approvals need an
- * admin. */
+ * admin, except approving in a pull request's preview: a fork's code waits there for someone
+ * who may deploy, or previews would stall on the few admins. */
 export function roleNeeded(action: RoleAction, target: Environment): Role {
+  if (action === 'approve' && target.preview) return 'deployer';
   if (action === 'teardown' || action === 'configure' || action === 'approve') return 'admin';
   return target.protected ? 'admin' : 'deployer';
 }
@@ -30,8 +32,8 @@ export function whyNotAdmin(role: Role | null | undefined): string | undefined {
   return `Your role here is ${role}: this needs the admin role.`;
 }
 
-/** Why the caller may not approve `deployment`: approving needs an admin, and not the one who
- * asked for it (`you` is how the API names the caller in `requestedBy`). */
+/** Why the caller may not approve `deployment`: approving needs the role above, and not the
+ * one who asked for it (`you` is how the API names the caller in `requestedBy`). */
 export function whyNoApprove(
   role: Role | null | undefined,
   target: Environment,
@@ -40,11 +42,14 @@ export function whyNoApprove(
 ): string | undefined {
   const byRole = whyNotYourRole(role, 'approve', target);
   if (byRole) return byRole;
-  if (you && deployment.requestedBy === you) return 'You requested it; another admin must approve it.';
+  if (you && deployment.requestedBy === you) {
+    return `You requested it; ${target.preview ? 'someone else' : 'another admin'} must approve it.`;
+  }
   return undefined;
 }
 
-/** Rejecting needs an admin too, but the requester may withdraw their own request. */
+/** Rejecting needs the same role as approving, but the requester may withdraw their own
+ * request. */
 export function whyNoReject(role: Role | null | undefined, target: Environment): string | undefined {
   return whyNotYourRole(role, 'approve', target);
 }

@@ -3,19 +3,19 @@ import { type SubmitEvent, useState } from 'react';
 import { Link } from 'react-router';
 
 import { deploymentQuery, refreshAfterDeployment } from '../../api/queries';
-import type { App, Deployment, Environment } from '../../api/types';
+import type { App, Environment } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ActionButton } from '../../components/ActionButton';
-import { ApprovalActions } from '../../components/ApprovalActions';
 import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
-import { formatDuration, formatRelative, formatTimestamp, isUrl, shortSha } from '../../utils/format';
+import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../utils/format';
 import { whyNotYourRole } from '../../utils/roles';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
 import { useNow } from '../../hooks/useNow';
 import { PromotionPreview } from './PromotionPreview';
 import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
+import { useApproval } from './useApproval';
 
 interface Props {
   app: App;
@@ -29,26 +29,19 @@ export function EnvironmentColumn({ app, env, next }: Props) {
   const now = useNow();
   const [refFormOpen, setRefFormOpen] = useState(false);
   const [ref, setRef] = useState('');
-  const [decided, setDecided] = useState<Deployment | undefined>();
 
   const current = useQuery({
     ...deploymentQuery(api, env.currentDeployment ?? ''),
     enabled: Boolean(env.currentDeployment),
   });
-
-  // The queued slot may hold a deployment that waits for an admin rather than for the runner.
-  const queued = useQuery({
-    ...deploymentQuery(api, env.queuedDeployment ?? ''),
-    enabled: Boolean(env.queuedDeployment),
-  });
-  const awaiting = env.queuedDeployment && queued.data?.status === 'awaiting_approval' ? queued.data : undefined;
+  const approval = useApproval(app, env);
 
   const { action, go, ask, dialog } = useDeploymentAction((deployment) => {
-    setDecided(undefined);
+    approval.clear();
     refreshAfterDeployment(queryClient, deployment);
   });
 
-  const activeId = env.runningDeployment ?? (awaiting ? undefined : env.queuedDeployment);
+  const activeId = env.runningDeployment ?? (approval.awaiting ? undefined : env.queuedDeployment);
   const deployReason = whyNotYourRole(app.yourRole, 'deploy', env) ?? whyNoDeploy(env);
   const promoteReason = (next && whyNotYourRole(app.yourRole, 'promote', next)) ?? whyNoPromote(env, next);
   const teardownReason = whyNotYourRole(app.yourRole, 'teardown', env) ?? whyNoTeardown(env);
@@ -129,21 +122,7 @@ export function EnvironmentColumn({ app, env, next }: Props) {
         </p>
       ) : null}
 
-      {awaiting ? (
-        <div className="approval-request">
-          <p className="in-progress">
-            Awaiting approval: <Link to={`/deployments/${awaiting.id}`}>{shortSha(awaiting.commit.sha)}</Link>
-            {awaiting.requestedBy ? ` requested by ${awaiting.requestedBy}` : ''}
-          </p>
-          <ApprovalActions deployment={awaiting} env={env} role={app.yourRole} onDecided={setDecided} />
-        </div>
-      ) : null}
-      {decided ? (
-        <p role="status" className="notice">
-          {decided.status === 'cancelled' ? 'Rejected: it will not run' : `Approved: it is ${decided.status}`} ·{' '}
-          <Link to={`/deployments/${decided.id}`}>follow it</Link>
-        </p>
-      ) : null}
+      {approval.view}
 
       <div className="actions">
         <ActionButton

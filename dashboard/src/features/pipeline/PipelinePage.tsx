@@ -8,15 +8,18 @@ import { useLiveTopic } from '../../live/LiveContext';
 import { repositoryLabel } from '../../utils/format';
 import { whyNotAdmin } from '../../utils/roles';
 import { EnvironmentColumn } from './EnvironmentColumn';
+import { PreviewsSection } from './PreviewsSection';
+import { pipelineOf, previewsOf } from './rules';
 
-/** One app's environments as columns, in pipeline order. */
+/** One app's environments as columns, in pipeline order, and its pull requests' previews. */
 export function PipelinePage() {
   const { app: name = '' } = useParams();
   const api = useApi();
   const app = useQuery(appQuery(api, name));
   useLiveTopic({ kind: 'app', id: name });
 
-  const environments = [...(app.data?.environments ?? [])].sort((a, b) => a.position - b.position);
+  const environments = pipelineOf(app.data?.environments ?? []);
+  const previews = previewsOf(app.data?.environments ?? []);
   return (
     <>
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -39,11 +42,14 @@ export function PipelinePage() {
       {app.isPending ? <p>Loading the pipeline…</p> : null}
       <ErrorMessage error={app.error} title={`${name} could not be loaded`} />
       {app.data ? (
-        <ol className="pipeline" aria-label="Pipeline">
-          {environments.map((env, i) => (
-            <EnvironmentColumn key={env.name} app={app.data} env={env} next={environments[i + 1]} />
-          ))}
-        </ol>
+        <>
+          <ol className="pipeline" aria-label="Pipeline">
+            {environments.map((env, i) => (
+              <EnvironmentColumn key={env.name} app={app.data} env={env} next={environments[i + 1]} />
+            ))}
+          </ol>
+          <PreviewsSection app={app.data} pipeline={environments} previews={previews} />
+        </>
       ) : null}
     </>
   );
