@@ -136,6 +136,11 @@ async fn a_fork_gets_no_secrets_and_waits_for_approval() {
     let preview = h.env("pr-9").await;
     assert!(preview.secret_names.is_empty() && preview.requires_approval);
     assert!(h.secrets.get("shop", "pr-9").await.unwrap().is_empty());
+    // Its branch is not in this repository: it deploys only with the pull request's events.
+    assert!(matches!(
+        h.pipeline.deploy("shop", "pr-9", None).await,
+        Err(DomainError::Conflict(m)) if m.contains("from a fork")
+    ));
     let approved = h.pipeline.approve(&started[0].id, "ada").await.unwrap();
     assert_eq!(approved.status, DeploymentStatus::Running);
     assert_eq!(
@@ -187,6 +192,27 @@ async fn closing_tears_the_preview_down_then_removes_it_and_its_secrets() {
     h.pipeline.finish(&teardown[0].id, succeed()).await.unwrap();
     assert!(h.pipeline.get_environment("shop", "pr-7").await.is_err());
     assert!(h.secrets.get("shop", "pr-7").await.unwrap().is_empty());
+    // Previews turned off: a preview made before still goes when its pull request closes.
+    let again = h
+        .pipeline
+        .pull_request(pr(11, PullRequestAction::Updated, "d1", false))
+        .await
+        .unwrap();
+    h.pipeline.finish(&again[0].id, succeed()).await.unwrap();
+    h.pipeline.set_previews("shop", None).await.unwrap();
+    let ignored = h
+        .pipeline
+        .pull_request(pr(12, PullRequestAction::Updated, "d2", false))
+        .await
+        .unwrap();
+    assert!(ignored.is_empty(), "no new previews once off");
+    let down = h
+        .pipeline
+        .pull_request(pr(11, PullRequestAction::Closed, "d1", false))
+        .await
+        .unwrap();
+    h.pipeline.finish(&down[0].id, succeed()).await.unwrap();
+    assert!(h.pipeline.get_environment("shop", "pr-11").await.is_err());
     // A closed pull request that had no preview does nothing.
     let nothing = h
         .pipeline

@@ -47,12 +47,16 @@ impl Pipeline {
     pub async fn pull_request(&self, ev: PullRequestEvent) -> Result<Vec<Deployment>, DomainError> {
         let mut started = Vec::new();
         for app in self.ports.store.list_apps().await? {
-            let Some(base) = app.previews_from.clone() else {
-                continue;
-            };
             if app.repository.key() != ev.repository_key {
                 continue;
             }
+            // Previews turned off since: those made before still go when their pull
+            // requests close.
+            let base = match (app.previews_from.clone(), ev.action) {
+                (Some(base), _) => base,
+                (None, PullRequestAction::Closed) => String::new(),
+                (None, PullRequestAction::Updated) => continue,
+            };
             let by = format!(
                 "pull request #{}{}",
                 ev.number,

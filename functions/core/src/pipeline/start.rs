@@ -30,6 +30,22 @@ impl Pipeline {
                 "{env} is protected: only a promotion or rollback deploys it"
             )));
         }
+        if let Some(p) = &e.preview {
+            // A fork's branch is not in this repository: what it deploys comes with the pull
+            // request's events; a closed one is on its way out.
+            if p.fork || p.closed {
+                return Err(DomainError::Conflict(format!(
+                    "{env} is the preview of pull request #{}{}: it deploys when the pull \
+                     request is pushed to",
+                    p.number,
+                    if p.closed {
+                        ", which is closed"
+                    } else {
+                        " from a fork"
+                    }
+                )));
+            }
+        }
         let reference = match reference {
             Some(r) => {
                 validate::reference("ref", r)?;
