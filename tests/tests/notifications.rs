@@ -149,6 +149,16 @@ async fn a_failing_receiver_gets_each_event_once_signed_and_the_failures_show() 
         "{sent:?}"
     );
     assert!(sent[0]["lastError"].is_null(), "{sent:?}");
+    // The two failures stay visible after the delivery succeeded.
+    let failures = sent[0]["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 2, "{sent:?}");
+    assert!(
+        failures[0]["error"]
+            .as_str()
+            .unwrap()
+            .starts_with("HTTP 500"),
+        "{sent:?}"
+    );
 
     let requests = received.lock().unwrap().requests.clone();
     let hooks: Vec<&(String, HeaderMap, String)> =

@@ -808,6 +808,8 @@ export interface components {
             deliveredAt?: string | null;
             deploymentId: string;
             event: string;
+            /** @description Every failed try, oldest first, kept after a later try succeeded. */
+            failures: components["schemas"]["FailedTryView"][];
             gaveUp: boolean;
             id: string;
             /** @description Why the last try failed. */
@@ -931,6 +933,10 @@ export interface components {
             /** @description The request field at fault, as a JSON path (`environments[1].name`). */
             field?: string | null;
             message: string;
+        };
+        FailedTryView: {
+            at: string;
+            error: string;
         };
         FeedbackView: {
             /** Format: int32 */

@@ -36,6 +36,7 @@ export function Deliveries({ app, destinationId, label }: { app: string; destina
         <li key={d.id}>
           <strong>{eventLabel(d.event)}</strong> · <Link to={`/deployments/${d.deploymentId}`}>{d.deploymentId}</Link> ·{' '}
           <DeliveryState delivery={d} now={now} />
+          <FailedTries delivery={d} />
         </li>
       ))}
     </ul>
@@ -74,5 +75,24 @@ function DeliveryState({ delivery: d, now }: { delivery: Delivery; now: number }
       </span>
       {failure}
     </>
+  );
+}
+
+/** Failed tries stay listed after a later one succeeded: a receiver that is often down shows. */
+function FailedTries({ delivery: d }: { delivery: Delivery }) {
+  if (!d.deliveredAt || d.failures.length === 0) return null;
+  return (
+    <details className="delivery-failures">
+      <summary>
+        {d.failures.length} failed {d.failures.length === 1 ? 'try' : 'tries'} before
+      </summary>
+      <ul>
+        {d.failures.map((f) => (
+          <li key={f.at}>
+            <time dateTime={f.at}>{formatTimestamp(f.at)}</time>: {f.error}
+          </li>
+        ))}
+      </ul>
+    </details>
   );
 }

@@ -35,6 +35,7 @@ function delivery(id: string, over: Partial<Delivery> = {}): Delivery {
     createdAt: '2026-11-29T10:00:00Z',
     deliveredAt: '2026-11-29T10:00:01Z',
     lastError: null,
+    failures: [],
     gaveUp: false,
     nextAttemptAt: null,
     ...over,
@@ -96,7 +97,13 @@ describe('notifications', () => {
       deliveries: () => [
         pending
           ? delivery('x3', { attempts: 2, deliveredAt: null, lastError: 'HTTP 500 from ci.example.com', nextAttemptAt: in30s() })
-          : delivery('x3', { attempts: 3 }),
+          : delivery('x3', {
+              attempts: 3,
+              failures: [
+                { at: '2026-11-29T10:00:02Z', error: 'HTTP 500 from ci.example.com' },
+                { at: '2026-11-29T10:00:07Z', error: 'HTTP 502 from ci.example.com' },
+              ],
+            }),
         delivery('x2', { event: 'deployment.succeeded', deploymentId: 'd6', deliveredAt: null, attempts: 8, gaveUp: true, lastError: 'connection refused' }),
         delivery('x1', { deploymentId: 'd5' }),
       ],
@@ -128,6 +135,9 @@ describe('notifications', () => {
     pending = false;
     await waitFor(() => expect(hook.getAllByRole('listitem')[0]).toHaveTextContent('delivered'), { timeout: 6_000 });
     expect(hook.getAllByRole('listitem')[0]).toHaveTextContent('(after 3 attempts)');
+    // The failed tries stay listed after it was delivered.
+    expect(hook.getAllByRole('listitem')[0]).toHaveTextContent('2 failed tries before');
+    expect(hook.getAllByRole('listitem')[0]).toHaveTextContent('HTTP 502 from ci.example.com');
     const settled = deliveryReads();
     await act(() => new Promise((resolve) => setTimeout(resolve, 3_500)));
     expect(deliveryReads()).toBe(settled);

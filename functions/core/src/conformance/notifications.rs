@@ -32,6 +32,7 @@ fn delivery(id: &str, destination: &str, created: i64, due: i64) -> Delivery {
         next_attempt_at: at(due),
         delivered_at: None,
         last_error: None,
+        failures: vec![],
         gave_up: false,
         created_at: at(created),
         version: 0,

@@ -61,10 +61,21 @@ pub struct Delivery {
     pub next_attempt_at: Timestamp,
     pub delivered_at: Option<Timestamp>,
     pub last_error: Option<String>,
+    /// Every failed try, oldest first (at most [`MAX_NOTIFICATION_ATTEMPTS`]): kept after the
+    /// delivery succeeds, so a flaky receiver shows.
+    #[serde(default)]
+    pub failures: Vec<FailedTry>,
     pub gave_up: bool,
     pub created_at: Timestamp,
     #[serde(default)]
     pub version: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedTry {
+    pub at: Timestamp,
+    pub error: String,
 }
 
 impl Delivery {

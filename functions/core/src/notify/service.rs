@@ -185,6 +185,7 @@ impl NotificationService {
                     next_attempt_at: now,
                     delivered_at: None,
                     last_error: None,
+                    failures: vec![],
                     gave_up: false,
                     created_at: now,
                     version: 0,
@@ -270,6 +271,10 @@ impl NotificationService {
                 }
                 Err(e) => {
                     tracing::info!(delivery = %d.id, attempt = d.attempts, "notification failed: {e}");
+                    d.failures.push(super::FailedTry {
+                        at: self.clock.now(),
+                        error: e.clone(),
+                    });
                     d.last_error = Some(e);
                     d.gave_up = d.attempts >= MAX_NOTIFICATION_ATTEMPTS;
                     if d.gave_up {

@@ -88,6 +88,8 @@ pub struct DeliveryView {
     pub delivered_at: Option<String>,
     /// Why the last try failed.
     pub last_error: Option<String>,
+    /// Every failed try, oldest first, kept after a later try succeeded.
+    pub failures: Vec<FailedTryView>,
     pub gave_up: bool,
     /// When the next try is due, while it is not delivered.
     pub next_attempt_at: Option<String>,
@@ -104,7 +106,22 @@ impl From<Delivery> for DeliveryView {
             created_at: rfc3339(d.created_at),
             delivered_at: d.delivered_at.map(rfc3339),
             last_error: d.last_error,
+            failures: d
+                .failures
+                .into_iter()
+                .map(|f| FailedTryView {
+                    at: rfc3339(f.at),
+                    error: f.error,
+                })
+                .collect(),
             gave_up: d.gave_up,
         }
     }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct FailedTryView {
+    pub at: String,
+    pub error: String,
 }
