@@ -184,6 +184,15 @@ async fn a_pull_request_gets_a_preview_that_goes_when_it_closes() {
         )
         .await;
     assert_eq!(status, 404);
+    // On GitHub: the comment says so, and the environment has no active deployment left.
+    comment_saying(&github, 2, "torn down").await;
+    let statuses: Vec<String> = github
+        .reports()
+        .iter()
+        .filter(|r| r.kind == "deployment_status")
+        .filter_map(|r| r.body["state"].as_str().map(str::to_string))
+        .collect();
+    assert!(statuses.contains(&"inactive".to_string()), "{statuses:?}");
     let (status, _) = server
         .deliver_webhook(
             "pull_request",

@@ -18,9 +18,10 @@ fn description(f: &Feedback) -> String {
         "success" => "deployed",
         "failure" => "failed",
         "error" => "cancelled",
+        "inactive" => "torn down",
         other => other,
     };
-    format!("Trellis: {what} to {}", f.environment)
+    format!("Trellis: {what} in {}", f.environment)
 }
 
 impl GithubSource {
@@ -106,6 +107,27 @@ impl GithubSource {
                         }
                     }
                 };
+                // A teardown's end: its own success makes every earlier deployment of the
+                // environment inactive (GitHub's auto_inactive), then itself.
+                if f.desired == "inactive" {
+                    let success = json!({
+                        "state": "success", "log_url": f.log_url, "auto_inactive": true,
+                        "description": description(f),
+                    });
+                    if let Err(e) = app
+                        .post_json(
+                            f.installation_id,
+                            &format!("/repos/{repo}/deployments/{id}/statuses"),
+                            &success,
+                        )
+                        .await
+                    {
+                        return SendOutcome {
+                            github_deployment_id: made,
+                            result: Err(e.to_string()),
+                        };
+                    }
+                }
                 let body = json!({
                     "state": f.desired, "log_url": f.log_url, "environment_url": f.environment_url,
                     "description": description(f), "auto_inactive": true,
@@ -140,6 +162,7 @@ fn comment_body(f: &Feedback) -> String {
         "success" => "✅ deployed",
         "failure" => "❌ failed",
         "error" => "⛔ cancelled",
+        "inactive" => "🧹 torn down",
         other => other,
     };
     let short = f.sha.get(..7).unwrap_or(&f.sha);

@@ -272,3 +272,24 @@ async fn after_the_last_try_it_gives_up_until_there_is_something_new_to_say() {
     assert_eq!(w.round().await.delivered, 1);
     assert_eq!(w.said().last().map(|s| s.1.clone()), Some("failure".into()));
 }
+
+#[tokio::test]
+async fn a_teardown_leaves_the_environment_inactive_on_github_and_sets_no_commit_status() {
+    let w = world().await;
+    let dep =
+        w.h.pipeline
+            .deploy("shop", "development", Some("main"))
+            .await
+            .unwrap();
+    w.h.pipeline.finish(&dep.id, succeed()).await.unwrap();
+    let down = w.h.pipeline.teardown("shop", "development").await.unwrap();
+    w.h.pipeline.finish(&down.id, succeed()).await.unwrap();
+    let ended = w.h.pipeline.require_deployment(&down.id).await.unwrap();
+    w.feedback.record(&ended).await.unwrap();
+    let recorded = w.feedback.of_deployment(&down.id).await.unwrap();
+    let targets: Vec<(FeedbackTarget, &str)> = recorded
+        .iter()
+        .map(|f| (f.target, f.desired.as_str()))
+        .collect();
+    assert_eq!(targets, [(FeedbackTarget::GithubDeployment, "inactive")]);
+}

@@ -66,12 +66,9 @@ impl FeedbackService {
         crate::retry::doubling(self.retry_base, attempts)
     }
 
-    /// Records what GitHub should say now of `dep` (nothing for apps that are not on GitHub,
-    /// or for teardowns). Never fails the deployment: the caller logs an error and goes on.
+    /// Records what GitHub should say now of `dep` (nothing for apps that are not on GitHub).
+    /// Never fails the deployment: the caller logs an error and goes on.
     pub async fn record(&self, dep: &Deployment) -> Result<(), DomainError> {
-        if dep.kind == DeploymentKind::Teardown {
-            return Ok(());
-        }
         let Some(app) = self.deployments.get_app(&dep.app).await? else {
             return Ok(());
         };
@@ -87,19 +84,20 @@ impl FeedbackService {
             return Ok(());
         };
         let first = envs.iter().map(|e| e.position).min() == Some(env.position);
-        let mut targets = vec![(
-            FeedbackTarget::GithubDeployment,
-            deployment_state(dep.status),
-        )];
-        if first {
+        let teardown = dep.kind == DeploymentKind::Teardown;
+        let state = if teardown {
+            teardown_state(dep.status)
+        } else {
+            deployment_state(dep.status)
+        };
+        let mut targets = vec![(FeedbackTarget::GithubDeployment, state)];
+        // A commit status says whether a commit deployed: a teardown says nothing of that.
+        if first && !teardown {
             targets.push((FeedbackTarget::GithubStatus, commit_state(dep.status)));
         }
         let pull_request = env.preview.as_ref().map(|p| p.number);
         if pull_request.is_some() {
-            targets.push((
-                FeedbackTarget::PullRequestComment,
-                deployment_state(dep.status),
-            ));
+            targets.push((FeedbackTarget::PullRequestComment, state));
         }
         let environment_url = ["url", "URL", "Url"]
             .iter()
@@ -291,6 +289,14 @@ fn deployment_state(status: DeploymentStatus) -> &'static str {
         DeploymentStatus::Succeeded => "success",
         DeploymentStatus::Failed => "failure",
         DeploymentStatus::Cancelled => "error",
+    }
+}
+
+/// A teardown on GitHub: its end leaves the environment with no active deployment.
+fn teardown_state(status: DeploymentStatus) -> &'static str {
+    match status {
+        DeploymentStatus::Succeeded => "inactive",
+        other => deployment_state(other),
     }
 }
 
