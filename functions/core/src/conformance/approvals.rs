@@ -1,6 +1,7 @@
 //! The approval transitions, run by the pipeline over each store: waiting holds the queue
 //! slot, only someone else may let it through, a rejection frees the slot with its reason, a
-//! newer request replaces a waiting one. Only the runner, secrets and repository are stand-ins.
+//! newer request replaces a waiting one; and a pull request's preview environment, made,
+//! redeployed and removed. Only the runner, secrets and repository are stand-ins.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -179,13 +180,99 @@ pub async fn a_rejection_frees_the_slot_and_a_newer_request_replaces_a_waiting_o
     assert_eq!(launcher.0.load(Ordering::SeqCst), 0);
 }
 
+pub async fn a_preview_is_made_redeployed_and_removed_with_its_pull_request(
+    store: Arc<dyn DeploymentStore>,
+) {
+    use crate::requests::{PullRequestAction, PullRequestEvent};
+    let (p, launcher) = pipeline(store).await;
+    p.set_previews("shop", Some("development".into()))
+        .await
+        .unwrap();
+    let event = |action, fork| PullRequestEvent {
+        repository_key: Repository::Local {
+            path: "/srv/shop".into(),
+        }
+        .key(),
+        number: 4,
+        action,
+        head: Commit {
+            sha: "d".repeat(40),
+            message: "Try the new header".into(),
+            author: "Grace".into(),
+        },
+        head_ref: "header".into(),
+        head_repository: "acme/shop".into(),
+        fork,
+        sender: Some("grace".into()),
+    };
+    let first = p
+        .pull_request(event(PullRequestAction::Updated, false))
+        .await
+        .unwrap();
+    assert_eq!((first.len(), first[0].environment.as_str()), (1, "pr-4"));
+    let env = p.get_environment("shop", "pr-4").await.unwrap();
+    assert_eq!(env.preview.as_ref().map(|p| p.number), Some(4));
+    let (_, envs) = p.get_app("shop").await.unwrap();
+    assert_eq!(
+        envs.last().map(|e| e.name.as_str()),
+        Some("pr-4"),
+        "after the pipeline"
+    );
+    p.finish(
+        &first[0].id,
+        crate::requests::RunnerOutcome::Succeeded {
+            outputs: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    let again = p
+        .pull_request(event(PullRequestAction::Updated, false))
+        .await
+        .unwrap();
+    p.finish(
+        &again[0].id,
+        crate::requests::RunnerOutcome::Succeeded {
+            outputs: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(launcher.0.load(Ordering::SeqCst), 2);
+    let down = p
+        .pull_request(event(PullRequestAction::Closed, false))
+        .await
+        .unwrap();
+    assert!(
+        p.get_environment("shop", "pr-4")
+            .await
+            .unwrap()
+            .preview
+            .unwrap()
+            .closed
+    );
+    p.finish(
+        &down[0].id,
+        crate::requests::RunnerOutcome::Succeeded {
+            outputs: Default::default(),
+        },
+    )
+    .await
+    .unwrap();
+    assert!(matches!(
+        p.get_environment("shop", "pr-4").await,
+        Err(DomainError::NotFound(_))
+    ));
+}
+
 /// One `#[tokio::test]` per approval check; the factory yields `(store, keep-alive)`.
 #[macro_export]
 macro_rules! approval_conformance_tests {
     ($factory:expr) => {
         $crate::approval_conformance_tests!(@each $factory;
             a_waiting_deployment_holds_its_slot_until_someone_else_approves,
-            a_rejection_frees_the_slot_and_a_newer_request_replaces_a_waiting_one
+            a_rejection_frees_the_slot_and_a_newer_request_replaces_a_waiting_one,
+            a_preview_is_made_redeployed_and_removed_with_its_pull_request
         );
     };
     (@each $factory:expr; $($check:ident),+) => {
