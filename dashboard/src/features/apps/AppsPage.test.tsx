@@ -15,6 +15,9 @@ describe('the apps page', () => {
             environment('development', 0, { state: 'deployed', currentCommit: commitA }),
             environment('staging', 1, { state: 'failed' }),
             environment('production', 2),
+            environment('pr-7', 1007, {
+              preview: { number: 7, headRef: 'pricing', headRepository: 'acme/shop', fork: false, closed: false },
+            }),
           ]),
         ]),
       ),
@@ -28,6 +31,7 @@ describe('the apps page', () => {
       'staging ✗ failed',
       'production ○ empty',
     ]);
+    expect(screen.getByText('1 pull-request preview')).toBeInTheDocument();
     expect(screen.getByRole('link', { name: 'shop' })).toHaveAttribute('href', '/apps/shop');
   });
 

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 
 import { appsQuery } from '../../api/queries';
+import type { App } from '../../api/types';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
@@ -29,18 +30,32 @@ export function AppsPage() {
               </h2>
               <p className="muted">{repositoryLabel(app)}</p>
               <ul className="env-summary" aria-label={`${app.name} environments`}>
-                {app.environments.map((env) => (
-                  <li key={env.name}>
-                    <span className="env-name">{env.name}</span> <StatusBadge status={env.state} />
-                    {env.currentCommit ? <code> {shortSha(env.currentCommit.sha)}</code> : null}
-                  </li>
-                ))}
+                {app.environments
+                  .filter((env) => !env.preview)
+                  .map((env) => (
+                    <li key={env.name}>
+                      <span className="env-name">{env.name}</span> <StatusBadge status={env.state} />
+                      {env.currentCommit ? <code> {shortSha(env.currentCommit.sha)}</code> : null}
+                    </li>
+                  ))}
               </ul>
+              <PreviewCount app={app} />
             </li>
           ))}
         </ul>
       ) : null}
       <CreateAppForm />
     </>
+  );
+}
+
+/** Previews are not part of the pipeline: counted, not listed, here. */
+function PreviewCount({ app }: { app: App }) {
+  const open = app.environments.filter((env) => env.preview).length;
+  if (open === 0) return null;
+  return (
+    <p className="muted">
+      {open} pull-request {open === 1 ? 'preview' : 'previews'}
+    </p>
   );
 }
