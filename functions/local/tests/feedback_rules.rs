@@ -293,3 +293,29 @@ async fn a_teardown_leaves_the_environment_inactive_on_github_and_sets_no_commit
         .collect();
     assert_eq!(targets, [(FeedbackTarget::GithubDeployment, "inactive")]);
 }
+
+#[tokio::test]
+async fn a_deployment_superseded_before_it_ran_is_inactive_not_an_error() {
+    let w = world().await;
+    let running =
+        w.h.pipeline
+            .deploy("shop", "staging", Some("main"))
+            .await
+            .unwrap();
+    let first =
+        w.h.pipeline
+            .deploy("shop", "staging", Some("main"))
+            .await
+            .unwrap();
+    let second =
+        w.h.pipeline
+            .deploy("shop", "staging", Some("main"))
+            .await
+            .unwrap();
+    assert_ne!(running.id, second.id);
+    let superseded = w.h.pipeline.require_deployment(&first.id).await.unwrap();
+    assert_eq!(superseded.status, DeploymentStatus::Cancelled);
+    w.feedback.record(&superseded).await.unwrap();
+    let recorded = w.feedback.of_deployment(&first.id).await.unwrap();
+    assert_eq!(recorded[0].desired, "inactive");
+}

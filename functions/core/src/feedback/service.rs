@@ -85,8 +85,16 @@ impl FeedbackService {
         };
         let first = envs.iter().map(|e| e.position).min() == Some(env.position);
         let teardown = dep.kind == DeploymentKind::Teardown;
+        let superseded = dep.status == DeploymentStatus::Cancelled
+            && dep
+                .error
+                .as_deref()
+                .is_some_and(|e| e.starts_with("superseded"));
         let state = if teardown {
             teardown_state(dep.status)
+        } else if superseded {
+            // Replaced by a newer request before it ran: not an error, just no longer wanted.
+            "inactive"
         } else {
             deployment_state(dep.status)
         };

@@ -91,7 +91,7 @@ pub(super) fn compose(
             ),
             store.clone(),
             Arc::new(SystemClock),
-            None,
+            Some(public_url.to_string()),
         )
         .with_retry_base(feedback_retry_base()?),
     );
