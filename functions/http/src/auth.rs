@@ -14,16 +14,23 @@ use crate::state::AppState;
 
 /// The admin token. Only its digest is kept, so comparisons take the same time whatever the
 /// presented token's length or content.
-pub struct ApiToken {
-    /// `None`: a function that serves no authenticated route refuses every token.
-    digest: Option<[u8; 32]>,
+pub struct ApiToken(Expected);
+
+enum Expected {
+    Digest([u8; 32]),
+    /// Read from the secret store when a request first presents an admin token (never at
+    /// cold start); a failed read is tried again by the next such request.
+    Deferred {
+        read: crate::webhook::SecretReader,
+        digest: tokio::sync::OnceCell<[u8; 32]>,
+    },
+    /// A function that serves no authenticated route refuses every token.
+    Nothing,
 }
 
 impl ApiToken {
     pub fn new(token: &str) -> Self {
-        ApiToken {
-            digest: Some(Sha256::digest(token.as_bytes()).into()),
-        }
+        ApiToken(Expected::Digest(Sha256::digest(token.as_bytes()).into()))
     }
 
     /// From the token's SHA-256 digest (hex): a function can check tokens without ever
@@ -31,22 +38,44 @@ impl ApiToken {
     pub fn from_sha256_hex(hex_digest: &str) -> Option<Self> {
         let bytes = hex::decode(hex_digest.trim()).ok()?;
         let digest: [u8; 32] = bytes.try_into().ok()?;
-        Some(ApiToken {
-            digest: Some(digest),
+        Some(ApiToken(Expected::Digest(digest)))
+    }
+
+    /// The token read by `read` when it is first needed.
+    pub fn deferred(read: crate::webhook::SecretReader) -> Self {
+        ApiToken(Expected::Deferred {
+            read,
+            digest: tokio::sync::OnceCell::new(),
         })
     }
 
     /// A token nothing matches (functions that serve no authenticated route).
     pub fn unusable() -> Self {
-        ApiToken { digest: None }
+        ApiToken(Expected::Nothing)
     }
 
-    pub fn verify(&self, presented: &str) -> bool {
-        let Some(expected) = &self.digest else {
-            return false;
+    /// Whether `presented` is the admin token; an error when the token cannot be read now.
+    pub async fn verify(&self, presented: &str) -> Result<bool, ApiError> {
+        let expected = match &self.0 {
+            Expected::Digest(d) => d,
+            Expected::Nothing => return Ok(false),
+            Expected::Deferred { read, digest } => digest
+                .get_or_try_init(|| async {
+                    let token = read().await?;
+                    Ok::<_, String>(Sha256::digest(token.trim().as_bytes()).into())
+                })
+                .await
+                .map_err(|e| {
+                    tracing::error!("reading the API token: {e}");
+                    ApiError::new(
+                        StatusCode::SERVICE_UNAVAILABLE,
+                        "secrets_unavailable",
+                        "the API token cannot be read right now (see the function's log); try again",
+                    )
+                })?,
         };
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-        bool::from(digest.ct_eq(expected))
+        Ok(bool::from(digest.ct_eq(expected)))
     }
 }
 
@@ -118,7 +147,8 @@ async fn identify(
             ));
         };
         let token = token.trim();
-        if state.token.verify(token) {
+        // A personal token never needs the admin token read.
+        if !token.starts_with(TOKEN_PREFIX) && state.token.verify(token).await? {
             return Ok((Actor::Operator, None));
         }
         if token.starts_with(TOKEN_PREFIX) {
@@ -199,19 +229,52 @@ fn check_csrf(headers: &axum::http::HeaderMap, secret: &str) -> Result<(), ApiEr
 mod tests {
     use super::*;
 
-    #[test]
-    fn verifies_only_the_exact_token() {
+    async fn ok(t: &ApiToken, presented: &str) -> bool {
+        t.verify(presented).await.unwrap()
+    }
+
+    #[tokio::test]
+    async fn verifies_only_the_exact_token() {
         let t = ApiToken::new("s3cret-token");
-        assert!(t.verify("s3cret-token"));
-        assert!(!t.verify("s3cret-toke"));
-        assert!(!t.verify(""));
+        assert!(ok(&t, "s3cret-token").await);
+        assert!(!ok(&t, "s3cret-toke").await);
+        assert!(!ok(&t, "").await);
         assert_eq!(format!("{t:?}"), "ApiToken(***)");
-        assert!(!ApiToken::unusable().verify(""));
+        assert!(!ok(&ApiToken::unusable(), "").await);
         let by_digest = ApiToken::from_sha256_hex(&hex::encode(Sha256::digest(b"s3cret-token")))
             .expect("64 hex digits");
-        assert!(by_digest.verify("s3cret-token"));
-        assert!(!by_digest.verify("other"));
+        assert!(ok(&by_digest, "s3cret-token").await);
+        assert!(!ok(&by_digest, "other").await);
         assert!(ApiToken::from_sha256_hex("abc").is_none());
-        assert!(!ApiToken::unusable().verify("s3cret-token"));
+        assert!(!ok(&ApiToken::unusable(), "s3cret-token").await);
+    }
+
+    #[tokio::test]
+    async fn a_deferred_token_is_read_once_when_first_needed_and_again_after_a_failure() {
+        use std::sync::Arc;
+        use std::sync::atomic::{AtomicUsize, Ordering};
+        let reads = Arc::new(AtomicUsize::new(0));
+        let counted = reads.clone();
+        let t = ApiToken::deferred(Arc::new(move || {
+            let n = counted.fetch_add(1, Ordering::SeqCst);
+            Box::pin(async move {
+                if n == 0 {
+                    Err("Secrets Manager unreachable".to_string())
+                } else {
+                    Ok("s3cret-token\n".to_string())
+                }
+            })
+        }));
+        assert_eq!(
+            reads.load(Ordering::SeqCst),
+            0,
+            "nothing read before a request"
+        );
+        let refused = t.verify("s3cret-token").await.unwrap_err();
+        assert_eq!(refused.body().error.code, "secrets_unavailable");
+        assert!(!refused.body().error.message.contains("unreachable"));
+        assert!(ok(&t, "s3cret-token").await);
+        assert!(!ok(&t, "other").await);
+        assert_eq!(reads.load(Ordering::SeqCst), 2, "read once it worked");
     }
 }

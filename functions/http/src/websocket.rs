@@ -35,8 +35,12 @@ pub async fn authenticate(
             "missing or invalid ?token= or ?ticket= (or session) on the WebSocket URL",
         )
     };
+    let admin = match given.token {
+        Some(t) if !t.starts_with(TOKEN_PREFIX) => token.verify(t).await?,
+        _ => false,
+    };
     match (given.token, given.ticket, given.session_cookie) {
-        (Some(t), _, _) if token.verify(t) => Ok(Actor::Operator),
+        (Some(_), _, _) if admin => Ok(Actor::Operator),
         (Some(t), _, _) if t.starts_with(TOKEN_PREFIX) => {
             access.actor_for_token(t).await?.ok_or_else(refused)
         }

@@ -171,13 +171,18 @@ impl Services {
                     "not 64 hexadecimal digits".into(),
                 )
             })?,
-            (true, None) => ApiToken::new(
-                &read_secret(
-                    &secrets_client,
-                    required(&settings.api_token_secret, "TRELLIS_API_TOKEN_SECRET")?,
-                )
-                .await?,
-            ),
+            // Read when a request first presents an admin token, not at cold start.
+            (true, None) => {
+                let id =
+                    required(&settings.api_token_secret, "TRELLIS_API_TOKEN_SECRET")?.to_string();
+                let client = secrets_client.clone();
+                ApiToken::deferred(Arc::new(move || {
+                    let (client, id) = (client.clone(), id.clone());
+                    Box::pin(
+                        async move { read_secret(&client, &id).await.map_err(|e| e.to_string()) },
+                    )
+                }))
+            }
         });
         // Read in the background while the runtime starts: a cold start does not wait for it.
         let webhook_secret = if needs.webhook {
