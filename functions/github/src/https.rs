@@ -2,6 +2,7 @@
 //! links. A general-purpose client (reqwest) would add a second TLS stack and ~1 MB to every
 //! function for the handful of GitHub API calls Trellis makes.
 
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -25,9 +26,13 @@ pub enum HttpsError {
     Timeout(Duration),
 }
 
+type Inner = Client<HttpsConnector<HttpConnector>, Full<Bytes>>;
+
 #[derive(Clone)]
 pub struct HttpsClient {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    /// Made at the first request: loading the system's root certificates is work a cold
+    /// start that never calls out should not do.
+    client: Arc<OnceLock<Result<Inner, String>>>,
     timeout: Duration,
     user_agent: &'static str,
 }
@@ -36,17 +41,26 @@ impl HttpsClient {
     /// A client that trusts the system's root certificates. Plain `http://` stays allowed:
     /// the URL comes from Trellis's own configuration (stand-ins in tests, a proxy).
     pub fn new(user_agent: &'static str, timeout: Duration) -> Result<Self, HttpsError> {
-        let connector = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
-            .map_err(|e| HttpsError::Tls(e.to_string()))?
-            .https_or_http()
-            .enable_http1()
-            .build();
         Ok(HttpsClient {
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: Arc::new(OnceLock::new()),
             timeout,
             user_agent,
         })
+    }
+
+    fn client(&self) -> Result<&Inner, HttpsError> {
+        self.client
+            .get_or_init(|| {
+                let connector = hyper_rustls::HttpsConnectorBuilder::new()
+                    .with_provider_and_native_roots(rustls::crypto::aws_lc_rs::default_provider())
+                    .map_err(|e| e.to_string())?
+                    .https_or_http()
+                    .enable_http1()
+                    .build();
+                Ok(Client::builder(TokioExecutor::new()).build(connector))
+            })
+            .as_ref()
+            .map_err(|e| HttpsError::Tls(e.clone()))
     }
 
     /// Sends one request and reads the whole response body.
@@ -67,9 +81,9 @@ impl HttpsClient {
         let request = request
             .body(Full::new(body))
             .map_err(|e| HttpsError::Request(e.to_string()))?;
+        let client = self.client()?;
         let exchange = async {
-            let response = self
-                .client
+            let response = client
                 .request(request)
                 .await
                 .map_err(|e| HttpsError::Transport(with_causes(&e)))?;
