@@ -5,6 +5,14 @@ use std::time::Duration;
 
 const LONGEST: Duration = Duration::from_secs(30 * 60);
 
+/// What one delivery round did (GitHub reports, notifications).
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct DeliveryRound {
+    pub delivered: usize,
+    pub failed: usize,
+    pub gave_up: usize,
+}
+
 /// The wait after the `attempts`-th try: `base`, `2 × base`, `4 × base`, … up to 30 minutes.
 pub fn doubling(base: Duration, attempts: u32) -> time::Duration {
     let factor = 2u32.saturating_pow(attempts.saturating_sub(1).min(16));

@@ -156,38 +156,41 @@ async fn deployment(
     Ok((StatusCode::CREATED, axum::Json(json!({"id": id}))))
 }
 
-async fn deployment_status(
-    State(w): Shared,
-    headers: HeaderMap,
-    Path((owner, repo, id)): Path<(String, String, String)>,
-    axum::Json(body): axum::Json<Value>,
+/// Keeps one report of a repository the caller's installation holds.
+fn keep(
+    w: &Shared,
+    headers: &HeaderMap,
+    (owner, repo): (String, String),
+    kind: &'static str,
+    on: String,
+    body: Value,
 ) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
     let full_name = format!("{owner}/{repo}");
-    let mut w = w.lock().unwrap();
-    admit(&mut w, &headers, &full_name)?;
+    let mut w = w.0.lock().unwrap();
+    admit(&mut w, headers, &full_name)?;
     w.reports.push(Report {
-        kind: "deployment_status",
+        kind,
         repository: full_name,
-        on: id,
+        on,
         body,
     });
     Ok((StatusCode::CREATED, axum::Json(json!({"id": 1}))))
 }
 
+async fn deployment_status(
+    w: Shared,
+    headers: HeaderMap,
+    Path((owner, repo, id)): Path<(String, String, String)>,
+    axum::Json(body): axum::Json<Value>,
+) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
+    keep(&w, &headers, (owner, repo), "deployment_status", id, body)
+}
+
 async fn commit_status(
-    State(w): Shared,
+    w: Shared,
     headers: HeaderMap,
     Path((owner, repo, sha)): Path<(String, String, String)>,
     axum::Json(body): axum::Json<Value>,
 ) -> Result<(StatusCode, axum::Json<Value>), StatusCode> {
-    let full_name = format!("{owner}/{repo}");
-    let mut w = w.lock().unwrap();
-    admit(&mut w, &headers, &full_name)?;
-    w.reports.push(Report {
-        kind: "commit_status",
-        repository: full_name,
-        on: sha,
-        body,
-    });
-    Ok((StatusCode::CREATED, axum::Json(json!({"id": 1}))))
+    keep(&w, &headers, (owner, repo), "commit_status", sha, body)
 }

@@ -9,19 +9,12 @@ use super::{Feedback, FeedbackSender, FeedbackStore, FeedbackTarget};
 use crate::error::{DomainError, StoreError};
 use crate::model::{Deployment, DeploymentKind, DeploymentStatus, Repository};
 use crate::ports::{Clock, DeploymentStore, Expect};
+pub use crate::retry::DeliveryRound;
 
 /// Tries of one state before it is given up (about 10 minutes with the default backoff).
 pub const MAX_FEEDBACK_ATTEMPTS: u32 = 8;
 /// Races for one record are retried this often before the round moves on.
 const RACES: usize = 4;
-
-/// What one delivery round did.
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct DeliveryRound {
-    pub delivered: usize,
-    pub failed: usize,
-    pub gave_up: usize,
-}
 
 pub struct FeedbackService {
     store: Arc<dyn FeedbackStore>,

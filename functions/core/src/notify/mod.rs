@@ -20,7 +20,7 @@ use crate::ports::Expect;
 pub use destinations::{NewDestination, validate_url};
 pub use events::{EventKind, event_of};
 pub use notifier::NotificationNotifier;
-pub use service::{MAX_NOTIFICATION_ATTEMPTS, NotificationRound, NotificationService, signature};
+pub use service::{MAX_NOTIFICATION_ATTEMPTS, NotificationService, signature};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

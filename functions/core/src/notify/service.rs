@@ -17,18 +17,12 @@ use crate::access::new_secret;
 use crate::error::{DomainError, StoreError};
 use crate::model::{Deployment, Timestamp};
 use crate::ports::{Clock, Expect, SecretStore};
+use crate::retry::DeliveryRound;
 
 pub const MAX_NOTIFICATION_ATTEMPTS: u32 = 8;
 /// Destinations' URLs and keys live with the app's secrets, under a name no environment can
 /// have (environment names start with a letter).
 const SECRETS_SCOPE: &str = "_notify";
-
-#[derive(Debug, Default, PartialEq, Eq)]
-pub struct NotificationRound {
-    pub delivered: usize,
-    pub failed: usize,
-    pub gave_up: usize,
-}
 
 pub struct NotificationService {
     store: Arc<dyn NotificationStore>,
@@ -246,8 +240,8 @@ impl NotificationService {
         sender: &dyn NotificationSender,
         now: Timestamp,
         limit: usize,
-    ) -> Result<NotificationRound, DomainError> {
-        let mut round = NotificationRound::default();
+    ) -> Result<DeliveryRound, DomainError> {
+        let mut round = DeliveryRound::default();
         for due in self.store.due_deliveries(now, limit).await? {
             let mut d = due.clone();
             d.attempts += 1;
