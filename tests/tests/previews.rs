@@ -176,14 +176,25 @@ async fn a_pull_request_gets_a_preview_that_goes_when_it_closes() {
         .finished(closed["deployments"][0].as_str().unwrap())
         .await;
     assert_eq!(teardown["status"], "succeeded", "{teardown}");
-    let (status, _) = server
-        .call(
-            reqwest::Method::GET,
-            "/api/apps/hello/environments/pr-2",
-            None,
-        )
-        .await;
-    assert_eq!(status, 404);
+    // The environment goes right after its teardown's end is published (no event says so).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let (status, _) = server
+            .call(
+                reqwest::Method::GET,
+                "/api/apps/hello/environments/pr-2",
+                None,
+            )
+            .await;
+        if status == 404 {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "pr-2 is still there"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     // On GitHub: the comment says so, and the environment has no active deployment left.
     comment_saying(&github, 2, "torn down").await;
     let statuses: Vec<String> = github
