@@ -1,7 +1,7 @@
 //! Cold-start figures for every packaged Lambda: binary size, and init time from process
 //! start to its first `GET /runtime/invocation/next` on a minimal local Runtime API. Each
-//! function's cold start includes its real work (reading the API token from Secrets Manager on
-//! moto). Run `bash .ci/package-lambdas` first, then
+//! function's cold start includes its real work (no secret is read before a request needs it,
+//! except the webhook secret, read in the background). Run `bash .ci/package-lambdas` first, then
 //! `cargo bench -p trellis-e2e --bench lambda_init --profile dev` (the harness needs no
 //! optimisation; the bootstraps measured are the release builds).
 
