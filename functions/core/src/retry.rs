@@ -5,6 +5,46 @@ use std::time::Duration;
 
 const LONGEST: Duration = Duration::from_secs(30 * 60);
 
+/// When the next delivery round is due: woken when something new is queued, and the doubling
+/// wait before a failed try comes round again.
+pub struct Rounds {
+    base: Duration,
+    wake: tokio::sync::Notify,
+}
+
+impl Default for Rounds {
+    fn default() -> Self {
+        Rounds {
+            base: Duration::from_secs(5),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+}
+
+impl Rounds {
+    pub fn with_base(base: Duration) -> Self {
+        Rounds {
+            base,
+            ..Default::default()
+        }
+    }
+
+    /// The wait after the `attempts`-th failed try.
+    pub fn wait_after(&self, attempts: u32) -> time::Duration {
+        doubling(self.base, attempts)
+    }
+
+    /// Something new is queued: a waiting round starts.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Resolves when something was queued since the last call (at once if it was).
+    pub async fn woken(&self) {
+        self.wake.notified().await;
+    }
+}
+
 /// What one delivery round did (GitHub reports, notifications).
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct DeliveryRound {

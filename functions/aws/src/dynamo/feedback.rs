@@ -11,19 +11,13 @@ use trellis_core::model::Timestamp;
 use trellis_core::ports::Expect;
 
 use super::versioned::Waiting;
-use super::{DynamoStore, GSI_ACTIVE, LOG_TTL, body, s, to_json};
+use super::{DynamoStore, GSI_ACTIVE, LOG_TTL, body, s, time_key, to_json};
 
 fn feedback_key(deployment: &str, target: FeedbackTarget) -> (String, String) {
     (
         format!("DEP#{deployment}"),
         format!("FEEDBACK#{}", target.as_str()),
     )
-}
-
-/// Sorts by time as text: milliseconds, zero-padded.
-fn due_key(t: Timestamp) -> String {
-    let ms = (t.unix_timestamp_nanos() / 1_000_000).max(0);
-    format!("{ms:020}")
 }
 
 #[async_trait]
@@ -46,7 +40,7 @@ impl FeedbackStore for DynamoStore {
             partition: "FEEDBACK",
             sort: format!(
                 "{}#{}#{}",
-                due_key(feedback.next_attempt_at),
+                time_key(feedback.next_attempt_at),
                 feedback.deployment_id,
                 feedback.target.as_str()
             ),
@@ -78,7 +72,7 @@ impl FeedbackStore for DynamoStore {
                 "gsi2pk = :pk AND gsi2sk <= :upto",
                 HashMap::from([
                     (":pk".to_string(), s("FEEDBACK")),
-                    (":upto".to_string(), s(format!("{}#~", due_key(now)))),
+                    (":upto".to_string(), s(format!("{}#~", time_key(now)))),
                 ]),
                 true,
                 Some(limit),

@@ -37,6 +37,12 @@ pub(super) fn ttl_after(d: Duration) -> AttributeValue {
     n(now + d.as_secs())
 }
 
+/// A time as a sort key: milliseconds since the epoch, zero-padded to 20 digits, so text order
+/// is time order (when feedback and deliveries are next due).
+pub(super) fn time_key(t: Timestamp) -> String {
+    format!("{:020}", (t.unix_timestamp_nanos() / 1_000_000).max(0))
+}
+
 /// DynamoDB's TTL attribute for a record's own expiry (epoch seconds; none before 1970).
 pub(super) fn ttl_at(t: Timestamp) -> AttributeValue {
     n(t.unix_timestamp().max(0) as u64)

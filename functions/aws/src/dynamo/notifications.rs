@@ -13,19 +13,17 @@ use trellis_core::notify::{Delivery, Destination, NotificationStore};
 use trellis_core::ports::Expect;
 
 use super::versioned::Waiting;
-use super::{DynamoStore, GSI_ACTIVE, app_pk, body, s, to_json, unavailable, write_error};
+use super::{
+    DynamoStore, GSI_ACTIVE, app_pk, body, s, time_key, to_json, unavailable, write_error,
+};
 
 /// A destination's deliveries are kept a month.
 const DELIVERY_TTL: Duration = Duration::from_secs(30 * 24 * 3600);
 
-fn millis(t: Timestamp) -> String {
-    format!("{:020}", (t.unix_timestamp_nanos() / 1_000_000).max(0))
-}
-
 fn delivery_key(d: &Delivery) -> (String, String) {
     (
         format!("NOTIFY#{}", d.destination),
-        format!("DELIVERY#{}#{}", millis(d.created_at), d.id),
+        format!("DELIVERY#{}#{}", time_key(d.created_at), d.id),
     )
 }
 
@@ -78,7 +76,7 @@ impl NotificationStore for DynamoStore {
     async fn put_delivery(&self, delivery: &Delivery, expect: Expect) -> Result<(), StoreError> {
         let waiting = delivery.pending().then(|| Waiting {
             partition: "NOTIFY",
-            sort: format!("{}#{}", millis(delivery.next_attempt_at), delivery.id),
+            sort: format!("{}#{}", time_key(delivery.next_attempt_at), delivery.id),
         });
         self.put_versioned(
             delivery_key(delivery),
@@ -107,7 +105,7 @@ impl NotificationStore for DynamoStore {
                 "gsi2pk = :pk AND gsi2sk <= :upto",
                 HashMap::from([
                     (":pk".to_string(), s("NOTIFY")),
-                    (":upto".to_string(), s(format!("{}#~", millis(now)))),
+                    (":upto".to_string(), s(format!("{}#~", time_key(now)))),
                 ]),
                 true,
                 Some(limit),

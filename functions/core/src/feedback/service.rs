@@ -3,8 +3,6 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::Notify;
-
 use super::{Feedback, FeedbackSender, FeedbackStore, FeedbackTarget};
 use crate::error::{DomainError, StoreError};
 use crate::model::{Deployment, DeploymentKind, DeploymentStatus, Repository};
@@ -22,10 +20,7 @@ pub struct FeedbackService {
     clock: Arc<dyn Clock>,
     /// The dashboard's address: a deployment's page is `<it>/deployments/<id>`.
     dashboard_url: Option<String>,
-    /// The first retry waits this long; each next one twice as long (at most 30 minutes).
-    retry_base: Duration,
-    /// Woken when something new is to be said (a local server's delivery loop waits on it).
-    wake: Notify,
+    rounds: crate::retry::Rounds,
 }
 
 impl FeedbackService {
@@ -40,23 +35,18 @@ impl FeedbackService {
             deployments,
             clock,
             dashboard_url: dashboard_url.map(|u| u.trim_end_matches('/').to_string()),
-            retry_base: Duration::from_secs(5),
-            wake: Notify::new(),
+            rounds: Default::default(),
         }
     }
 
     pub fn with_retry_base(mut self, base: Duration) -> Self {
-        self.retry_base = base;
+        self.rounds = crate::retry::Rounds::with_base(base);
         self
     }
 
     /// Resolves when new feedback was recorded since the last call (or at once if it was).
     pub async fn recorded(&self) {
-        self.wake.notified().await;
-    }
-
-    fn backoff(&self, attempts: u32) -> time::Duration {
-        crate::retry::doubling(self.retry_base, attempts)
+        self.rounds.woken().await;
     }
 
     /// Records what GitHub should say now of `dep` (nothing for apps that are not on GitHub).
@@ -134,7 +124,7 @@ impl FeedbackService {
             };
             self.upsert(fresh).await?;
         }
-        self.wake.notify_one();
+        self.rounds.wake();
         Ok(())
     }
 
@@ -200,7 +190,8 @@ impl FeedbackService {
         for due in self.store.due_feedback(now, limit).await? {
             let mut claimed = due.clone();
             claimed.attempts += 1;
-            claimed.next_attempt_at = now.max(self.clock.now()) + self.backoff(claimed.attempts);
+            claimed.next_attempt_at =
+                now.max(self.clock.now()) + self.rounds.wait_after(claimed.attempts);
             match self
                 .store
                 .put_feedback(&claimed, Expect::Version(due.version))

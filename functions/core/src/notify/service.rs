@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
-use tokio::sync::Notify;
 
 use super::destinations::MAX_DESTINATIONS;
 use super::{
@@ -29,8 +28,7 @@ pub struct NotificationService {
     secrets: Arc<dyn SecretStore>,
     clock: Arc<dyn Clock>,
     dashboard_url: Option<String>,
-    retry_base: Duration,
-    wake: Notify,
+    rounds: crate::retry::Rounds,
 }
 
 fn url_name(id: &str) -> String {
@@ -60,18 +58,17 @@ impl NotificationService {
             secrets,
             clock,
             dashboard_url: dashboard_url.map(|u| u.trim_end_matches('/').to_string()),
-            retry_base: Duration::from_secs(5),
-            wake: Notify::new(),
+            rounds: Default::default(),
         }
     }
 
     pub fn with_retry_base(mut self, base: Duration) -> Self {
-        self.retry_base = base;
+        self.rounds = crate::retry::Rounds::with_base(base);
         self
     }
 
     pub async fn queued(&self) {
-        self.wake.notified().await;
+        self.rounds.woken().await;
     }
 
     /// A new destination; answers it and, for a webhook, the key its deliveries are signed
@@ -193,7 +190,7 @@ impl NotificationService {
             }
         }
         if queued {
-            self.wake.notify_one();
+            self.rounds.wake();
         }
         Ok(())
     }
@@ -230,10 +227,6 @@ impl NotificationService {
         }
     }
 
-    fn backoff(&self, attempts: u32) -> time::Duration {
-        crate::retry::doubling(self.retry_base, attempts)
-    }
-
     /// Delivers what is due as of `now`, at most `limit`; each is claimed first.
     pub async fn deliver_due_at(
         &self,
@@ -245,7 +238,7 @@ impl NotificationService {
         for due in self.store.due_deliveries(now, limit).await? {
             let mut d = due.clone();
             d.attempts += 1;
-            d.next_attempt_at = now.max(self.clock.now()) + self.backoff(d.attempts);
+            d.next_attempt_at = now.max(self.clock.now()) + self.rounds.wait_after(d.attempts);
             match self
                 .store
                 .put_delivery(&d, Expect::Version(due.version))

@@ -50,13 +50,6 @@ impl Pipeline {
             if app.repository.key() != ev.repository_key {
                 continue;
             }
-            // Previews turned off since: those made before still go when their pull
-            // requests close.
-            let base = match (app.previews_from.clone(), ev.action) {
-                (Some(base), _) => base,
-                (None, PullRequestAction::Closed) => String::new(),
-                (None, PullRequestAction::Updated) => continue,
-            };
             let by = format!(
                 "pull request #{}{}",
                 ev.number,
@@ -67,7 +60,10 @@ impl Pipeline {
             );
             match ev.action {
                 PullRequestAction::Updated => {
-                    self.ensure_preview(&app, &base, &ev).await?;
+                    let Some(base) = &app.previews_from else {
+                        continue;
+                    };
+                    self.ensure_preview(&app, base, &ev).await?;
                     let dep = self
                         .enqueue(
                             &app,
@@ -80,6 +76,7 @@ impl Pipeline {
                         .await?;
                     started.push(dep);
                 }
+                // Even with previews turned off since: those made before still go.
                 PullRequestAction::Closed => {
                     if let Some(dep) = self.close_preview(&app, ev.number, &by).await? {
                         started.push(dep);
@@ -168,13 +165,19 @@ impl Pipeline {
         let Some(mut preview) = e.preview.clone() else {
             return Ok(None);
         };
-        if e.current_commit.is_none() && e.running_deployment.is_none() {
+        // What a teardown would remove: the deployed commit, or the first one still running.
+        let deployed = match (&e.current_commit, &e.running_deployment) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(running)) => Some(self.require_deployment(running).await?.commit),
+            (None, None) => None,
+        };
+        let Some(commit) = deployed else {
             if let Some(queued) = e.queued_deployment.clone() {
                 self.cancel(&queued).await?;
             }
             self.remove_closed_preview(&app.name, &name).await?;
             return Ok(None);
-        }
+        };
         preview.closed = true;
         let v = e.version;
         e.preview = Some(preview);
@@ -184,11 +187,6 @@ impl Pipeline {
             .store
             .commit(vec![Write::PutEnvironment(e, Expect::Version(v))])
             .await?;
-        let commit = self
-            .get_environment(&app.name, &name)
-            .await?
-            .current_commit
-            .unwrap_or_default_commit();
         self.enqueue(
             app,
             &name,
@@ -223,19 +221,5 @@ impl Pipeline {
             }])
             .await?;
         Ok(())
-    }
-}
-
-trait OrDefaultCommit {
-    fn unwrap_or_default_commit(self) -> Commit;
-}
-
-impl OrDefaultCommit for Option<Commit> {
-    fn unwrap_or_default_commit(self) -> Commit {
-        self.unwrap_or(Commit {
-            sha: String::new(),
-            message: String::new(),
-            author: String::new(),
-        })
     }
 }

@@ -95,7 +95,6 @@ pub(super) fn compose(
         )
         .with_retry_base(feedback_retry_base()?),
     );
-    deliver_feedback(feedback.clone(), GithubFeedback::new(github.clone()));
     let notifications = Arc::new(
         NotificationService::new(
             Arc::new(
@@ -108,7 +107,9 @@ pub(super) fn compose(
         )
         .with_retry_base(feedback_retry_base()?),
     );
-    deliver_notifications(
+    deliver_in_background(
+        feedback.clone(),
+        GithubFeedback::new(github.clone()),
         notifications.clone(),
         HttpNotifications::new().map_err(|e| ServeError::Setup(e.to_string()))?,
     );
@@ -150,33 +151,26 @@ pub(super) fn compose(
     })
 }
 
-/// Sends what is due to notification destinations whenever something is queued, and at
-/// least every second (retries come due by time).
-fn deliver_notifications(notifications: Arc<NotificationService>, sender: HttpNotifications) {
+/// Says what is due to GitHub and to notification destinations whenever something is
+/// queued, and at least every second (retries come due by time).
+fn deliver_in_background(
+    feedback: Arc<FeedbackService>,
+    github: GithubFeedback,
+    notifications: Arc<NotificationService>,
+    http: HttpNotifications,
+) {
     tokio::spawn(async move {
         loop {
+            if let Err(e) = feedback.deliver_due(&github, 50).await {
+                tracing::warn!("reporting deployments to GitHub: {e}");
+            }
             let now = time::OffsetDateTime::now_utc();
-            if let Err(e) = notifications.deliver_due_at(&sender, now, 50).await {
+            if let Err(e) = notifications.deliver_due_at(&http, now, 50).await {
                 tracing::warn!("sending notifications: {e}");
             }
             tokio::select! {
-                _ = notifications.queued() => {}
-                _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
-            }
-        }
-    });
-}
-
-/// Says what is due to GitHub whenever something new is recorded, and at least every second
-/// (retries come due by time).
-fn deliver_feedback(feedback: Arc<FeedbackService>, sender: GithubFeedback) {
-    tokio::spawn(async move {
-        loop {
-            if let Err(e) = feedback.deliver_due(&sender, 50).await {
-                tracing::warn!("reporting deployments to GitHub: {e}");
-            }
-            tokio::select! {
                 _ = feedback.recorded() => {}
+                _ = notifications.queued() => {}
                 _ = tokio::time::sleep(std::time::Duration::from_secs(1)) => {}
             }
         }

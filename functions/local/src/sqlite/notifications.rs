@@ -10,7 +10,7 @@ use trellis_core::notify::{Delivery, Destination, NotificationStore};
 use trellis_core::ports::Expect;
 
 use super::db::{Db, unavailable};
-use super::rows::{current_version, next_version, query_bodies, to_json};
+use super::rows::{current_version, millis, next_version, query_bodies, to_json};
 
 pub struct SqliteNotificationStore {
     db: Db,
@@ -22,10 +22,6 @@ impl SqliteNotificationStore {
             db: Db::open(path)?,
         })
     }
-}
-
-fn millis(t: Timestamp) -> i64 {
-    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 #[async_trait]

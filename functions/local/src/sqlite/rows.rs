@@ -18,6 +18,11 @@ pub(super) fn from_json<T: DeserializeOwned>(s: &str) -> Result<T, StoreError> {
     serde_json::from_str(s).map_err(corrupt)
 }
 
+/// A time as milliseconds since the epoch: what due times are compared and sorted by.
+pub(super) fn millis(t: trellis_core::model::Timestamp) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
 pub(super) fn status_str(d: &Deployment) -> &'static str {
     d.status.as_str()
 }
