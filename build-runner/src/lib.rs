@@ -12,6 +12,7 @@
 //! build prints can change it. Every secret value is masked as `***` in all output.
 
 pub mod aws;
+pub mod cache;
 mod checkout;
 pub mod detect;
 mod environment;
@@ -24,6 +25,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
+use trellis_core::cache::CacheReport;
 use trellis_core::job::{RunnerJob, RunnerResult};
 use trellis_core::model::DeploymentKind;
 
@@ -91,6 +93,7 @@ pub async fn main_with(args: Args) -> i32 {
                     succeeded: false,
                     error: Some(e),
                     outputs: Default::default(),
+                    cache: None,
                 },
             );
             return EXIT_BAD_JOB;
@@ -131,6 +134,18 @@ fn short(sha: &str) -> &str {
 }
 
 pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
+    let mut cache = None;
+    let (mut result, code) = run(job, timeout, &mut cache).await;
+    result.cache = cache;
+    (result, code)
+}
+
+/// The deployment; `cache` gets what the dependency cache did, whatever the outcome.
+async fn run(
+    job: &RunnerJob,
+    timeout: Duration,
+    cache: &mut Option<CacheReport>,
+) -> (RunnerResult, i32) {
     let started = Instant::now();
     let auth_header = job.git_token.as_deref().map(git_auth_header);
     let masker = Masker::new(
@@ -146,6 +161,7 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
                 succeeded: false,
                 error: Some(masker.mask(&error)),
                 outputs: Default::default(),
+                cache: None,
             },
             code,
         )
@@ -179,6 +195,13 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
         Err(e) => return failed(e, EXIT_BAD_JOB),
     };
     let mut env = step_env(job, &outputs_file);
+    // Package managers keep their caches in the workspace (restored and saved below), never
+    // in a home directory other environments' builds share.
+    env.extend(cache::key::cache_env(&cache::cache_dir(workspace.path())));
+    if job.cache_wanted {
+        // What a restored cache holds need not be asked of the registry again.
+        env.insert("npm_config_prefer_offline".into(), "true".into());
+    }
     let publish_to = site::publish_dir();
     let site_dir = workspace.path().join("site");
     if publish_to.is_some() {
@@ -197,12 +220,6 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             return failed(format!("cannot create a workspace: {e}"), EXIT_FAILED);
         }
         env.insert("HOME".into(), home.display().to_string());
-        // A cache the server's user chose (npm sets this when it starts the server) is not
-        // the build user's to write.
-        env.insert(
-            "npm_config_cache".into(),
-            home.join(".npm").display().to_string(),
-        );
     }
     let action = match job.kind {
         DeploymentKind::Deploy => "deploying",
@@ -241,6 +258,16 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             Failure::Other(message) => failed(message, EXIT_FAILED),
         };
     }
+    // Restored by the runner before the build's user gets the workspace (and the cache in it).
+    let (mut dependencies, line) = cache::CacheSession::restore(
+        job,
+        &checkout,
+        workspace.path(),
+        env.get("PATH").map(String::as_str),
+    )
+    .await;
+    say(&masker, &line);
+    *cache = Some(dependencies.report.clone());
     if let Some(u) = user {
         if let Err(e) = give_tree(workspace.path(), u) {
             return failed(
@@ -262,6 +289,10 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             if let Err(e) = step::run_shell(&mut ctx, "install", &cmd).await {
                 return end("install", e);
             }
+            if let Some(line) = dependencies.save().await {
+                say(&masker, &line);
+            }
+            *cache = Some(dependencies.report.clone());
         }
         None => say(&masker, "==> install: skipped (no package.json)"),
     }
@@ -327,6 +358,7 @@ pub async fn deploy(job: &RunnerJob, timeout: Duration) -> (RunnerResult, i32) {
             succeeded: true,
             error: None,
             outputs,
+            cache: None,
         },
         EXIT_SUCCEEDED,
     )

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::cache::{CacheAccess, CacheReport};
 use crate::model::{ConfigSnapshot, Deployment, DeploymentKind, Repository};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -38,6 +39,13 @@ pub struct RunnerJob {
     /// (single-object, short-lived links). Never passed to build steps.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand_back: Option<HandBack>,
+    /// The environment keeps a dependency cache (its setting when the job was launched).
+    #[serde(default)]
+    pub cache_wanted: bool,
+    /// How the runner reaches that cache: the launcher fills it in when `cache_wanted`.
+    /// Never passed to build steps.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheAccess>,
 }
 
 /// A preview's secrets: its base environment's, or none at all (a fork).
@@ -85,6 +93,8 @@ impl RunnerJob {
             secrets_from: None,
             extra_env: BTreeMap::new(),
             hand_back: None,
+            cache_wanted: false,
+            cache: None,
         }
     }
 }
@@ -97,4 +107,7 @@ pub struct RunnerResult {
     pub error: Option<String>,
     #[serde(default)]
     pub outputs: serde_json::Map<String, serde_json::Value>,
+    /// What the dependency cache did (absent from runners that predate it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheReport>,
 }

@@ -2,6 +2,7 @@
 //! No Lambda, AWS or HTTP types live here.
 
 pub mod access;
+pub mod cache;
 pub mod error;
 pub mod feedback;
 pub mod files;

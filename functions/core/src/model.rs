@@ -151,6 +151,9 @@ pub struct Environment {
     #[serde(default)]
     pub requires_approval: bool,
     pub tests_enabled: bool,
+    /// Deployments restore and save the package manager's download cache.
+    #[serde(default = "on")]
+    pub dependency_cache: bool,
     pub state: EnvState,
     pub current_deployment: Option<String>,
     pub current_commit: Option<Commit>,
@@ -272,7 +275,14 @@ pub struct Deployment {
     /// Who approved it, in an environment that requires approval.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_by: Option<String>,
+    /// What the dependency cache did, as the runner reported it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<crate::cache::CacheReport>,
     pub version: u64,
+}
+
+fn on() -> bool {
+    true
 }
 
 impl Deployment {

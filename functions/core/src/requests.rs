@@ -39,6 +39,7 @@ pub struct EnvironmentPatch {
     pub auto_deploy: Option<bool>,
     pub requires_approval: Option<bool>,
     pub tests_enabled: Option<bool>,
+    pub dependency_cache: Option<bool>,
     /// Set (`Some`) or remove (`None`) each variable.
     pub variables: Option<BTreeMap<String, Option<String>>>,
     /// Set (`Some`) or remove (`None`) each secret; values are write-only.

@@ -125,6 +125,7 @@ fn describe(
         ("POST", "/api/github/manifest") => "github.manifest",
         ("POST", "/api/apps/{app}/notifications") => "notification.create",
         ("DELETE", "/api/apps/{app}/notifications/{id}") => "notification.delete",
+        ("DELETE", "/api/apps/{app}/environments/{env}/cache") => "cache.clear",
         _ => "",
     };
     let action = if action.is_empty() {

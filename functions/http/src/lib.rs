@@ -105,6 +105,10 @@ pub fn protected_routes() -> Router<AppState> {
             get(routes::notifications::list_deliveries),
         )
         .route("/api/github/manifest", post(github_routes::start_manifest))
+        .route(
+            "/api/apps/{app}/environments/{env}/cache",
+            get(routes::cache::get_cache).delete(routes::cache::clear_cache),
+        )
 }
 
 /// The whole API (without the WebSocket, which belongs to the transport).

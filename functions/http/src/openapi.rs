@@ -4,7 +4,8 @@ use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    apps, audit, auth, deployments, environments, github, meta, notifications, repositories, team,
+    apps, audit, auth, cache, deployments, environments, github, meta, notifications, repositories,
+    team,
 };
 
 #[derive(OpenApi)]
@@ -25,6 +26,7 @@ use crate::routes::{
         repositories::list_repositories, apps::list_branches, team::live_ticket, environments::promotion_preview,
         notifications::list_destinations, notifications::create_destination,
         notifications::delete_destination, notifications::list_deliveries, github::finish_manifest,
+        cache::get_cache, cache::clear_cache,
         crate::webhook::github_webhook,
     ),
     modifiers(&BearerAuth, &Unauthorized),

@@ -21,4 +21,6 @@ pub struct AppState {
     pub feedback: Option<Arc<trellis_core::feedback::FeedbackService>>,
     /// Where an app's deployment events are sent.
     pub notifications: Option<Arc<trellis_core::notify::NotificationService>>,
+    /// Where environments keep their dependency caches (shown and cleared through the API).
+    pub caches: Option<Arc<dyn trellis_core::cache::DependencyCaches>>,
 }

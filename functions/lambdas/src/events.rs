@@ -227,6 +227,7 @@ pub async fn task_state_change(
         None => None,
     };
     let end = RunnerEnd::Exited(exit.as_ref().map_or(-1, |e| e.1));
+    let cache = handed_back.as_ref().and_then(|r| r.cache.clone());
     let outcome = runner_outcome(end, handed_back, || {
         let mut reason = format!(
             "the runner task stopped before reporting: {}",
@@ -243,7 +244,10 @@ pub async fn task_state_change(
         }
         reason
     });
-    services.pipeline.finish(&deployment.id, outcome).await?;
+    services
+        .pipeline
+        .finish_run(&deployment.id, outcome, cache)
+        .await?;
     discard(services, &deployment.id).await;
     // A few at most: the task-state function has a short timeout.
     report_to_github(services, time::OffsetDateTime::now_utc(), 10).await;

@@ -287,6 +287,7 @@ impl Services {
             github: integration,
             feedback: Some(feedback.clone()),
             notifications: Some(notifications.clone()),
+            caches: None,
         };
         Ok(Services {
             state,

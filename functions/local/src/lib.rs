@@ -2,6 +2,7 @@
 
 pub mod cli;
 pub mod data_dir;
+pub mod dependency_cache;
 pub mod git;
 pub mod hub;
 pub mod launcher;

@@ -108,6 +108,7 @@ async fn three_hundred_pushes_twenty_at_a_time_are_all_accepted_and_the_newest_w
         github: None,
         feedback: None,
         notifications: None,
+        caches: None,
     });
 
     let gate = Arc::new(tokio::sync::Semaphore::new(AT_ONCE));

@@ -73,6 +73,7 @@ async fn a_delivery_that_failed_is_processed_when_redelivered() {
             github: None,
             feedback: None,
             notifications: None,
+            caches: None,
         })
     };
 
@@ -132,6 +133,7 @@ async fn hello_app() -> (Harness, axum::Router) {
         github: None,
         feedback: None,
         notifications: None,
+        caches: None,
     });
     (h, router)
 }

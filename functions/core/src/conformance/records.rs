@@ -44,6 +44,7 @@ pub fn environment(app: &str, name: &str, position: u32) -> Environment {
         requires_approval: false,
         preview: None,
         tests_enabled: true,
+        dependency_cache: false,
         state: EnvState::Empty,
         current_deployment: None,
         current_commit: None,
@@ -75,6 +76,12 @@ pub fn deployment(app: &str, env: &str, n: u32, status: DeploymentStatus) -> Dep
         finished_at: None,
         error: None,
         outputs: serde_json::Map::from_iter([("url".to_string(), "https://x".into())]),
+        cache: Some(crate::cache::CacheReport {
+            key: Some("npm-node22-0123456789abcdef".into()),
+            restore_ms: Some(120),
+            bytes: Some(4096),
+            ..crate::cache::CacheReport::status(crate::cache::CacheStatus::Hit)
+        }),
         promoted_from: None,
         rollback_of: None,
         config: ConfigSnapshot {

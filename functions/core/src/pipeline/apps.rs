@@ -63,6 +63,7 @@ impl Pipeline {
                 requires_approval: false,
                 preview: None,
                 tests_enabled: e.tests_enabled.unwrap_or(false),
+                dependency_cache: true,
                 state: EnvState::Empty,
                 current_deployment: None,
                 current_commit: None,

@@ -2,6 +2,7 @@
 //! restart.
 
 use super::*;
+use crate::cache::CacheReport;
 
 impl Pipeline {
     // ----- ending deployments ---------------------------------------------------------------
@@ -61,7 +62,18 @@ impl Pipeline {
     /// A runner ended. The outcome decides the deployment's status; a failure never changes
     /// the environment's current deployment. Then the next queued deployment starts.
     pub async fn finish(&self, id: &str, outcome: RunnerOutcome) -> Result<(), DomainError> {
+        self.finish_run(id, outcome, None).await
+    }
+
+    /// [`Pipeline::finish`] for a runner that said what its dependency cache did.
+    pub async fn finish_run(
+        &self,
+        id: &str,
+        outcome: RunnerOutcome,
+        cache: Option<CacheReport>,
+    ) -> Result<(), DomainError> {
         let outcome = &outcome;
+        let cache = &cache;
         let ended = self
             .commit_with_retry("deployment", move || async move {
                 let mut dep = self.require_deployment(id).await?;
@@ -81,6 +93,7 @@ impl Pipeline {
                 let (dv, ev) = (dep.version, e.version);
                 let now = self.ports.clock.now();
                 dep.finished_at = Some(now);
+                dep.cache = cache.clone();
                 if dep.started_at.is_none() {
                     dep.started_at = Some(now);
                 }

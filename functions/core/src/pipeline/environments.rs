@@ -83,6 +83,9 @@ impl Pipeline {
             if let Some(t) = patch.tests_enabled {
                 e.tests_enabled = t;
             }
+            if let Some(c) = patch.dependency_cache {
+                e.dependency_cache = c;
+            }
             if let Some(vars) = &patch.variables {
                 for (k, v) in vars {
                     match v {

@@ -121,6 +121,8 @@ impl Pipeline {
                 // A fork's code runs only after someone looked at it.
                 requires_approval: ev.fork,
                 tests_enabled: from.tests_enabled,
+                // Its own cache, never its base's: a pull request cannot fill the base's.
+                dependency_cache: from.dependency_cache,
                 state: EnvState::Empty,
                 current_deployment: None,
                 current_commit: None,

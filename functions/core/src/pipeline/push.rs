@@ -89,6 +89,7 @@ impl Pipeline {
             finished_at: None,
             error: None,
             outputs: Default::default(),
+            cache: None,
             promoted_from: None,
             rollback_of: None,
             config: snapshot(app, e),

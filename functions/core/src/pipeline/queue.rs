@@ -42,6 +42,7 @@ impl Pipeline {
                     finished_at: None,
                     error: None,
                     outputs: Default::default(),
+                    cache: None,
                     promoted_from: match origin {
                         Origin::PromotedFrom(p) => Some(p.clone()),
                         _ => None,
@@ -165,13 +166,15 @@ impl Pipeline {
                     let mut job = RunnerJob::for_deployment(&dep, &app.repository);
                     // A preview uses its base environment's secrets, read now (nothing is
                     // copied, so a rotation reaches it); a fork's gets none.
-                    if let Some(e) = self
+                    let env = self
                         .ports
                         .store
                         .get_environment(&dep.app, &dep.environment)
-                        .await?
-                        && let Some(preview) = &e.preview
-                    {
+                        .await?;
+                    // Read at launch, not from the snapshot: turning a broken cache off must
+                    // also reach rollbacks and deployments already queued.
+                    job.cache_wanted = env.as_ref().is_some_and(|e| e.dependency_cache);
+                    if let Some(preview) = env.as_ref().and_then(|e| e.preview.as_ref()) {
                         job.secrets_from = if preview.fork {
                             Some(crate::job::SecretsFrom::Nowhere)
                         } else {

@@ -169,6 +169,12 @@ pub async fn delete_app(
     if let Some(notifications) = &state.notifications {
         notifications.remove_all(&app).await?;
     }
+    if let Some(caches) = &state.caches
+        && let Err(e) = caches.clear(&app, None).await
+    {
+        // The app is gone either way; what is left expires (S3) or is evicted (locally).
+        tracing::warn!(%app, "clearing the deleted app's dependency caches: {e}");
+    }
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -64,6 +64,7 @@ pub async fn update_environment(
         auto_deploy: req.auto_deploy,
         requires_approval: req.requires_approval,
         tests_enabled: req.tests_enabled,
+        dependency_cache: req.dependency_cache,
         variables: req.variables,
         secrets: req.secrets,
         settings: req.settings.map(Into::into),

@@ -4,6 +4,7 @@
 pub mod apps;
 pub mod audit;
 pub mod auth;
+pub mod cache;
 pub mod deployments;
 pub mod environments;
 pub mod github;

@@ -54,6 +54,9 @@ pub enum ClientCommand {
         auto_deploy: Option<bool>,
         #[arg(long)]
         tests: Option<bool>,
+        /// Restore and save the package manager's download cache (on by default).
+        #[arg(long)]
+        cache: Option<bool>,
         /// NAME=value (repeatable); NAME= removes it.
         #[arg(long = "var", value_name = "NAME=VALUE")]
         vars: Vec<String>,
@@ -123,6 +126,13 @@ pub enum ClientCommand {
         /// Keep printing until the deployment ends; exit 1 if it failed.
         #[arg(long, short)]
         follow: bool,
+    },
+    /// Show an environment's dependency cache, or clear it (the next install starts clean).
+    Cache {
+        app: String,
+        env: String,
+        #[arg(long)]
+        clear: bool,
     },
     /// Show a deployment; exits 1 if it failed or was cancelled.
     Status { deployment: String },

@@ -65,6 +65,7 @@ impl Client {
                 branch,
                 auto_deploy,
                 tests,
+                cache,
                 vars,
                 secrets,
             } => {
@@ -73,6 +74,7 @@ impl Client {
                     auto_deploy,
                     requires_approval: None,
                     tests_enabled: tests,
+                    dependency_cache: cache,
                     variables: assignments(&vars)?,
                     secrets: assignments(&secrets)?,
                     settings: None,
@@ -212,6 +214,16 @@ impl Client {
                 since,
                 limit,
             } => return self.audit(app, actor, since, limit).await,
+            Cache { app, env, clear } => {
+                let path = format!("/api/apps/{app}/environments/{env}/cache");
+                if clear {
+                    let cleared = self.call(reqwest::Method::DELETE, &path, None).await?;
+                    self.print(&cleared, cleared_cache_text);
+                } else {
+                    let cache = self.get(&path).await?;
+                    self.print(&cache, cache_text);
+                }
+            }
             Status { deployment } => {
                 let d = self.get(&format!("/api/deployments/{deployment}")).await?;
                 self.print(&d, deployment_line);

@@ -1,7 +1,9 @@
 //! How records are shown as text.
 
 use serde_json::Value;
-use trellis_http::views::{AppView, DeploymentView, EnvironmentView, PromotionPreviewView};
+use trellis_http::views::{
+    AppView, CacheView, ClearedCacheView, DeploymentView, EnvironmentView, PromotionPreviewView,
+};
 
 pub(super) fn short(sha: &str) -> &str {
     sha.char_indices().nth(7).map_or(sha, |(i, _)| &sha[..i])
@@ -137,6 +139,67 @@ fn environment_text(e: &EnvironmentView) -> String {
     )
 }
 
+/// An environment's stored dependency archives.
+pub(super) fn cache_text(value: &Value) -> String {
+    let c: CacheView = match decode(value) {
+        Ok(c) => c,
+        Err(unexpected) => return unexpected,
+    };
+    let mut out = format!(
+        "dependency cache: {}, {} stored\n",
+        if c.enabled { "on" } else { "off" },
+        megabytes(c.total_bytes)
+    );
+    for e in &c.entries {
+        out.push_str(&format!(
+            "  {} {} (used {})\n",
+            e.key.as_deref().unwrap_or("archive"),
+            megabytes(e.bytes),
+            e.used_at
+        ));
+    }
+    out.trim_end().to_string()
+}
+
+pub(super) fn cleared_cache_text(value: &Value) -> String {
+    match decode::<ClearedCacheView>(value) {
+        Ok(c) => format!(
+            "cleared {} archive(s), {}; the next install starts clean",
+            c.archives,
+            megabytes(c.bytes)
+        ),
+        Err(unexpected) => unexpected,
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+/// `, cache hit (restored in 0.4s)` and the like, for a deployment's line.
+fn cache_summary(d: &DeploymentView) -> String {
+    let Some(c) = &d.cache else {
+        return String::new();
+    };
+    let secs = |ms: Option<u64>| ms.map(|ms| format!("{:.1}s", ms as f64 / 1000.0));
+    match c.status.as_str() {
+        "hit" => format!(
+            ", cache hit{}",
+            secs(c.restore_ms)
+                .map(|s| format!(" (restored in {s})"))
+                .unwrap_or_default()
+        ),
+        "miss" => format!(
+            ", cache miss{}",
+            secs(c.save_ms)
+                .map(|s| format!(" (saved in {s})"))
+                .unwrap_or_default()
+        ),
+        "unusable" => ", cache unusable (installed from scratch)".into(),
+        _ => String::new(),
+    }
+}
+
 fn deployment_text(d: &DeploymentView) -> String {
     let duration = d
         .duration_ms
@@ -148,7 +211,7 @@ fn deployment_text(d: &DeploymentView) -> String {
         .map(|e| format!(" — {e}"))
         .unwrap_or_default();
     format!(
-        "{} {} {} {:<9} {:<8} {} {}{}{}",
+        "{} {} {} {:<9} {:<8} {} {}{}{}{}",
         d.id,
         d.environment,
         d.kind,
@@ -157,6 +220,7 @@ fn deployment_text(d: &DeploymentView) -> String {
         short(&d.commit.sha),
         d.commit.message.lines().next().unwrap_or(""),
         duration,
+        cache_summary(d),
         error
     )
 }

@@ -16,6 +16,7 @@ use nix::unistd::Pid;
 use tokio::process::Command;
 use tokio::sync::mpsc;
 use trellis_core::LaunchError;
+use trellis_core::cache::DependencyCaches;
 use trellis_core::github_connection::GithubConnection;
 use trellis_core::job::RunnerJob;
 use trellis_core::model::Repository;
@@ -62,6 +63,7 @@ const PASSED_ENV: &[&str] = &[
 pub struct RunnerExit {
     pub deployment_id: String,
     pub outcome: RunnerOutcome,
+    pub cache: Option<trellis_core::cache::CacheReport>,
 }
 
 pub struct ProcessLauncher {
@@ -73,6 +75,8 @@ pub struct ProcessLauncher {
     /// Clone tokens for GitHub repositories, through the connected GitHub App.
     github: Option<Arc<GithubConnection>>,
     exits: mpsc::UnboundedSender<RunnerExit>,
+    /// Where environments keep their dependency caches (`None`: nowhere).
+    caches: Option<Arc<dyn DependencyCaches>>,
     /// pid → deployment id of every live runner.
     running: Arc<Mutex<HashMap<i32, String>>>,
 }
@@ -96,10 +100,17 @@ impl ProcessLauncher {
                 sites,
                 github,
                 exits,
+                caches: None,
                 running: Arc::new(Mutex::new(HashMap::new())),
             },
             rx,
         )
+    }
+
+    /// Runners restore and save dependency caches kept by `caches`.
+    pub fn with_caches(mut self, caches: Arc<dyn DependencyCaches>) -> Self {
+        self.caches = Some(caches);
+        self
     }
 
     /// Kills every runner and its builds (server shutdown).
@@ -169,6 +180,15 @@ impl RunnerLauncher for ProcessLauncher {
             if let Some(access) = access {
                 job.git_token = Some(access.token);
                 job.github_web = access.web_url;
+            }
+        }
+        if job.cache_wanted
+            && let Some(caches) = &self.caches
+        {
+            // A cache is a speed-up: without one the build installs from scratch.
+            match caches.access(&job.app, &job.environment).await {
+                Ok(access) => job.cache = Some(access),
+                Err(e) => tracing::warn!(deployment = %job.deployment_id, "{e}"),
             }
         }
         let (job_path, result_path) = self.write_job(&job)?;
@@ -264,13 +284,14 @@ impl RunnerLauncher for ProcessLauncher {
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
                 .remove(&pid);
-            let outcome = outcome_of(status, &result_path);
+            let (outcome, cache) = outcome_of(status, &result_path);
             if let Some(dir) = result_path.parent() {
                 let _ = std::fs::remove_dir_all(dir);
             }
             let _ = exits.send(RunnerExit {
                 deployment_id,
                 outcome,
+                cache,
             });
         });
         Ok(format!("pid:{pid}"))

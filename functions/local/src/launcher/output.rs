@@ -8,6 +8,7 @@ use std::time::Duration;
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::sync::mpsc;
+use trellis_core::cache::CacheReport;
 use trellis_core::job::RunnerResult;
 use trellis_core::outcome::{RunnerEnd, runner_outcome};
 use trellis_core::requests::RunnerOutcome;
@@ -79,16 +80,18 @@ pub(super) async fn forward_lines(
 pub(super) fn outcome_of(
     status: std::io::Result<std::process::ExitStatus>,
     result_path: &Path,
-) -> RunnerOutcome {
+) -> (RunnerOutcome, Option<CacheReport>) {
     let result: Option<RunnerResult> = std::fs::read(result_path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok());
+    let cache = result.as_ref().and_then(|r| r.cache.clone());
     let status = match status {
         Ok(s) => s,
         Err(e) => {
-            return RunnerOutcome::Failed {
+            let outcome = RunnerOutcome::Failed {
                 reason: format!("lost track of the build runner: {e}"),
             };
+            return (outcome, cache);
         }
     };
     use std::os::unix::process::ExitStatusExt;
@@ -101,14 +104,16 @@ pub(super) fn outcome_of(
         ),
         (None, None) => RunnerEnd::Exited(-1),
     };
-    runner_outcome(end, result, || {
+    let outcome = runner_outcome(end, result, || {
         "the build runner exited without reporting a result".into()
-    })
+    });
+    (outcome, cache)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use trellis_core::cache::CacheStatus;
 
     #[test]
     fn outcome_is_decided_by_the_exit_status() {
@@ -117,15 +122,16 @@ mod tests {
         let result = dir.path().join("result.json");
         std::fs::write(
             &result,
-            br#"{"succeeded":true,"error":null,"outputs":{"url":"u"}}"#,
+            br#"{"succeeded":true,"error":null,"outputs":{"url":"u"},"cache":{"status":"hit"}}"#,
         )
         .unwrap();
-        let ok = outcome_of(Ok(std::process::ExitStatus::from_raw(0)), &result);
+        let (ok, cache) = outcome_of(Ok(std::process::ExitStatus::from_raw(0)), &result);
         assert!(matches!(ok, RunnerOutcome::Succeeded { ref outputs } if outputs["url"] == "u"));
+        assert_eq!(cache.map(|c| c.status), Some(CacheStatus::Hit));
         // A result claiming success does not beat a failing exit code.
-        let failed = outcome_of(Ok(std::process::ExitStatus::from_raw(1 << 8)), &result);
+        let (failed, _) = outcome_of(Ok(std::process::ExitStatus::from_raw(1 << 8)), &result);
         assert!(matches!(failed, RunnerOutcome::Failed { .. }));
-        let killed = outcome_of(
+        let (killed, _) = outcome_of(
             Ok(std::process::ExitStatus::from_raw(9)),
             &dir.path().join("none"),
         );

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use trellis_core::access::AccessService;
+use trellis_core::cache::DependencyCaches;
 use trellis_core::feedback::{FeedbackNotifier, FeedbackService, GithubFeedback};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::notify::{NotificationNotifier, NotificationService};
@@ -14,6 +15,7 @@ use trellis_github::notify::HttpNotifications;
 use trellis_http::forwarder::LogForwarder;
 
 use super::ServeError;
+use crate::dependency_cache::LocalDependencyCaches;
 use crate::git::GitSource;
 use crate::hub::LocalHub;
 use crate::launcher::{ProcessLauncher, SiteSpace};
@@ -31,6 +33,7 @@ pub(super) struct Composed {
     pub access: Arc<AccessService>,
     pub feedback: Arc<FeedbackService>,
     pub notifications: Arc<NotificationService>,
+    pub caches: Arc<dyn DependencyCaches>,
 }
 
 /// Where builds publish sites, and how they are served.
@@ -82,7 +85,11 @@ pub(super) fn compose(
         SiteSpace::new(sites.dir.clone(), sites.url.clone(), sites.separate_users),
         Some(github.clone()),
     );
-    let launcher = Arc::new(launcher);
+    let caches: Arc<dyn DependencyCaches> = Arc::new(LocalDependencyCaches::new(
+        data_dir.join("dependency-cache"),
+        LocalDependencyCaches::max_bytes_from_env().map_err(ServeError::Setup)?,
+    ));
+    let launcher = Arc::new(launcher.with_caches(caches.clone()));
     let feedback = Arc::new(
         FeedbackService::new(
             Arc::new(
@@ -133,7 +140,10 @@ pub(super) fn compose(
     let finisher = pipeline.clone();
     tokio::spawn(async move {
         while let Some(exit) = exits.recv().await {
-            if let Err(e) = finisher.finish(&exit.deployment_id, exit.outcome).await {
+            if let Err(e) = finisher
+                .finish_run(&exit.deployment_id, exit.outcome, exit.cache)
+                .await
+            {
                 tracing::error!(deployment = %exit.deployment_id, "recording the runner's end failed: {e}");
             }
         }
@@ -148,6 +158,7 @@ pub(super) fn compose(
         access,
         feedback,
         notifications,
+        caches,
     })
 }
 

@@ -31,6 +31,7 @@ pub(super) fn app(
         github: Some(github),
         feedback: Some(parts.feedback.clone()),
         notifications: Some(parts.notifications.clone()),
+        caches: Some(parts.caches.clone()),
     };
     let ws = crate::live_socket::router(
         parts.hub.clone(),

@@ -1,5 +1,6 @@
 //! The API's JSON shapes, with their OpenAPI schemas.
 
+mod cache;
 mod feedback;
 mod notifications;
 mod preview;
@@ -9,6 +10,7 @@ mod resources;
 mod schema;
 mod team;
 
+pub use cache::*;
 pub use feedback::*;
 pub use notifications::*;
 pub use preview::*;

@@ -109,6 +109,9 @@ pub struct UpdateEnvironmentRequest {
     pub requires_approval: Option<bool>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tests_enabled: Option<bool>,
+    /// Restore and save the package manager's download cache (on unless turned off).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dependency_cache: Option<bool>,
     /// `{NAME: value}` sets, `{NAME: null}` removes.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub variables: Option<BTreeMap<String, Option<String>>>,

@@ -185,6 +185,8 @@ pub struct EnvironmentView {
     #[serde(default)]
     pub requires_approval: bool,
     pub tests_enabled: bool,
+    /// Deployments restore and save the package manager's download cache.
+    pub dependency_cache: bool,
     #[schema(value_type = EnvironmentState)]
     pub state: String,
     pub current_deployment: Option<String>,
@@ -210,6 +212,7 @@ impl From<Environment> for EnvironmentView {
             protected: e.protected,
             requires_approval: e.requires_approval,
             tests_enabled: e.tests_enabled,
+            dependency_cache: e.dependency_cache,
             state: e.state.as_str().to_string(),
             current_deployment: e.current_deployment,
             current_commit: e.current_commit.map(Into::into),
@@ -327,6 +330,9 @@ pub struct DeploymentView {
     /// How it was reported on GitHub (GitHub apps; `GET /api/deployments/{id}` only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub feedback: Option<Vec<super::FeedbackView>>,
+    /// What the dependency cache did (absent while it runs, and for runs before caching).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<super::CacheReportView>,
 }
 
 fn enum_str<T: Serialize>(v: &T) -> String {
@@ -360,6 +366,7 @@ impl From<Deployment> for DeploymentView {
             approved_by: d.approved_by,
             config: d.config.into(),
             feedback: None,
+            cache: d.cache.map(Into::into),
         }
     }
 }

@@ -46,3 +46,14 @@ pub enum DeploymentStatus {
     Failed,
     Cancelled,
 }
+
+#[allow(dead_code)]
+#[derive(ToSchema)]
+#[schema(rename_all = "lowercase")]
+pub enum CacheStatus {
+    Hit,
+    Miss,
+    Unusable,
+    Off,
+    None,
+}
