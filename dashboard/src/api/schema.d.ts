@@ -82,6 +82,27 @@ export interface paths {
         patch: operations["update_environment"];
         trace?: never;
     };
+    "/api/apps/{app}/environments/{env}/cache": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** `GET /api/apps/{app}/environments/{env}/cache` */
+        get: operations["get_cache"];
+        put?: never;
+        post?: never;
+        /**
+         * `DELETE /api/apps/{app}/environments/{env}/cache`: anyone who may deploy there may clear it
+         *     (it only makes the next install a clean one).
+         */
+        delete: operations["clear_cache"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/apps/{app}/environments/{env}/deploy": {
         parameters: {
             query?: never;
@@ -735,6 +756,53 @@ export interface components {
             name: string;
             sha: string;
         };
+        CacheEntryView: {
+            /** Format: int64 */
+            bytes: number;
+            /** @description The key it was saved under, where the store can tell without reading it. */
+            key?: string | null;
+            /** @description When it was last saved (or, locally, restored). */
+            usedAt: string;
+        };
+        /** @description What the dependency cache did in one deployment. */
+        CacheReportView: {
+            /**
+             * Format: int64
+             * @description The archive's size in bytes: restored on a hit, saved on a miss.
+             */
+            bytes?: number | null;
+            /** @description `<manager>-node<major>-<lockfile hash>` */
+            key?: string | null;
+            /** @description Why an archive was unusable, or why none was saved. */
+            note?: string | null;
+            /** Format: int64 */
+            restoreMs?: number | null;
+            /** Format: int64 */
+            saveMs?: number | null;
+            /**
+             * @description `hit` (restored), `miss` (clean install, then saved), `unusable` (an archive was
+             *     corrupt or partial: ignored), `off` (turned off for the environment) or `none`
+             *     (nothing to cache).
+             */
+            status: components["schemas"]["CacheStatus"];
+        };
+        /** @enum {string} */
+        CacheStatus: "hit" | "miss" | "unusable" | "off" | "none";
+        /** @description `GET /api/apps/{app}/environments/{env}/cache` */
+        CacheView: {
+            /** @description Deployments restore and save the cache (the environment's `dependencyCache`). */
+            enabled: boolean;
+            entries: components["schemas"]["CacheEntryView"][];
+            /** Format: int64 */
+            totalBytes: number;
+        };
+        /** @description `DELETE /api/apps/{app}/environments/{env}/cache` */
+        ClearedCacheView: {
+            /** Format: int64 */
+            archives: number;
+            /** Format: int64 */
+            bytes: number;
+        };
         CommitView: {
             author: string;
             message: string;
@@ -829,6 +897,7 @@ export interface components {
             app: string;
             /** @description Who approved it (environments that require approval). */
             approvedBy?: string | null;
+            cache?: null | components["schemas"]["CacheReportView"];
             cancelRequested: boolean;
             commit: components["schemas"]["CommitView"];
             config: components["schemas"]["ConfigView"];
@@ -906,6 +975,8 @@ export interface components {
             branch?: string | null;
             currentCommit?: null | components["schemas"]["CommitView"];
             currentDeployment?: string | null;
+            /** @description Deployments restore and save the package manager's download cache. */
+            dependencyCache: boolean;
             name: string;
             /** Format: int32 */
             position: number;
@@ -1154,6 +1225,8 @@ export interface components {
         UpdateEnvironmentRequest: {
             autoDeploy?: boolean | null;
             branch?: string | null;
+            /** @description Restore and save the package manager's download cache (on unless turned off). */
+            dependencyCache?: boolean | null;
             /** @description Deployments into the environment wait for an admin's approval (auto-deploy must be off). */
             requiresApproval?: boolean | null;
             /** @description Write-only: `{NAME: value}` sets, `{NAME: null}` removes. Values are never returned. */
@@ -1635,6 +1708,117 @@ export interface operations {
                 };
             };
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_cache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CacheView"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The caller's role on the app does not allow this (the message names the role needed), or a session request that changes state lacks its CSRF token */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    clear_cache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                app: string;
+                env: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ClearedCacheView"];
+                };
+            };
+            /** @description Missing or invalid API token, personal token or session */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

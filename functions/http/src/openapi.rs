@@ -149,7 +149,7 @@ mod tests {
                 }
             }
         }
-        assert_eq!(guarded, 36);
+        assert_eq!(guarded, 38);
     }
 
     #[test]
