@@ -82,6 +82,20 @@ export function resourceBindings(stack: Stack, parts: BindingParts): ResourceBin
       ],
     },
     jobObjects: objects(manifest.runner.jobsPrefix, 'Sealed jobs'),
+    cacheBucket: { arns: [data.cacheBucket.bucketArn] },
+    cacheObjects: {
+      arns: [data.cacheBucket.arnForObjects(`${manifest.runner.cachePrefix}*`)],
+      wildcards: [
+        {
+          finding: new RegExp(
+            `^Resource::<DataCacheBucket[A-Za-z0-9]+\\.Arn>/${literal(manifest.runner.cachePrefix)}\\*$`,
+          ),
+          reason:
+            'Dependency cache archives are named by app and environment under ' +
+            `${manifest.runner.cachePrefix}; apps and environments are created at run time.`,
+        },
+      ],
+    },
     resultObjects: objects(manifest.runner.resultsPrefix, 'Runner results'),
     runnerTaskDefinition: {
       arns: [
@@ -146,6 +160,7 @@ export function environmentValues(stack: Stack, parts: BindingParts): Environmen
     TRELLIS_SECRETS_PREFIX: secrets.appSecretsPrefix,
     TRELLIS_WS_ENDPOINT: webSocketApi.managementUrl,
     TRELLIS_JOBS_BUCKET: data.jobsBucket.bucketName,
+    TRELLIS_CACHE_BUCKET: data.cacheBucket.bucketName,
     TRELLIS_ECS_CLUSTER: runner.cluster.clusterName,
     TRELLIS_ECS_TASK_DEFINITION: runner.taskDefinition.taskDefinitionArn,
     TRELLIS_ECS_CONTAINER: manifest.runner.container,

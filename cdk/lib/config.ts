@@ -43,6 +43,8 @@ export interface TrellisConfig {
   sessionHours: number;
   /** How long audit entries are kept (DynamoDB's TTL removes them after). */
   auditRetentionDays: number;
+  /** How long a dependency cache archive not saved again is kept (S3 lifecycle expiry). */
+  dependencyCacheDays: number;
 }
 
 /** An https address without a trailing slash, query or fragment. */
@@ -149,6 +151,7 @@ export function readConfig(node: Node): TrellisConfig {
     githubApiUrl: text(node, 'githubApiUrl', 'https://api.github.com', HTTPS_URL),
     sessionHours: integer(node, 'sessionHours', 12, 1, 720),
     auditRetentionDays: integer(node, 'auditRetentionDays', 365, 1, 3650),
+    dependencyCacheDays: integer(node, 'dependencyCacheDays', 30, 1, 365),
   };
 }
 

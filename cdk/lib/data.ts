@@ -1,6 +1,7 @@
 /**
  * Where Trellis keeps its state: the DynamoDB table (shaped exactly as the manifest's `table`)
- * and the private bucket that carries sealed runner jobs and their results.
+ * the private bucket that carries sealed runner jobs and their results, and the one that keeps
+ * environments' dependency caches.
  */
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
@@ -14,8 +15,13 @@ const string = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.Att
 export class Data extends Construct {
   readonly table: dynamodb.Table;
   readonly jobsBucket: s3.Bucket;
+  readonly cacheBucket: s3.Bucket;
 
-  constructor(scope: Construct, id: string, props: { table: TableSpec; runner: RunnerSpec }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { table: TableSpec; runner: RunnerSpec; cacheDays: number },
+  ) {
     super(scope, id);
     const spec = props.table;
 
@@ -59,6 +65,30 @@ export class Data extends Construct {
         'Holds only sealed jobs and results that expire within a day, reached through short-lived ' +
         'presigned URLs; server access logs would copy those URLs, signatures included, into ' +
         'another bucket that outlives them.',
+    });
+
+    // One archive per app environment, replaced by each clean install and read through
+    // presigned links; one not saved again within `cacheDays` expires (a rebuilt cache costs
+    // one slower install). Nothing in it is secret or irreplaceable.
+    this.cacheBucket = new s3.Bucket(this, 'CacheBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      lifecycleRules: [
+        {
+          id: 'expire-dependency-caches',
+          prefix: props.runner.cachePrefix,
+          expiration: Duration.days(props.cacheDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(1),
+        },
+      ],
+    });
+    suppress(this.cacheBucket, {
+      'AwsSolutions-S1':
+        'Holds only package manager caches that expire, written and read through presigned ' +
+        'URLs; server access logs would copy those URLs, signatures included, into another bucket.',
     });
   }
 }

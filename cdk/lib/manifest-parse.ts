@@ -216,6 +216,7 @@ function parseRunner(value: unknown, where: string): RunnerSpec {
     container: str(r.container, `${where}.container`, /^[A-Za-z0-9_-]{1,255}$/),
     jobsPrefix: str(r.jobsPrefix, `${where}.jobsPrefix`, PREFIX),
     resultsPrefix: str(r.resultsPrefix, `${where}.resultsPrefix`, PREFIX),
+    cachePrefix: str(r.cachePrefix, `${where}.cachePrefix`, PREFIX),
     environment: arr(r.environment, `${where}.environment`).map((v, i) =>
       str(v, `${where}.environment[${String(i)}]`),
     ),

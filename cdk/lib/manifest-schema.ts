@@ -12,6 +12,8 @@ export const RESOURCE_SYMBOLS = [
   'appSecrets',
   'jobObjects',
   'resultObjects',
+  'cacheBucket',
+  'cacheObjects',
   'runnerTaskDefinition',
   'runnerTasks',
   'runnerExecutionRole',
@@ -29,6 +31,7 @@ export const ENVIRONMENT_VARIABLES = [
   'TRELLIS_SECRETS_PREFIX',
   'TRELLIS_WS_ENDPOINT',
   'TRELLIS_JOBS_BUCKET',
+  'TRELLIS_CACHE_BUCKET',
   'TRELLIS_ECS_CLUSTER',
   'TRELLIS_ECS_TASK_DEFINITION',
   'TRELLIS_ECS_CONTAINER',
@@ -88,6 +91,7 @@ export interface RunnerSpec {
   container: string;
   jobsPrefix: string;
   resultsPrefix: string;
+  cachePrefix: string;
   environment: string[];
 }
 

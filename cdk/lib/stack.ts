@@ -47,7 +47,11 @@ export class TrellisStack extends Stack {
     const { config, manifest } = props;
     this.manifest = manifest;
 
-    this.data = new Data(this, 'Data', { table: manifest.table, runner: manifest.runner });
+    this.data = new Data(this, 'Data', {
+      table: manifest.table,
+      runner: manifest.runner,
+      cacheDays: config.dependencyCacheDays,
+    });
     this.secrets = new Secrets(this, 'Secrets', { stackName: this.stackName });
     this.runner = new Runner(this, 'Runner', {
       family: `${this.stackName}-runner`,

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { REPOSITORY_ROOT } from '../lib/config';
 import { DOCKER_EXCLUDES } from '../lib/runner';
-import { list, MANIFEST, roleStatements, trellis } from './helpers';
+import { allStatements, list, MANIFEST, roleStatements, synth, trellis } from './helpers';
 
 const { app, stack, template } = trellis();
 const id = (construct: { node: { defaultChild?: unknown } }) => stack.getLogicalId(construct.node.defaultChild as never);
@@ -200,5 +200,68 @@ describe('jobs bucket', () => {
       [MANIFEST.runner.jobsPrefix, 1, 'Enabled'],
       [MANIFEST.runner.resultsPrefix, 1, 'Enabled'],
     ]);
+  });
+});
+
+describe('dependency cache bucket', () => {
+  const cacheId = () => id(stack.data.cacheBucket);
+
+  test('private, SSL only, and archives not saved again expire (30 days by default)', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[cacheId()] as {
+      Properties: {
+        PublicAccessBlockConfiguration: Record<string, boolean>;
+        LifecycleConfiguration: { Rules: { Prefix: string; ExpirationInDays: number; Status: string }[] };
+      };
+    };
+    assert.ok(Object.values(bucket.Properties.PublicAccessBlockConfiguration).every(Boolean));
+    assert.deepEqual(
+      bucket.Properties.LifecycleConfiguration.Rules.map((r) => [r.Prefix, r.ExpirationInDays, r.Status]),
+      [[MANIFEST.runner.cachePrefix, 30, 'Enabled']],
+    );
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: cacheId() },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  test('only the functions that clear caches may delete from it; nothing else reads it but by link', () => {
+    const touching = new Map<string, Set<string>>();
+    for (const { owner, statement } of allStatements(template)) {
+      if (!JSON.stringify(statement.Resource ?? '').includes(cacheId())) continue;
+      const actions = touching.get(owner) ?? new Set<string>();
+      for (const a of list(statement.Action)) actions.add(a);
+      touching.set(owner, actions);
+    }
+    const deleting = [...touching.entries()].filter(([, a]) => a.has('s3:DeleteObject'));
+    const clearing = MANIFEST.functions.filter((f) =>
+      f.permissions.some((p) => p.resource === 'cacheObjects' && p.actions.includes('s3:DeleteObject')),
+    );
+    assert.deepEqual(
+      clearing.map((f) => f.name).sort(),
+      ['app-delete', 'environment-cache-clear'],
+    );
+    assert.equal(deleting.length, clearing.length, JSON.stringify([...touching.entries()].map(([o, a]) => [o, [...a]])));
+    for (const actions of touching.values()) {
+      for (const a of actions) {
+        assert.ok(['s3:GetObject', 's3:PutObject', 's3:DeleteObject', 's3:ListBucket'].includes(a), a);
+      }
+    }
+    // The runner's own roles never reach the bucket: its task gets links for its environment only.
+    for (const role of [stack.runner.executionRole]) {
+      const actions = roleStatements(template, id(role)).map((s) => JSON.stringify(s.Resource ?? ''));
+      assert.ok(actions.every((r) => !r.includes(cacheId())), 'the execution role cannot touch the cache');
+    }
+  });
+
+  test('dependencyCacheDays sets the expiry', () => {
+    const { stack: other, template: t } = synth({ dependencyCacheDays: 7 }, false);
+    const b = t.findResources('AWS::S3::Bucket')[
+      other.getLogicalId(other.data.cacheBucket.node.defaultChild as never)
+    ] as { Properties: { LifecycleConfiguration: { Rules: { ExpirationInDays: number }[] } } };
+    assert.deepEqual(b.Properties.LifecycleConfiguration.Rules.map((r) => r.ExpirationInDays), [7]);
   });
 });

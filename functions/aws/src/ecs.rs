@@ -15,6 +15,7 @@ use aws_sdk_ecs::types::{
     NetworkConfiguration, TaskOverride,
 };
 use trellis_core::LaunchError;
+use trellis_core::cache::DependencyCaches;
 use trellis_core::job::RunnerJob;
 use trellis_core::model::Repository;
 use trellis_core::ports::{RunnerLauncher, SecretStore};
@@ -86,6 +87,8 @@ pub struct JobSealer {
     /// The configured GitHub's address (a GitHub Enterprise Server), where runners clone
     /// from when the app's settings do not say.
     pub github_web: Option<String>,
+    /// Where environments keep their dependency caches (links go into the sealed job).
+    pub caches: Option<Arc<dyn DependencyCaches>>,
 }
 
 pub struct EcsLauncher {
@@ -142,6 +145,15 @@ impl EcsLauncher {
         }
         if job.github_web.is_none() {
             job.github_web = sealer.github_web.clone();
+        }
+        if job.cache_wanted
+            && let Some(caches) = &sealer.caches
+        {
+            // A cache is a speed-up: without one the build installs from scratch.
+            match caches.access(&job.app, &job.environment).await {
+                Ok(access) => job.cache = Some(access),
+                Err(e) => tracing::warn!(deployment = %job.deployment_id, "{e}"),
+            }
         }
         // The result link must outlive the whole build.
         let lifetime =

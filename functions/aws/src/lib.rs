@@ -2,6 +2,7 @@
 //! the build runners (their jobs travel through S3, see [`jobs`]), Secrets Manager keeps secret values, and API Gateway's management API
 //! pushes live updates to WebSocket clients.
 
+pub mod dependency_cache;
 pub mod dynamo;
 pub mod ecs;
 pub mod github_app_secret;
@@ -11,6 +12,7 @@ pub mod secrets;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+pub use dependency_cache::S3DependencyCaches;
 pub use dynamo::DynamoStore;
 pub use ecs::{EcsConfig, EcsLauncher, JobSealer};
 pub use github_app_secret::SecretsManagerGithubApp;

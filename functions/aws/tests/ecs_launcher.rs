@@ -32,6 +32,7 @@ async fn sealer() -> (JobSealer, aws_sdk_s3::Client, String) {
         secrets: Arc::new(secrets),
         github: None,
         github_web: None,
+        caches: None,
     };
     (sealer, s3, bucket)
 }

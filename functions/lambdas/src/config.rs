@@ -48,6 +48,8 @@ pub struct FunctionConfig {
     pub session_hours: Option<String>,
     /// `TRELLIS_JOBS_BUCKET`: where sealed jobs and runner results travel.
     pub jobs_bucket: Option<String>,
+    /// `TRELLIS_CACHE_BUCKET`: environments' dependency caches.
+    pub cache_bucket: Option<String>,
     /// `TRELLIS_ECS_*`
     pub ecs: Option<EcsConfig>,
     /// `TRELLIS_ECS_CLUSTER` alone: all a function that only stops runners needs.
@@ -114,6 +116,7 @@ impl FunctionConfig {
             audit_retention_days: var("TRELLIS_AUDIT_RETENTION_DAYS"),
             session_hours: var("TRELLIS_SESSION_HOURS"),
             jobs_bucket: var("TRELLIS_JOBS_BUCKET"),
+            cache_bucket: var("TRELLIS_CACHE_BUCKET"),
             ecs_cluster: var("TRELLIS_ECS_CLUSTER"),
             ecs,
             ecs_problem,

@@ -7,9 +7,10 @@ use aws_config::SdkConfig;
 use aws_smithy_runtime_api::client::interceptors::SharedInterceptor;
 use trellis_aws::{
     ApiGatewayNotifier, DynamoStore, EcsLauncher, GithubSource, JobSealer, RunnerHandOff,
-    SecretsManagerStore,
+    S3DependencyCaches, SecretsManagerStore,
 };
 use trellis_core::access::AccessService;
+use trellis_core::cache::DependencyCaches;
 use trellis_core::feedback::{FeedbackNotifier, FeedbackService};
 use trellis_core::github_connection::{GithubConnection, RepositorySource};
 use trellis_core::job::RunnerJob;
@@ -44,6 +45,10 @@ pub struct Needs {
     pub github_app: bool,
     /// Writes them: the manifest flow's end.
     pub connect_github: bool,
+    /// Lists environments' dependency caches (s3:ListBucket on the cache bucket).
+    pub cache_read: bool,
+    /// Clears them (and lists them to know what to delete).
+    pub cache_clear: bool,
     /// May write records (decided by the function's table access, not declared): only such a
     /// function notes when a personal token was last used.
     pub writes: bool,
@@ -58,6 +63,8 @@ impl Needs {
         token: false,
         github_app: false,
         connect_github: false,
+        cache_read: false,
+        cache_clear: false,
         writes: false,
     };
 }
@@ -203,6 +210,13 @@ impl Services {
             None if needs.launch => return Err(ConfigError::Missing("TRELLIS_JOBS_BUCKET")),
             None => None,
         };
+        let caches: Option<Arc<dyn DependencyCaches>> =
+            if needs.launch || needs.cache_read || needs.cache_clear {
+                let bucket = required(&settings.cache_bucket, "TRELLIS_CACHE_BUCKET")?;
+                Some(Arc::new(S3DependencyCaches::new(clients.s3(), bucket)))
+            } else {
+                None
+            };
         let launcher: Arc<dyn RunnerLauncher> = if needs.launch || needs.stop {
             let sealer = hand_off
                 .clone()
@@ -212,6 +226,7 @@ impl Services {
                     secrets: secrets.clone(),
                     github: github.clone(),
                     github_web: settings.github_web.clone(),
+                    caches: caches.clone(),
                 });
             Arc::new(EcsLauncher::new(
                 clients.ecs(),
@@ -287,7 +302,7 @@ impl Services {
             github: integration,
             feedback: Some(feedback.clone()),
             notifications: Some(notifications.clone()),
-            caches: None,
+            caches: caches.filter(|_| needs.cache_read || needs.cache_clear),
         };
         Ok(Services {
             state,

@@ -167,6 +167,8 @@ fn route_of(name: &str) -> MethodRouter<AppState> {
         "environment-get" => get(environments::get_environment),
         "environment-update" => patch(environments::update_environment),
         "environment-deployments" => get(environments::list_deployments),
+        "environment-cache" => get(trellis_http::routes::cache::get_cache),
+        "environment-cache-clear" => delete(trellis_http::routes::cache::clear_cache),
         "environment-deploy" => post(environments::deploy),
         "environment-promote" => post(environments::promote),
         "environment-promote-preview" => get(environments::promotion_preview),
@@ -493,8 +495,21 @@ async fn every_function_calls_only_what_its_role_grants() {
     )
     .await;
     team(&w).await;
+    dependency_caches(&w, dev).await;
     let (status, body) = w.http("app-delete", "/api/apps/shop", None).await;
     assert!(status < 300, "{body}");
+    let left =
+        w.s3.list_objects_v2()
+            .bucket(w.settings.cache_bucket.as_deref().unwrap())
+            .prefix("cache/shop/")
+            .send()
+            .await
+            .unwrap();
+    assert_eq!(
+        left.key_count(),
+        Some(0),
+        "deleting the app clears its caches"
+    );
 
     let mut problems = Vec::new();
     for f in FUNCTIONS {
@@ -526,6 +541,38 @@ async fn every_function_calls_only_what_its_role_grants() {
         );
     }
     assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// An environment's cache, as a runner saved it through its link: listed, cleared, saved again
+/// (for the app's deletion to clear).
+async fn dependency_caches(w: &World, dev: &str) {
+    let save = || async {
+        w.s3.put_object()
+            .bucket(w.settings.cache_bucket.as_deref().unwrap())
+            .key("cache/shop/development/dependencies.tar.gz")
+            .body(vec![0u8; 1000].into())
+            .send()
+            .await
+            .unwrap();
+    };
+    save().await;
+    let (status, body) = w
+        .http("environment-cache", &format!("{dev}/cache"), None)
+        .await;
+    assert_eq!(
+        (status, body["totalBytes"].as_u64()),
+        (200, Some(1000)),
+        "{body}"
+    );
+    let (status, body) = w
+        .http("environment-cache-clear", &format!("{dev}/cache"), None)
+        .await;
+    assert_eq!(
+        (status, body["archives"].as_u64()),
+        (200, Some(1)),
+        "{body}"
+    );
+    save().await;
 }
 
 /// A user with a personal token: roles, tokens and the audit log, each through its function.

@@ -1,4 +1,4 @@
-//! `DELETE /api/apps/{app}`: Deletes an app and its secrets.
+//! `DELETE /api/apps/{app}`: Deletes an app, its secrets and its dependency caches.
 //!
 //! Generated from the function table (`src/manifest/table.rs`): change it there, then run
 //! `TRELLIS_WRITE_MANIFEST=1 cargo test -p trellis-lambdas --test manifest`.

@@ -36,6 +36,8 @@ const LAUNCH: &[(&str, &[&str])] = &[
         &["s3:DeleteObject", "s3:GetObject", "s3:PutObject"],
     ),
     ("resultObjects", &["s3:PutObject"]),
+    // Signs the job's links to its environment's dependency cache (restore and save).
+    ("cacheObjects", &["s3:GetObject", "s3:PutObject"]),
     ("runnerTaskDefinition", &["ecs:RunTask"]),
     ("runnerExecutionRole", &["iam:PassRole"]),
     ("deployRoles", &["iam:PassRole"]),
@@ -44,6 +46,7 @@ const LAUNCH_ENV: &[&str] = &[
     "TRELLIS_SECRETS_PREFIX",
     "TRELLIS_GITHUB_APP_SECRET",
     "TRELLIS_JOBS_BUCKET",
+    "TRELLIS_CACHE_BUCKET",
     "TRELLIS_ECS_CLUSTER",
     "TRELLIS_ECS_TASK_DEFINITION",
     "TRELLIS_ECS_CONTAINER",
@@ -119,6 +122,12 @@ impl Function {
                 &[GET_SECRET, "secretsmanager:PutSecretValue"],
             );
         }
+        if needs.cache_read || needs.cache_clear {
+            grant("cacheBucket", &["s3:ListBucket"]);
+        }
+        if needs.cache_clear {
+            grant("cacheObjects", &["s3:DeleteObject"]);
+        }
         if self.runner_results {
             grant("resultObjects", &["s3:DeleteObject", "s3:GetObject"]);
             grant("jobObjects", &["s3:DeleteObject"]);
@@ -162,6 +171,9 @@ impl Function {
         // Every API route may write the audit log (state changes, refusals, sign-ins).
         if matches!(self.trigger, super::Trigger::Http { .. }) {
             vars.insert("TRELLIS_AUDIT_RETENTION_DAYS");
+        }
+        if needs.cache_read || needs.cache_clear {
+            vars.insert("TRELLIS_CACHE_BUCKET");
         }
         if self.runner_results {
             vars.insert("TRELLIS_JOBS_BUCKET");

@@ -36,6 +36,14 @@ const RESOURCES: &[(&str, &str)] = &[
         "runner results in the jobs bucket (results/*)",
     ),
     (
+        "cacheBucket",
+        "the dependency cache bucket itself (listing what an environment's cache holds)",
+    ),
+    (
+        "cacheObjects",
+        "environments' dependency cache archives in the cache bucket (cache/*)",
+    ),
+    (
         "runnerTaskDefinition",
         "the build-runner task definition (every revision of its family)",
     ),
@@ -69,6 +77,10 @@ const ENVIRONMENT: &[(&str, &str)] = &[
         "https URL of the WebSocket API's stage (management endpoint)",
     ),
     ("TRELLIS_JOBS_BUCKET", "name of the jobs bucket"),
+    (
+        "TRELLIS_CACHE_BUCKET",
+        "name of the dependency cache bucket",
+    ),
     ("TRELLIS_ECS_CLUSTER", "the runner cluster's name"),
     (
         "TRELLIS_ECS_TASK_DEFINITION",
@@ -174,6 +186,7 @@ pub fn manifest_json() -> String {
         runner: serde_json::json!({
             "container": "runner",
             "jobsPrefix": "jobs/",
+            "cachePrefix": "cache/",
             "resultsPrefix": "results/",
             "environment": ["TRELLIS_DEPLOYMENT_ID", "TRELLIS_APP", "TRELLIS_ENVIRONMENT", "TRELLIS_JOB_URL"],
         }),

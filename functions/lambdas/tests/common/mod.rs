@@ -36,9 +36,11 @@ pub async fn settings() -> FunctionConfig {
             .unwrap();
     }
     let (_, bucket) = testing::jobs_bucket().await;
+    let (_, cache_bucket) = testing::jobs_bucket().await;
     FunctionConfig {
         table: Some(table),
         jobs_bucket: Some(bucket),
+        cache_bucket: Some(cache_bucket),
         secrets_prefix: Some(prefix.clone()),
         api_token_secret: Some(format!("{prefix}/api-token")),
         api_token_sha256: None,

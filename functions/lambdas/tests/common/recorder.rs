@@ -41,6 +41,8 @@ fn object(key: &str) -> String {
         "jobObjects".into()
     } else if key.starts_with("results/") {
         "resultObjects".into()
+    } else if key.starts_with("cache/") {
+        "cacheObjects".into()
     } else {
         format!("unknown object {key}")
     }
@@ -113,6 +115,10 @@ impl Recorder {
                     })
                     .unwrap_or("?");
                 r.secret(id)
+            }
+            s if s.contains("s3") && operation == "ListObjectsV2" => {
+                // Listing is authorized as s3:ListBucket on the bucket itself.
+                return ("cacheBucket".into(), "s3:ListBucket".into());
             }
             s if s.contains("s3") => {
                 let key = input
