@@ -6,11 +6,13 @@ import type {
   App,
   AuditEntry,
   Branch,
+  ClearedCache,
   CreateAppRequest,
   CreateDestinationRequest,
   CreatedDestination,
   Delivery,
   Deployment,
+  DependencyCache,
   Destination,
   Environment,
   GithubApp,
@@ -214,6 +216,16 @@ export class TrellisApi {
     return settle(
       this.client.PATCH('/api/apps/{app}/environments/{env}', { params: { path: { app, env } }, body: change }),
     );
+  }
+
+  /** What the environment's dependency cache holds (anyone who can read the app). */
+  getCache(app: string, env: string): Promise<DependencyCache> {
+    return settle(this.client.GET('/api/apps/{app}/environments/{env}/cache', { params: { path: { app, env } } }));
+  }
+
+  /** Deletes the environment's dependency archives (anyone who may deploy there). */
+  clearCache(app: string, env: string): Promise<ClearedCache> {
+    return settle(this.client.DELETE('/api/apps/{app}/environments/{env}/cache', { params: { path: { app, env } } }));
   }
 
   listDeployments(app: string, env: string, limit = 50): Promise<Deployment[]> {

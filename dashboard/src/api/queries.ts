@@ -8,6 +8,7 @@ export const queryKeys = {
   apps: ['apps'] as const,
   app: (app: string) => ['app', app] as const,
   history: (app: string, env: string) => ['history', app, env] as const,
+  cache: (app: string, env: string) => ['cache', app, env] as const,
   deployment: (id: string) => ['deployment', id] as const,
   /** Every promotion preview of an app, or the one from `env`. */
   promotionPreviews: (app: string) => ['promotion-preview', app] as const,
@@ -27,6 +28,11 @@ export function appQuery(api: TrellisApi, app: string) {
 /** One environment's deployments, newest first. */
 export function historyQuery(api: TrellisApi, app: string, env: string) {
   return queryOptions({ queryKey: queryKeys.history(app, env), queryFn: () => api.listDeployments(app, env) });
+}
+
+/** What one environment's dependency cache holds. */
+export function cacheQuery(api: TrellisApi, app: string, env: string) {
+  return queryOptions({ queryKey: queryKeys.cache(app, env), queryFn: () => api.getCache(app, env) });
 }
 
 export function githubAppQuery(api: TrellisApi) {

@@ -39,6 +39,11 @@ export type DestinationKind = Schemas['DestinationKindName'];
 export type CreateDestinationRequest = Schemas['CreateDestinationRequest'];
 export type CreatedDestination = Schemas['CreatedDestinationView'];
 export type Delivery = Schemas['DeliveryView'];
+export type DependencyCache = Schemas['CacheView'];
+export type CacheEntry = Schemas['CacheEntryView'];
+export type CacheReport = Schemas['CacheReportView'];
+export type CacheStatus = Schemas['CacheStatus'];
+export type ClearedCache = Schemas['ClearedCacheView'];
 
 export const TERMINAL_STATUSES: readonly DeploymentStatus[] = ['succeeded', 'failed', 'cancelled'];
 

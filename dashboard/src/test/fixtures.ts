@@ -14,6 +14,7 @@ export function environment(name: string, position: number, over: Partial<Enviro
     autoDeploy: name === 'development',
     protected: name === 'production',
     testsEnabled: false,
+    dependencyCache: true,
     state: 'empty',
     currentDeployment: null,
     currentCommit: null,

@@ -21,6 +21,8 @@ describe('the role each action needs', () => {
     expect(roleNeeded('configure', staging)).toBe('admin');
     expect(roleNeeded('approve', staging)).toBe('admin');
     expect(roleNeeded('approve', production)).toBe('admin');
+    expect(roleNeeded('clearCache', staging)).toBe('deployer');
+    expect(roleNeeded('clearCache', production)).toBe('admin');
   });
 
   it("lets a deployer approve in a pull request's preview, and nothing more there", () => {

@@ -3,11 +3,12 @@ import type { Deployment, Environment, Role } from '../api/types';
 /** What a role allows, as the API judges it (trellis_core::access::required_role), so that a
  * page never offers a button only for the API to refuse it. Shared by every page that acts. */
 
-export type RoleAction = 'deploy' | 'promote' | 'rollback' | 'cancel' | 'teardown' | 'configure' | 'approve';
+export type RoleAction = 'deploy' | 'promote' | 'rollback' | 'cancel' | 'teardown' | 'configure' | 'approve' | 'clearCache';
 
 const RANK: Record<Role, number> = { viewer: 0, deployer: 1, admin: 2 };
 
-/** Deployers act outside protected environments; teardown, settings and approvals need an
+/** Deployers act outside protected environments (clearing the dependency cache is asked as a
+ * deployment: it only makes the next install a clean one); teardown, settings and approvals need an
  * admin, except approving in a pull request's preview: a fork's code waits there for someone
  * who may deploy, or previews would stall on the few admins. */
 export function roleNeeded(action: RoleAction, target: Environment): Role {

@@ -12,6 +12,7 @@ import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatTimestamp, isUrl } from '../../utils/format';
 import { whyNotYourRole } from '../../utils/roles';
+import { CacheReport } from './CacheReport';
 import { GithubFeedback, feedbackPending } from './GithubFeedback';
 import { LogView } from './LogView';
 import { StepList } from './StepList';
@@ -107,6 +108,8 @@ export function DeploymentPage() {
           <dd>{formatDuration(d.durationMs)}</dd>
         </div>
       </dl>
+      {/* Reported once the deployment ends; older deployments have none. */}
+      {d.cache ? <CacheReport report={d.cache} /> : null}
       {d.error ? (
         <p role="alert" className="error">
           <strong>{d.status === 'cancelled' ? 'Cancelled' : 'Failed'}: </strong>

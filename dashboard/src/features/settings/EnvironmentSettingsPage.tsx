@@ -4,6 +4,7 @@ import { Link, useParams } from 'react-router';
 import { appQuery } from '../../api/queries';
 import { useApi } from '../../auth/SessionContext';
 import { ErrorMessage } from '../../components/ErrorMessage';
+import { DependencyCache } from './DependencyCache';
 import { SettingsForm } from './SettingsForm';
 
 export function EnvironmentSettingsPage() {
@@ -23,7 +24,12 @@ export function EnvironmentSettingsPage() {
       {app.isPending ? <p>Loading…</p> : null}
       <ErrorMessage error={app.error} title="The settings could not be loaded" />
       {app.data && !env ? <p role="alert">{appName} has no environment named {envName}.</p> : null}
-      {app.data && env ? <SettingsForm key={`${appName}/${envName}`} app={app.data} env={env} /> : null}
+      {app.data && env ? (
+        <>
+          <SettingsForm key={`${appName}/${envName}`} app={app.data} env={env} />
+          <DependencyCache key={`${appName}/${envName}/cache`} app={app.data} env={env} />
+        </>
+      ) : null}
     </>
   );
 }

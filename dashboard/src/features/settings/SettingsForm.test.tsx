@@ -24,6 +24,9 @@ function serve(env: Environment, yourRole?: Role) {
       patches.push(patch);
       return HttpResponse.json({ ...env, secretNames: [...env.secretNames, 'NEW_TOKEN'], variables: { REGION: 'eu-west-1' } });
     }),
+    http.get(`${BASE}/api/apps/shop/environments/${env.name}/cache`, () =>
+      HttpResponse.json({ enabled: env.dependencyCache, entries: [], totalBytes: 0 }),
+    ),
     live.addEventListener('connection', () => undefined),
   );
   return patches;
@@ -103,6 +106,30 @@ describe('environment settings', () => {
     // After saving, the new secret is a stored one: its value is gone from the page.
     expect(screen.queryByDisplayValue('tok-123')).not.toBeInTheDocument();
     expect(screen.getByText('NEW_TOKEN')).toBeInTheDocument();
+  });
+
+  it('leaves dependencyCache out while the box is as stored', async () => {
+    const patches = serve(development);
+    const { user } = renderAt('/apps/shop/environments/development/settings');
+    const box = await screen.findByLabelText('Cache dependencies between deployments');
+    expect(box).toBeChecked();
+    // Off and on again is no change.
+    await user.click(box);
+    await user.click(box);
+    await user.clear(screen.getByLabelText('Timeout (minutes)'));
+    await user.type(screen.getByLabelText('Timeout (minutes)'), '20');
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(patches).toEqual([{ settings: { timeoutMinutes: 20 } }]));
+  });
+
+  it('sends dependencyCache when the box is changed', async () => {
+    const patches = serve(environment('staging', 1, { dependencyCache: false }));
+    const { user } = renderAt('/apps/shop/environments/staging/settings');
+    const box = await screen.findByLabelText('Cache dependencies between deployments');
+    expect(box).not.toBeChecked();
+    await user.click(box);
+    await user.click(screen.getByRole('button', { name: 'Save settings' }));
+    await waitFor(() => expect(patches).toEqual([{ dependencyCache: true }]));
   });
 
   it("shows the API's refusal next to the field it names", async () => {

@@ -124,6 +124,16 @@ export function SettingsForm({ app, env }: { app: App; env: Environment }) {
               <input {...props} type="checkbox" checked={values.testsEnabled} onChange={(e) => set({ testsEnabled: e.target.checked })} />
             )}
           </Field>
+          <Field
+            id="dependencyCache"
+            label="Cache dependencies between deployments"
+            hint="Restores the package manager's download cache before installing and saves it after a clean install (see Dependency cache below)."
+            error={errorFor('dependencyCache')}
+          >
+            {(props) => (
+              <input {...props} type="checkbox" checked={values.dependencyCache} onChange={(e) => set({ dependencyCache: e.target.checked })} />
+            )}
+          </Field>
           {COMMANDS.map(({ field, label, fallback }) => (
             <Field key={field} id={field} label={label} hint={`Empty ${inherited(field, fallback)}`} error={errorFor(field)}>
               {(props) => (

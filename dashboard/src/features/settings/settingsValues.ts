@@ -20,6 +20,7 @@ export interface SettingsFormValues {
   autoDeploy: boolean;
   requiresApproval: boolean;
   testsEnabled: boolean;
+  dependencyCache: boolean;
   testCommand: string;
   installCommand: string;
   deployCommand: string;
@@ -40,6 +41,7 @@ export function formValues(env: Environment): SettingsFormValues {
     autoDeploy: env.autoDeploy,
     requiresApproval: env.requiresApproval ?? false,
     testsEnabled: env.testsEnabled,
+    dependencyCache: env.dependencyCache,
     testCommand: env.settings.testCommand ?? '',
     installCommand: env.settings.installCommand ?? '',
     deployCommand: env.settings.deployCommand ?? '',
@@ -118,6 +120,7 @@ export function toPatch(values: SettingsFormValues, env: Environment): UpdateEnv
   if (!env.protected && values.autoDeploy !== env.autoDeploy) patch.autoDeploy = values.autoDeploy;
   if (values.requiresApproval !== (env.requiresApproval ?? false)) patch.requiresApproval = values.requiresApproval;
   if (values.testsEnabled !== env.testsEnabled) patch.testsEnabled = values.testsEnabled;
+  if (values.dependencyCache !== env.dependencyCache) patch.dependencyCache = values.dependencyCache;
 
   const settings: Record<string, string | number | null> = {};
   const commands = ['testCommand', 'installCommand', 'deployCommand', 'removeCommand'] as const;
@@ -164,6 +167,6 @@ export function inputForApiField(field: string | undefined, values: SettingsForm
     return row ? `secret-${row.key}` : undefined;
   }
   if (head === 'settings' && rest) return rest;
-  if (['branch', 'autoDeploy', 'requiresApproval', 'testsEnabled'].includes(head)) return head;
+  if (['branch', 'autoDeploy', 'requiresApproval', 'testsEnabled', 'dependencyCache'].includes(head)) return head;
   return undefined;
 }
