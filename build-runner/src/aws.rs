@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
-use trellis_aws::https::HttpsClient;
 use trellis_core::job::{RunnerJob, RunnerResult};
+use trellis_github::https::HttpsClient;
 
 use crate::{EXIT_BAD_JOB, EXIT_FAILED};
 

@@ -67,6 +67,9 @@ pub(crate) fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String,
     let mut env: BTreeMap<String, String> = std::env::vars()
         .filter(|(k, _)| !k.starts_with("TRELLIS_") && !runner_credential(k, job))
         .collect();
+    // A line a build prints is a line sent: Python buffers a pipe's output in blocks unless
+    // told not to (Node.js and most tools write lines as they go). Variables may override it.
+    env.insert("PYTHONUNBUFFERED".into(), "1".into());
     env.extend(job.config.variables.clone());
     env.extend(job.secrets.clone());
     env.extend(job.extra_env.clone());
@@ -85,4 +88,23 @@ pub(crate) fn step_env(job: &RunnerJob, outputs_file: &Path) -> BTreeMap<String,
         outputs_file.display().to_string(),
     );
     env
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use trellis_core::conformance::deployment;
+    use trellis_core::model::{DeploymentStatus, Repository};
+
+    #[test]
+    fn python_writes_each_line_as_it_goes_unless_the_environment_says_otherwise() {
+        let d = deployment("shop", "dev", 1, DeploymentStatus::Running);
+        let mut job = RunnerJob::for_deployment(&d, &Repository::Local { path: "/x".into() });
+        let env = step_env(&job, Path::new("/o"));
+        assert_eq!(env["PYTHONUNBUFFERED"], "1");
+        job.config
+            .variables
+            .insert("PYTHONUNBUFFERED".into(), "".into());
+        assert_eq!(step_env(&job, Path::new("/o"))["PYTHONUNBUFFERED"], "");
+    }
 }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
-use trellis_aws::https::HttpsClient;
+use trellis_github::https::HttpsClient;
 
 use super::archive::{self, ArchiveError};
 
