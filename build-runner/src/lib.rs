@@ -284,7 +284,13 @@ async fn run(
         .install_command
         .clone()
         .or_else(|| detect::install_command(&checkout).map(str::to_string));
+    let restored_install = dependencies.modules_restored && job.config.install_command.is_none();
     match install {
+        Some(_) if restored_install => say(
+            &masker,
+            "==> install: skipped (node_modules restored from the cache for this exact lockfile \
+             and Node.js version)",
+        ),
         Some(cmd) => {
             if let Err(e) = step::run_shell(&mut ctx, "install", &cmd).await {
                 return end("install", e);

@@ -20,7 +20,10 @@ type Corrupt = Box<dyn Fn(&str, &str) -> futures_util::future::BoxFuture<'static
 struct Run {
     status: CacheStatus,
     saved: bool,
+    /// The package cache's file, as restored.
     restored: Option<String>,
+    /// `node_modules`' file, as restored.
+    modules: Option<String>,
 }
 
 /// One deployment's cache work on a checkout whose lockfile says `lock`: restore, then (as
@@ -38,8 +41,13 @@ async fn run(caches: &dyn DependencyCaches, env: &str, lock: &str, content: &str
     let (mut session, line) = CacheSession::restore(&job, &checkout, workspace.path(), None).await;
     let npm = workspace.path().join("dependency-cache/npm");
     let restored = std::fs::read_to_string(npm.join("packages/kept")).ok();
+    let installed = checkout.join("node_modules/left-pad/index.js");
+    let modules = std::fs::read_to_string(&installed).ok();
+    assert_eq!(session.modules_restored, modules.is_some());
     std::fs::create_dir_all(npm.join("packages")).unwrap();
     std::fs::write(npm.join("packages/kept"), content).unwrap();
+    std::fs::create_dir_all(installed.parent().unwrap()).unwrap();
+    std::fs::write(&installed, content).unwrap();
     let saved = session.save().await;
     let status = session.report.status;
     assert!(
@@ -51,6 +59,7 @@ async fn run(caches: &dyn DependencyCaches, env: &str, lock: &str, content: &str
         status,
         saved: session.report.save_ms.is_some(),
         restored,
+        modules,
     }
 }
 
@@ -70,14 +79,18 @@ async fn conformance(caches: Arc<dyn DependencyCaches>, corrupt: Corrupt) {
     assert_eq!(second.status, CacheStatus::Hit);
     assert!(!second.saved, "a hit saves nothing");
     assert_eq!(second.restored.as_deref(), Some("from the first install"));
+    assert_eq!(second.modules.as_deref(), Some("from the first install"));
 
     // Another environment of the same app starts with nothing.
     let other = run(c, "prod", "lock-1", "prod's own").await;
     assert_eq!((other.status, other.restored), (CacheStatus::Miss, None));
 
-    // A lockfile change misses, and its save replaces the environment's archive.
+    // A lockfile change misses: the downloaded packages are reused, node_modules never; its
+    // save replaces the environment's archive.
     let changed = run(c, "dev", "lock-2", "after the lockfile changed").await;
     assert_eq!((changed.status, changed.saved), (CacheStatus::Miss, true));
+    assert_eq!(changed.restored.as_deref(), Some("from the first install"));
+    assert_eq!(changed.modules, None);
     assert_eq!(c.entries("shop", "dev").await.unwrap().len(), 1);
     let again = run(c, "dev", "lock-2", "unused").await;
     assert_eq!(

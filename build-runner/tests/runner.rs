@@ -73,6 +73,8 @@ fn job(repo: &Path, sha: &str, deploy: &str) -> RunnerJob {
         secrets_from: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
+        cache_wanted: false,
+        cache: None,
     }
 }
 

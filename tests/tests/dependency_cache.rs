@@ -107,7 +107,8 @@ async fn a_miss_then_hits_and_every_way_a_cache_can_go_wrong() {
     let (repaired, _) = deploy(&server, &live).await;
     assert_eq!(repaired["cache"]["status"], "hit", "{repaired}");
 
-    // A lockfile change misses and replaces the environment's archive.
+    // A lockfile change misses but reuses the downloaded packages (content-addressed: the
+    // package manager checks them against the new lockfile), and replaces the archive.
     let lock = server.repo.path.join("package-lock.json");
     let mut lockfile: Value = serde_json::from_slice(&std::fs::read(&lock).unwrap()).unwrap();
     lockfile["version"] = "1.0.1".into();
@@ -117,7 +118,9 @@ async fn a_miss_then_hits_and_every_way_a_cache_can_go_wrong() {
         .git(&["commit", "-q", "-am", "Bump the lockfile"]);
     let (changed, log) = deploy(&server, &live).await;
     assert_eq!(changed["cache"]["status"], "miss", "{changed}");
-    assert!(said(&log, "install: downloaded"), "{log:#?}");
+    assert!(said(&log, "install: reused"), "{log:#?}");
+    let note = changed["cache"]["note"].as_str().unwrap();
+    assert!(note.contains(&format!("saved for {key}")), "{note}");
     let new_key = changed["cache"]["key"].as_str().unwrap().to_string();
     assert_ne!(new_key, key);
     let stored = cache(&server).await;

@@ -1,8 +1,9 @@
 //! A cache archive: gzip-compressed tar whose first entry is a manifest (format, key, how
-//! many files and bytes follow), then the cache directory's regular files and directories
-//! under `content/`. Reading checks everything a truncated, corrupted or hostile archive
-//! could get wrong — the manifest, each entry's type and path, the counts, gzip's checksum —
-//! and never writes outside its destination.
+//! many files and bytes follow), then named roots under `content/<root>/`: the package
+//! manager's cache (`packages`) and the checkout's installed `node_modules` (`modules`).
+//! Reading checks everything a truncated, corrupted or hostile archive could get wrong — the
+//! manifest, each entry's type and path, where each symlink points, the counts, gzip's
+//! checksum — and never writes outside its destinations.
 
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -15,7 +16,12 @@ use serde::{Deserialize, Serialize};
 
 const MANIFEST: &str = "trellis-cache.json";
 const CONTENT: &str = "content";
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
+
+/// The package manager's download cache: content-addressed, reusable across lockfiles.
+pub const PACKAGES: &str = "packages";
+/// What an install produced: only ever restored for the very key it was saved under.
+pub const MODULES: &str = "modules";
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]
 struct Manifest {
@@ -27,9 +33,6 @@ struct Manifest {
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ArchiveError {
-    /// A sound archive saved under another key (a lockfile or Node.js change).
-    #[error("saved for {0}")]
-    OtherKey(String),
     #[error("{0}")]
     Unusable(String),
 }
@@ -45,34 +48,32 @@ pub struct Counts {
     pub bytes: u64,
 }
 
-/// Every regular file and directory under `root` (relative paths, sorted); symlinks and
-/// anything else a build left there are not cache content and stay out.
-fn walk(root: &Path) -> std::io::Result<(Vec<PathBuf>, Vec<(PathBuf, u64)>)> {
-    let (mut dirs, mut files) = (Vec::new(), Vec::new());
-    let mut pending = vec![PathBuf::new()];
-    while let Some(rel) = pending.pop() {
-        let mut entries: Vec<_> = std::fs::read_dir(root.join(&rel))?.collect::<Result<_, _>>()?;
-        entries.sort_by_key(|e| e.file_name());
-        for entry in entries {
-            let kind = entry.file_type()?;
-            let path = rel.join(entry.file_name());
-            if kind.is_dir() {
-                dirs.push(path.clone());
-                pending.push(path);
-            } else if kind.is_file() {
-                files.push((path, entry.metadata()?.len()));
-            }
-        }
-    }
-    Ok((dirs, files))
+/// What an archive gave back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unpacked {
+    /// The key it was saved under.
+    pub key: String,
+    /// Every root was restored (the keys match); otherwise only the roots `wanted` allowed.
+    pub exact: bool,
+    pub counts: Counts,
 }
 
-/// Packs `source` into `out` under `key`.
-pub fn pack(source: &Path, key: &str, out: &Path) -> std::io::Result<Counts> {
-    let (dirs, files) = walk(source)?;
+mod walk;
+use walk::{Tree, walk};
+
+/// Packs `roots` (name, directory; a missing directory is left out) into `out` under `key`.
+pub fn pack(roots: &[(&str, &Path)], key: &str, out: &Path) -> std::io::Result<Counts> {
+    let trees: Vec<(&str, &Path, Tree)> = roots
+        .iter()
+        .filter(|(_, dir)| dir.is_dir())
+        .map(|(name, dir)| walk(dir).map(|t| (*name, *dir, t)))
+        .collect::<Result<_, _>>()?;
     let counts = Counts {
-        files: files.len() as u64,
-        bytes: files.iter().map(|(_, len)| len).sum(),
+        files: trees.iter().map(|(_, _, t)| t.files.len() as u64).sum(),
+        bytes: trees
+            .iter()
+            .flat_map(|(_, _, t)| t.files.iter().map(|(_, len)| len))
+            .sum(),
     };
     let manifest = serde_json::to_vec(&Manifest {
         format: FORMAT,
@@ -84,37 +85,83 @@ pub fn pack(source: &Path, key: &str, out: &Path) -> std::io::Result<Counts> {
     let gz = GzEncoder::new(BufWriter::new(File::create(out)?), Compression::fast());
     let mut tar = tar::Builder::new(gz);
     tar.mode(tar::HeaderMode::Deterministic);
+    tar.follow_symlinks(false);
     let mut header = tar::Header::new_gnu();
     header.set_size(manifest.len() as u64);
     header.set_mode(0o644);
     header.set_cksum();
     tar.append_data(&mut header, MANIFEST, manifest.as_slice())?;
-    for dir in &dirs {
-        tar.append_dir(Path::new(CONTENT).join(dir), source.join(dir))?;
-    }
-    for (file, len) in &files {
-        let mut f = File::open(source.join(file))?;
-        if f.metadata()?.len() != *len {
-            return Err(std::io::Error::other(format!(
-                "{} changed while it was being saved",
-                file.display()
-            )));
+    for (name, dir, tree) in &trees {
+        let inside = |rel: &Path| Path::new(CONTENT).join(name).join(rel);
+        for d in &tree.dirs {
+            tar.append_dir(inside(d), dir.join(d))?;
         }
-        tar.append_file(Path::new(CONTENT).join(file), &mut f)?;
+        for (file, len) in &tree.files {
+            let mut f = File::open(dir.join(file))?;
+            if f.metadata()?.len() != *len {
+                return Err(std::io::Error::other(format!(
+                    "{} changed while it was being saved",
+                    file.display()
+                )));
+            }
+            tar.append_file(inside(file), &mut f)?;
+        }
+        for (link, target) in &tree.links {
+            let mut header = tar::Header::new_gnu();
+            header.set_entry_type(tar::EntryType::Symlink);
+            header.set_size(0);
+            header.set_mode(0o777);
+            tar.append_link(&mut header, inside(link), target)?;
+        }
     }
     tar.into_inner()?.finish()?.flush()?;
     Ok(counts)
 }
 
-/// A relative path of normal components only, below `content/`.
-fn content_path(path: &Path) -> Option<PathBuf> {
+/// `(root, path below it)` of a `content/<root>/<path>` entry of normal components only.
+fn content_path(path: &Path) -> Option<(String, PathBuf)> {
     let rel = path.strip_prefix(CONTENT).ok()?;
-    let normal = rel.components().all(|c| matches!(c, Component::Normal(_)));
-    (normal && rel.components().next().is_some()).then(|| rel.to_path_buf())
+    let mut parts = rel.components();
+    let root = match parts.next()? {
+        Component::Normal(r) => r.to_str()?.to_string(),
+        _ => return None,
+    };
+    let below = parts.as_path().to_path_buf();
+    let normal = below
+        .components()
+        .all(|c| matches!(c, Component::Normal(_)));
+    (normal && below.components().next().is_some()).then_some((root, below))
 }
 
-/// Unpacks an archive saved under `key` into `dest` (which must not exist yet).
-pub fn unpack(source: impl Read, key: &str, dest: &Path) -> Result<Counts, ArchiveError> {
+/// Whether a symlink at `link` (relative to its root) pointing at `target` stays inside
+/// that root, judged by its words alone (every link is checked, so no chain can leave).
+pub(crate) fn stays_inside(link: &Path, target: &Path) -> bool {
+    let mut depth = link.components().count() as i64 - 1;
+    for c in target.components() {
+        match c {
+            Component::Normal(_) => depth += 1,
+            Component::CurDir => {}
+            Component::ParentDir => {
+                depth -= 1;
+                if depth < 0 {
+                    return false;
+                }
+            }
+            Component::RootDir | Component::Prefix(_) => return false,
+        }
+    }
+    true
+}
+
+/// Unpacks an archive. Roots go to `dest(root)` (each must not exist yet); when the archive
+/// was saved under another key, only the roots `reusable` names are written, the rest read
+/// and checked. Returns what was restored.
+pub fn unpack(
+    source: impl Read,
+    key: &str,
+    dest: impl Fn(&str) -> Option<PathBuf>,
+    reusable: &[&str],
+) -> Result<Unpacked, ArchiveError> {
     let mut archive = tar::Archive::new(GzDecoder::new(BufReader::new(source)));
     let mut entries = archive.entries().map_err(unusable)?;
     let manifest: Manifest = {
@@ -136,33 +183,66 @@ pub fn unpack(source: impl Read, key: &str, dest: &Path) -> Result<Counts, Archi
     if manifest.format != FORMAT {
         return Err(unusable(format!("unknown format {}", manifest.format)));
     }
-    if manifest.key != key {
-        return Err(ArchiveError::OtherKey(manifest.key));
-    }
-    std::fs::create_dir(dest).map_err(unusable)?;
-    let mut counts = Counts::default();
+    let exact = manifest.key == key;
+    let target = |root: &str| {
+        (exact || reusable.contains(&root))
+            .then(|| dest(root))
+            .flatten()
+    };
+    let (mut counts, mut restored) = (Counts::default(), Counts::default());
     for entry in entries {
         let mut entry = entry.map_err(unusable)?;
         let path = entry.path().map_err(unusable)?.into_owned();
-        let rel =
+        let (root, rel) =
             content_path(&path).ok_or_else(|| unusable(format!("it holds {}", path.display())))?;
-        let target = dest.join(&rel);
+        let to = target(&root).map(|d| d.join(&rel));
         match entry.header().entry_type() {
             tar::EntryType::Directory => {
-                std::fs::create_dir_all(&target).map_err(unusable)?;
+                if let Some(to) = to {
+                    std::fs::create_dir_all(&to).map_err(unusable)?;
+                }
             }
             tar::EntryType::Regular => {
-                if let Some(parent) = target.parent() {
-                    std::fs::create_dir_all(parent).map_err(unusable)?;
-                }
-                let mut out = File::create(&target).map_err(unusable)?;
-                let written = std::io::copy(&mut entry, &mut out).map_err(unusable)?;
+                let written = match &to {
+                    Some(to) => {
+                        if let Some(parent) = to.parent() {
+                            std::fs::create_dir_all(parent).map_err(unusable)?;
+                        }
+                        let mut out = File::create(to).map_err(unusable)?;
+                        std::io::copy(&mut entry, &mut out).map_err(unusable)?
+                    }
+                    None => std::io::copy(&mut entry, &mut std::io::sink()).map_err(unusable)?,
+                };
                 counts.files += 1;
                 counts.bytes += written;
+                if to.is_some() {
+                    restored.files += 1;
+                    restored.bytes += written;
+                }
+            }
+            tar::EntryType::Symlink => {
+                let link = entry
+                    .link_name()
+                    .map_err(unusable)?
+                    .ok_or_else(|| unusable(format!("{} links nowhere", path.display())))?
+                    .into_owned();
+                if !stays_inside(&rel, &link) {
+                    return Err(unusable(format!(
+                        "{} points outside the cache ({})",
+                        path.display(),
+                        link.display()
+                    )));
+                }
+                if let Some(to) = to {
+                    if let Some(parent) = to.parent() {
+                        std::fs::create_dir_all(parent).map_err(unusable)?;
+                    }
+                    std::os::unix::fs::symlink(&link, &to).map_err(unusable)?;
+                }
             }
             other => {
                 return Err(unusable(format!(
-                    "{} is a {other:?}, not a file or directory",
+                    "{} is a {other:?}, not a file, directory or symlink",
                     path.display()
                 )));
             }
@@ -177,7 +257,11 @@ pub fn unpack(source: impl Read, key: &str, dest: &Path) -> Result<Counts, Archi
     // The rest of the stream holds gzip's checksum: reading it checks every byte above.
     let mut rest = archive.into_inner();
     std::io::copy(&mut rest, &mut std::io::sink()).map_err(unusable)?;
-    Ok(counts)
+    Ok(Unpacked {
+        key: manifest.key,
+        exact,
+        counts: restored,
+    })
 }
 
 #[cfg(test)]

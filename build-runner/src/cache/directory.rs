@@ -8,7 +8,7 @@ use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
-use super::archive::{self, ArchiveError, Counts};
+use super::archive::{self, ArchiveError, Unpacked};
 
 const SUFFIX: &str = ".tar.gz";
 /// A temporary file this old belongs to a runner that died while saving.
@@ -18,20 +18,38 @@ pub fn archive_path(dir: &Path, key: &str) -> PathBuf {
     dir.join(format!("{key}{SUFFIX}"))
 }
 
-/// Restores `key` into `dest`: `Ok(None)` when nothing is saved under it.
-pub fn restore(dir: &Path, key: &str, dest: &Path) -> Result<Option<Counts>, ArchiveError> {
-    let path = archive_path(dir, key);
+/// Restores the environment's archive for `key` into `dest/<root>` — or, when it only has
+/// one saved under another key, that one's reusable roots. `Ok(None)`: nothing saved.
+/// Returns what was restored and the archive's size.
+pub fn restore(
+    dir: &Path,
+    key: &str,
+    dest: &Path,
+    reusable: &[&str],
+) -> Result<Option<(Unpacked, u64)>, ArchiveError> {
+    let exact = archive_path(dir, key);
+    let path = if exact.exists() {
+        exact
+    } else {
+        match archives(dir).into_iter().max_by_key(|(_, _, used)| *used) {
+            Some((other, _, _)) => other,
+            None => return Ok(None),
+        }
+    };
     let file = match File::open(&path) {
         Ok(f) => f,
+        // Evicted or replaced by another runner meanwhile: as if never saved.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(ArchiveError::Unusable(e.to_string())),
     };
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     // Recently used archives are the last to be evicted.
     let _ = File::options()
         .write(true)
         .open(&path)
         .and_then(|f| f.set_modified(SystemTime::now()));
-    archive::unpack(file, key, dest).map(Some)
+    let dest = dest.to_path_buf();
+    archive::unpack(file, key, |root| Some(dest.join(root)), reusable).map(|u| Some((u, size)))
 }
 
 /// Saves `source` under `key` and drops the environment's archives of other keys; then
@@ -42,7 +60,7 @@ pub fn save(
     root: &Path,
     max_bytes: u64,
     key: &str,
-    source: &Path,
+    roots: &[(&str, &Path)],
 ) -> std::io::Result<u64> {
     std::fs::DirBuilder::new()
         .recursive(true)
@@ -53,7 +71,7 @@ pub fn save(
         .unwrap_or_default()
         .as_nanos();
     let temporary = dir.join(format!(".{key}.{}.{nonce}.partial", std::process::id()));
-    let packed = archive::pack(source, key, &temporary).and_then(|_| {
+    let packed = archive::pack(roots, key, &temporary).and_then(|_| {
         let size = std::fs::metadata(&temporary)?.len();
         if size > max_bytes {
             return Err(std::io::Error::other(format!(

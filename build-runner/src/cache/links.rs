@@ -2,14 +2,14 @@
 //! holds no AWS credential). A missing archive answers 404 — or 403, since the signer may
 //! not list the bucket — and is a miss.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http::{Method, StatusCode};
 use trellis_github::https::HttpsClient;
 
-use super::archive::{self, ArchiveError};
+use super::archive::{self, ArchiveError, Unpacked};
 
 /// S3 takes at most 5 GB in one `PUT`; a cache that large would not be worth restoring.
 const MAX_ARCHIVE_BYTES: u64 = 4 * 1024 * 1024 * 1024;
@@ -19,9 +19,15 @@ fn client() -> Result<HttpsClient, String> {
         .map_err(|e| e.to_string())
 }
 
-/// Downloads and unpacks the archive saved under `key` into `dest`: `Ok(None)` when there
-/// is none; returns the archive's size.
-pub async fn restore(url: &str, key: &str, dest: &Path) -> Result<Option<u64>, ArchiveError> {
+/// Downloads the environment's archive and unpacks it into `dest/<root>` (all of it when it
+/// was saved under `key`, else its `reusable` roots): `Ok(None)` when there is none; returns
+/// what was restored and the archive's size.
+pub async fn restore(
+    url: &str,
+    key: &str,
+    dest: &Path,
+    reusable: &'static [&'static str],
+) -> Result<Option<(Unpacked, u64)>, ArchiveError> {
     let http = client().map_err(ArchiveError::Unusable)?;
     let (status, body) = http
         .send(Method::GET, url, &[], Bytes::new())
@@ -38,22 +44,25 @@ pub async fn restore(url: &str, key: &str, dest: &Path) -> Result<Option<u64>, A
     }
     let size = body.len() as u64;
     let (key, dest) = (key.to_string(), dest.to_path_buf());
-    tokio::task::spawn_blocking(move || archive::unpack(body.as_ref(), &key, &dest))
-        .await
-        .map_err(|e| ArchiveError::Unusable(e.to_string()))??;
-    Ok(Some(size))
+    let unpacked = tokio::task::spawn_blocking(move || {
+        archive::unpack(body.as_ref(), &key, |root| Some(dest.join(root)), reusable)
+    })
+    .await
+    .map_err(|e| ArchiveError::Unusable(e.to_string()))??;
+    Ok(Some((unpacked, size)))
 }
 
-/// Packs `source` under `key` and uploads it; returns its size.
-pub async fn save(url: &str, key: &str, source: &Path) -> Result<u64, String> {
+/// Packs `roots` under `key` and uploads them; returns the archive's size.
+pub async fn save(
+    url: &str,
+    key: &str,
+    roots: Vec<(&'static str, PathBuf)>,
+) -> Result<u64, String> {
     let file = tempfile::NamedTempFile::new().map_err(|e| e.to_string())?;
-    let (path, key, source) = (
-        file.path().to_path_buf(),
-        key.to_string(),
-        source.to_path_buf(),
-    );
+    let (path, key) = (file.path().to_path_buf(), key.to_string());
     let body = tokio::task::spawn_blocking(move || -> std::io::Result<Vec<u8>> {
-        archive::pack(&source, &key, &path)?;
+        let roots: Vec<(&str, &Path)> = roots.iter().map(|(n, d)| (*n, d.as_path())).collect();
+        archive::pack(&roots, &key, &path)?;
         let size = std::fs::metadata(&path)?.len();
         if size > MAX_ARCHIVE_BYTES {
             return Err(std::io::Error::other(format!(

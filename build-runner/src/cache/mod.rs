@@ -1,7 +1,11 @@
-//! The dependency cache around the install step: the runner (never the build) restores the
-//! environment's archive for this checkout's key before installing, and saves one after a
-//! clean install. Nothing here can fail a build: a cache that cannot be used is reported and
-//! the install runs from scratch.
+//! The dependency cache around the install step. The runner (never the build) restores the
+//! environment's archive before installing and saves one after a clean install. An archive
+//! holds the package manager's download cache and the `node_modules` the install produced:
+//! for the same key (package manager, lockfile, Node.js major) both come back and the
+//! detected install has nothing left to do; after a lockfile change only the downloaded
+//! packages are reused (content-addressed, checked against the new lockfile by the package
+//! manager) and the install runs. Nothing here can fail a build: a cache that cannot be used
+//! is reported and the install runs from scratch.
 
 mod archive;
 mod directory;
@@ -14,7 +18,10 @@ use std::time::Instant;
 use trellis_core::cache::{CacheAccess, CacheReport, CacheStatus};
 use trellis_core::job::RunnerJob;
 
-pub use archive::ArchiveError;
+use archive::{ArchiveError, MODULES, PACKAGES, Unpacked};
+
+/// Roots of another key's archive a restore may use.
+const REUSABLE: &[&str] = &[PACKAGES];
 
 /// Where a workspace keeps package manager caches (`<workspace>/dependency-cache/<manager>`).
 pub fn cache_dir(workspace: &Path) -> PathBuf {
@@ -24,9 +31,15 @@ pub fn cache_dir(workspace: &Path) -> PathBuf {
 /// The cache of one run, between restore and save.
 pub struct CacheSession {
     pub report: CacheReport,
+    /// `node_modules` came back for this very key: the detected install has nothing to do.
+    pub modules_restored: bool,
+    /// The package manager the key names.
+    manager: String,
     access: Option<CacheAccess>,
-    /// The package manager's directory in the workspace.
-    manager_dir: Option<PathBuf>,
+    /// The package manager's directory in the workspace, and the checkout's `node_modules`
+    /// (`None` when the repository commits its own).
+    packages: Option<PathBuf>,
+    modules: Option<PathBuf>,
 }
 
 fn megabytes(bytes: u64) -> String {
@@ -41,7 +54,30 @@ fn elapsed_ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
+/// Moves a restored root into place (nothing when the archive did not hold it).
+fn put(staged: &Path, to: &Path) -> std::io::Result<bool> {
+    if !staged.exists() {
+        return Ok(false);
+    }
+    if let Some(parent) = to.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::rename(staged, to)?;
+    Ok(true)
+}
+
 impl CacheSession {
+    fn without(status: CacheStatus) -> CacheSession {
+        CacheSession {
+            report: CacheReport::status(status),
+            modules_restored: false,
+            manager: String::new(),
+            access: None,
+            packages: None,
+            modules: None,
+        }
+    }
+
     /// Restores what the environment saved for this checkout, if anything; returns the
     /// session and the line the log shows.
     pub async fn restore(
@@ -50,14 +86,7 @@ impl CacheSession {
         workspace: &Path,
         path_env: Option<&str>,
     ) -> (CacheSession, String) {
-        let off = |status: CacheStatus, line: &str| {
-            let session = CacheSession {
-                report: CacheReport::status(status),
-                access: None,
-                manager_dir: None,
-            };
-            (session, format!("==> cache: {line}"))
-        };
+        let off = |status, line: &str| (Self::without(status), format!("==> cache: {line}"));
         if !job.cache_wanted {
             return off(CacheStatus::Off, "off for this environment");
         }
@@ -67,14 +96,17 @@ impl CacheSession {
             Err(e) => return off(CacheStatus::None, &format!("cannot read the lockfile: {e}")),
         };
         let key_text = key.as_string();
-        let manager_dir = cache_dir(workspace).join(&key.manager);
+        let modules = checkout.join("node_modules");
         let mut session = CacheSession {
             report: CacheReport {
                 key: Some(key_text.clone()),
                 ..CacheReport::status(CacheStatus::Miss)
             },
+            modules_restored: false,
+            manager: key.manager.clone(),
             access: job.cache.clone(),
-            manager_dir: Some(manager_dir.clone()),
+            packages: Some(cache_dir(workspace).join(&key.manager)),
+            modules: (!modules.exists()).then_some(modules),
         };
         let Some(access) = job.cache.clone() else {
             session.report.status = CacheStatus::Unusable;
@@ -82,50 +114,60 @@ impl CacheSession {
             return (session, "==> cache: unavailable for this run".into());
         };
         let started = Instant::now();
-        let restoring = workspace.join(".dependency-cache-restoring");
-        let outcome = match &access {
+        let staging = workspace.join(".dependency-cache-restoring");
+        let restored = match &access {
             CacheAccess::Directory { dir, .. } => {
-                let (dir, key, dest) = (PathBuf::from(dir), key_text.clone(), restoring.clone());
-                tokio::task::spawn_blocking(move || {
-                    let size = std::fs::metadata(directory::archive_path(&dir, &key))
-                        .map(|m| m.len())
-                        .unwrap_or(0);
-                    directory::restore(&dir, &key, &dest).map(|c| c.map(|_| size))
-                })
-                .await
-                .unwrap_or_else(|e| Err(ArchiveError::Unusable(e.to_string())))
+                let (dir, key, dest) = (PathBuf::from(dir), key_text.clone(), staging.clone());
+                tokio::task::spawn_blocking(move || directory::restore(&dir, &key, &dest, REUSABLE))
+                    .await
+                    .unwrap_or_else(|e| Err(ArchiveError::Unusable(e.to_string())))
             }
             CacheAccess::Links { restore_url, .. } => {
-                links::restore(restore_url, &key_text, &restoring).await
+                links::restore(restore_url, &key_text, &staging, REUSABLE).await
             }
-        };
-        let outcome = outcome.and_then(|restored| match restored {
-            Some(size) => {
-                std::fs::create_dir_all(cache_dir(workspace))
-                    .and_then(|()| std::fs::rename(&restoring, &manager_dir))
-                    .map_err(|e| ArchiveError::Unusable(e.to_string()))?;
-                Ok(Some(size))
-            }
+        }
+        .and_then(|found| match found {
+            Some(found) => session.place(&staging, found),
             None => Ok(None),
         });
-        let _ = std::fs::remove_dir_all(&restoring);
-        session.report.restore_ms = Some(elapsed_ms(started));
-        let line = match outcome {
-            Ok(Some(size)) => {
+        let _ = std::fs::remove_dir_all(&staging);
+        let ms = elapsed_ms(started);
+        session.report.restore_ms = Some(ms);
+        let line = match restored {
+            Ok(Some((unpacked, size))) if unpacked.exact => {
                 session.report.status = CacheStatus::Hit;
                 session.report.bytes = Some(size);
+                let what = if session.modules_restored {
+                    "packages and node_modules"
+                } else {
+                    "packages"
+                };
                 format!(
-                    "==> cache: hit {key_text} ({} restored in {})",
+                    "==> cache: hit {key_text} ({what}, {} restored in {})",
                     megabytes(size),
-                    seconds(elapsed_ms(started))
+                    seconds(ms)
+                )
+            }
+            Ok(Some((unpacked, _))) => {
+                session.report.note = Some(format!(
+                    "reused {} of packages saved for {}",
+                    megabytes(unpacked.counts.bytes),
+                    unpacked.key
+                ));
+                format!(
+                    "==> cache: miss {key_text}: the lockfile changed; reusing the packages \
+                     downloaded for {} ({} in {}), installing",
+                    unpacked.key,
+                    megabytes(unpacked.counts.bytes),
+                    seconds(ms)
                 )
             }
             Ok(None) => format!("==> cache: miss {key_text}: installing from scratch"),
-            Err(ArchiveError::OtherKey(other)) => format!(
-                "==> cache: miss {key_text} (the saved cache is for {other}): installing from scratch"
-            ),
             Err(ArchiveError::Unusable(why)) => {
-                let _ = std::fs::remove_dir_all(&manager_dir);
+                for dir in [&session.packages, &session.modules].into_iter().flatten() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                session.modules_restored = false;
                 session.report.status = CacheStatus::Unusable;
                 session.report.note = Some(format!("the saved cache was unusable: {why}"));
                 format!(
@@ -136,17 +178,31 @@ impl CacheSession {
         (session, line)
     }
 
-    /// Extra environment for the steps once restored: a hit need not ask the registry.
-    pub fn step_env(&self) -> Vec<(String, String)> {
-        if self.report.status == CacheStatus::Hit {
-            vec![("npm_config_prefer_offline".into(), "true".into())]
-        } else {
-            Vec::new()
+    /// Moves what was unpacked into the workspace and the checkout; `None` when none of it
+    /// is of use (another package manager's cache).
+    fn place(
+        &mut self,
+        staging: &Path,
+        (unpacked, size): (Unpacked, u64),
+    ) -> Result<Option<(Unpacked, u64)>, ArchiveError> {
+        let manager = unpacked.key.split('-').next().unwrap_or_default();
+        if !unpacked.exact && manager != self.manager {
+            return Ok(None);
         }
+        let moved = |from: &str, to: &Option<PathBuf>| match to {
+            Some(to) => put(&staging.join(from), to),
+            None => Ok(false),
+        };
+        let failed = |e: std::io::Error| ArchiveError::Unusable(e.to_string());
+        moved(PACKAGES, &self.packages).map_err(failed)?;
+        if unpacked.exact {
+            self.modules_restored = moved(MODULES, &self.modules).map_err(failed)?;
+        }
+        Ok(Some((unpacked, size)))
     }
 
-    /// After a clean install: saves the manager's cache under this run's key. Returns the
-    /// line the log shows, if there is something to say.
+    /// After a clean install: saves the package manager's cache and `node_modules` under this
+    /// run's key. Returns the line the log shows, if there is something to say.
     pub async fn save(&mut self) -> Option<String> {
         if !matches!(
             self.report.status,
@@ -154,32 +210,36 @@ impl CacheSession {
         ) {
             return None;
         }
-        let (access, dir, key) = (
-            self.access.clone()?,
-            self.manager_dir.clone()?,
-            self.report.key.clone()?,
-        );
-        if !dir.is_dir() {
+        let (access, key) = (self.access.clone()?, self.report.key.clone()?);
+        let mut roots: Vec<(&'static str, PathBuf)> = Vec::new();
+        if let Some(packages) = &self.packages {
+            // npm writes its debug logs into its cache: they are the run's, not the cache's.
+            let _ = std::fs::remove_dir_all(packages.join("_logs"));
+            roots.push((PACKAGES, packages.clone()));
+        }
+        roots.extend(self.modules.clone().map(|m| (MODULES, m)));
+        roots.retain(|(_, dir)| dir.is_dir());
+        if roots.is_empty() {
             return Some("==> cache: nothing to save (the install cached nothing)".into());
         }
-        // npm writes its debug logs into its cache: they are the run's, not the cache's.
-        let _ = std::fs::remove_dir_all(dir.join("_logs"));
         let started = Instant::now();
         let saved = match access {
             CacheAccess::Directory {
-                dir: env_dir,
+                dir,
                 root,
                 max_bytes,
             } => {
                 let key = key.clone();
                 tokio::task::spawn_blocking(move || {
-                    directory::save(Path::new(&env_dir), Path::new(&root), max_bytes, &key, &dir)
+                    let roots: Vec<(&str, &Path)> =
+                        roots.iter().map(|(n, d)| (*n, d.as_path())).collect();
+                    directory::save(Path::new(&dir), Path::new(&root), max_bytes, &key, &roots)
                         .map_err(|e| e.to_string())
                 })
                 .await
                 .unwrap_or_else(|e| Err(e.to_string()))
             }
-            CacheAccess::Links { save_url, .. } => links::save(&save_url, &key, &dir).await,
+            CacheAccess::Links { save_url, .. } => links::save(&save_url, &key, roots).await,
         };
         let ms = elapsed_ms(started);
         Some(match saved {

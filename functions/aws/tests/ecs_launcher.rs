@@ -66,6 +66,8 @@ fn job() -> RunnerJob {
         secrets_from: None,
         extra_env: BTreeMap::new(),
         hand_back: None,
+        cache_wanted: false,
+        cache: None,
     }
 }
 

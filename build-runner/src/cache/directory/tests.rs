@@ -1,4 +1,21 @@
 use super::*;
+use crate::cache::archive::{Counts, PACKAGES};
+
+/// Saves `source` as the package cache.
+fn save_packages(
+    dir: &Path,
+    root: &Path,
+    max: u64,
+    key: &str,
+    source: &Path,
+) -> std::io::Result<u64> {
+    save(dir, root, max, key, &[(PACKAGES, source)])
+}
+
+/// Restores into `dest`; the counts of an exact hit.
+fn restore_exact(dir: &Path, key: &str, dest: &Path) -> Result<Option<Counts>, ArchiveError> {
+    restore(dir, key, dest, &[PACKAGES]).map(|r| r.filter(|(u, _)| u.exact).map(|(u, _)| u.counts))
+}
 
 fn content(root: &Path, fill: u8, len: usize) -> PathBuf {
     let dir = root.join(format!("content-{fill}-{len}"));
@@ -28,10 +45,10 @@ fn incompressible(root: &Path, name: &str, len: usize) -> PathBuf {
 fn nothing_saved_is_a_miss_and_a_saved_key_is_a_hit() {
     let tmp = tempfile::tempdir().unwrap();
     let (root, dir) = (tmp.path().join("cache"), tmp.path().join("cache/app/dev"));
-    assert_eq!(restore(&dir, "k1", &tmp.path().join("d0")), Ok(None));
+    assert_eq!(restore_exact(&dir, "k1", &tmp.path().join("d0")), Ok(None));
     let source = content(tmp.path(), 1, 1000);
-    save(&dir, &root, u64::MAX, "k1", &source).unwrap();
-    let counts = restore(&dir, "k1", &tmp.path().join("d1"))
+    save_packages(&dir, &root, u64::MAX, "k1", &source).unwrap();
+    let counts = restore_exact(&dir, "k1", &tmp.path().join("d1"))
         .unwrap()
         .unwrap();
     assert_eq!(
@@ -47,9 +64,13 @@ fn nothing_saved_is_a_miss_and_a_saved_key_is_a_hit() {
 fn a_lockfile_change_replaces_the_environments_archive() {
     let tmp = tempfile::tempdir().unwrap();
     let (root, dir) = (tmp.path().join("cache"), tmp.path().join("cache/app/dev"));
-    save(&dir, &root, u64::MAX, "old", &content(tmp.path(), 1, 10)).unwrap();
-    assert_eq!(restore(&dir, "new", &tmp.path().join("d")), Ok(None));
-    save(&dir, &root, u64::MAX, "new", &content(tmp.path(), 2, 10)).unwrap();
+    save_packages(&dir, &root, u64::MAX, "old", &content(tmp.path(), 1, 10)).unwrap();
+    assert_eq!(restore_exact(&dir, "new", &tmp.path().join("d")), Ok(None));
+    assert!(
+        tmp.path().join("d/packages/sub/file").exists(),
+        "the old key's packages are reused"
+    );
+    save_packages(&dir, &root, u64::MAX, "new", &content(tmp.path(), 2, 10)).unwrap();
     assert!(!archive_path(&dir, "old").exists());
     assert!(archive_path(&dir, "new").exists());
 }
@@ -60,7 +81,7 @@ fn a_corrupt_archive_is_reported_not_trusted() {
     let dir = tmp.path().join("cache/app/dev");
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(archive_path(&dir, "k"), b"\x1f\x8b garbage").unwrap();
-    let got = restore(&dir, "k", &tmp.path().join("d"));
+    let got = restore_exact(&dir, "k", &tmp.path().join("d"));
     assert!(matches!(got, Err(ArchiveError::Unusable(_))), "{got:?}");
 }
 
@@ -72,13 +93,13 @@ fn concurrent_writers_leave_one_whole_archive() {
     std::thread::scope(|s| {
         for source in &sources {
             let (dir, root) = (&dir, &root);
-            s.spawn(move || save(dir, root, u64::MAX, "k", source).unwrap());
+            s.spawn(move || save_packages(dir, root, u64::MAX, "k", source).unwrap());
         }
     });
     let dest = tmp.path().join("restored");
-    let counts = restore(&dir, "k", &dest).unwrap().unwrap();
+    let counts = restore_exact(&dir, "k", &dest).unwrap().unwrap();
     assert_eq!(counts.bytes, 200_000);
-    let body = std::fs::read(dest.join("sub/file")).unwrap();
+    let body = std::fs::read(dest.join("packages/sub/file")).unwrap();
     assert!(
         body.iter().all(|b| *b == body[0]),
         "one writer's content, not a mix"
@@ -96,7 +117,7 @@ fn the_least_recently_used_archives_go_first() {
     let mut sizes = Vec::new();
     for (i, name) in ["a", "b", "c"].iter().enumerate() {
         let source = incompressible(tmp.path(), name, 100_000);
-        sizes.push(save(&env(name), &root, u64::MAX, "k", &source).unwrap());
+        sizes.push(save_packages(&env(name), &root, u64::MAX, "k", &source).unwrap());
         File::options()
             .write(true)
             .open(archive_path(&env(name), "k"))
@@ -105,12 +126,12 @@ fn the_least_recently_used_archives_go_first() {
             .unwrap();
     }
     // "a" is the oldest save, but a restore makes it the most recently used.
-    restore(&env("a"), "k", &tmp.path().join("d"))
+    restore_exact(&env("a"), "k", &tmp.path().join("d"))
         .unwrap()
         .unwrap();
     let source = incompressible(tmp.path(), "dd", 100_000);
     let cap = sizes.iter().sum::<u64>();
-    save(&env("d"), &root, cap, "k", &source).unwrap();
+    save_packages(&env("d"), &root, cap, "k", &source).unwrap();
     assert!(
         !archive_path(&env("b"), "k").exists(),
         "b was the least recently used"
@@ -125,7 +146,7 @@ fn an_archive_larger_than_the_cap_is_not_kept() {
     let tmp = tempfile::tempdir().unwrap();
     let (root, dir) = (tmp.path().join("cache"), tmp.path().join("cache/app/dev"));
     let source = incompressible(tmp.path(), "big", 50_000);
-    let err = save(&dir, &root, 10_000, "k", &source).unwrap_err();
+    let err = save_packages(&dir, &root, 10_000, "k", &source).unwrap_err();
     assert!(err.to_string().contains("larger than"), "{err}");
     assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 0);
 }
