@@ -1,30 +1,49 @@
-//! Cold-start figures for every packaged Lambda: binary size, and init time from process
-//! start to its first `GET /runtime/invocation/next` on a minimal local Runtime API. Each
-//! function's cold start includes its real work (no secret is read before a request needs it,
-//! except the webhook secret, read in the background). Run `bash .ci/package-lambdas` first, then
-//! `cargo bench -p trellis-e2e --bench lambda_init --profile dev` (the harness needs no
-//! optimisation; the bootstraps measured are the release builds).
+//! Cold-start figures for every packaged Lambda beside a Node.js twin: binary size, init time
+//! from process start to its first `GET /runtime/invocation/next` on a minimal local Runtime
+//! API, and memory (peak resident set at that moment). The twin (tests/benches/node-twin, not
+//! part of Trellis) loads and builds the AWS SDK clients the function's manifest row says it
+//! uses and reads its configuration — what a hand-written Node.js function for the same route
+//! does before its first request — through the same harness. Run `bash .ci/package-lambdas`
+//! first, then `cargo bench -p trellis-e2e --bench lambda_init --profile dev` (the harness
+//! needs no optimisation; the bootstraps measured are the release builds). The twin's
+//! dependencies are installed with `npm ci` on first use.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
+use serde_json::Value;
 use tokio::io::AsyncReadExt;
 use tokio::net::TcpListener;
 use trellis_aws::{DynamoStore, testing};
 
 const RUNS: usize = 7;
-const TARGET_INIT_MS: f64 = 10.0;
+const TARGET_INIT_MS: f64 = 5.0;
+const TARGET_RATIO: f64 = 10.0;
 const TARGET_SIZE_MB: f64 = 10.0;
 
-/// Starts the bootstrap and waits for its first poll of the Runtime API.
-async fn init_time(bootstrap: &PathBuf, env: &[(String, String)]) -> Result<Duration, String> {
+/// Peak resident memory of a process, in MiB (`VmHWM` in /proc).
+fn peak_mib(pid: u32) -> Option<f64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Starts `program args` and waits for its first poll of the Runtime API: the time it took
+/// and the process's peak memory then.
+async fn init_time(
+    program: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+) -> Result<(Duration, f64), String> {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
         .map_err(|e| e.to_string())?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
     let started = Instant::now();
-    let mut child = tokio::process::Command::new(bootstrap)
+    let mut child = tokio::process::Command::new(program)
+        .args(args)
         .envs(env.iter().cloned())
         .env("AWS_LAMBDA_RUNTIME_API", addr.to_string())
         .stdout(Stdio::null())
@@ -39,7 +58,9 @@ async fn init_time(bootstrap: &PathBuf, env: &[(String, String)]) -> Result<Dura
             let n = socket.read(&mut buf).await.map_err(|e| e.to_string())?;
             let head = String::from_utf8_lossy(&buf[..n]);
             if head.starts_with("GET /2018-06-01/runtime/invocation/next") {
-                return Ok::<_, String>(started.elapsed());
+                let took = started.elapsed();
+                let memory = child.id().and_then(peak_mib).unwrap_or(f64::NAN);
+                return Ok::<_, String>((took, memory));
             }
         }
     })
@@ -132,46 +153,127 @@ async fn main() {
         ));
     }
 
+    env.push(("TRELLIS_CACHE_BUCKET".into(), "trellis-cache".into()));
+    let twins = twin_clients(&root.join("cdk/functions.json"));
+    let twin_dir = root.join("tests/benches/node-twin");
+    if !twin_dir.join("node_modules").is_dir() {
+        let ok = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund", "--ignore-scripts"])
+            .current_dir(&twin_dir)
+            .status()
+            .is_ok_and(|s| s.success());
+        assert!(ok, "npm ci in {} failed", twin_dir.display());
+    }
+    let node = PathBuf::from("node");
+    let node_version = std::process::Command::new("node")
+        .arg("--version")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let twin_script = twin_dir.join("bootstrap.mjs").display().to_string();
+
     println!(
-        "{:<26} {:>9} {:>12} {:>10} {:>10}",
-        "function", "size MB", "median ms", "min ms", "max ms"
+        "{:<26} {:>7} {:>9} {:>8} {:>10} {:>9} {:>7}  node twin's clients",
+        "function", "size MB", "init ms", "mem MiB", "node ms", "node MiB", "ratio"
     );
     let mut misses = Vec::new();
+    let (mut inits, mut ratios) = (Vec::new(), Vec::new());
     for (name, bootstrap) in &functions {
         let size = std::fs::metadata(bootstrap).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
-        let mut times = Vec::new();
-        for _ in 0..RUNS {
-            match init_time(bootstrap, &env).await {
-                Ok(t) => times.push(t.as_secs_f64() * 1000.0),
-                Err(e) => {
-                    println!("{name:<26} failed to start: {e}");
-                    break;
-                }
-            }
-        }
-        if times.is_empty() {
+        let Some(rust) = median_of(name, bootstrap, &[], &env).await else {
             misses.push(name.clone());
             continue;
-        }
-        times.sort_by(f64::total_cmp);
-        let median = times[times.len() / 2];
+        };
+        let clients = twins.get(name.as_str()).cloned().unwrap_or_default();
+        let mut twin_env = env.clone();
+        twin_env.push(("TWIN_CLIENTS".into(), clients.join(",")));
+        let Some(twin) = median_of(name, &node, &[twin_script.as_str()], &twin_env).await else {
+            misses.push(name.clone());
+            continue;
+        };
+        let ratio = twin.0 / rust.0;
         println!(
-            "{name:<26} {size:>9.2} {median:>12.2} {:>10.2} {:>10.2}",
-            times[0],
-            times[times.len() - 1]
+            "{name:<26} {size:>7.2} {:>9.2} {:>8.1} {:>10.1} {:>9.1} {ratio:>6.0}x  {}",
+            rust.0,
+            rust.1,
+            twin.0,
+            twin.1,
+            clients.join(" ")
         );
-        if median > TARGET_INIT_MS || size > TARGET_SIZE_MB {
+        inits.push(rust.0);
+        ratios.push(ratio);
+        if rust.0 > TARGET_INIT_MS || ratio < TARGET_RATIO || size > TARGET_SIZE_MB {
             misses.push(name.clone());
         }
     }
+    inits.sort_by(f64::total_cmp);
+    ratios.sort_by(f64::total_cmp);
+    if let (Some(first), Some(last)) = (inits.first(), inits.last()) {
+        println!(
+            "\n{} functions; Rust init (median of {RUNS}) {first:.2}–{last:.2} ms; Node.js {node_version} twin \
+             {:.0}x–{:.0}x slower",
+            functions.len(),
+            ratios[0],
+            ratios[ratios.len() - 1]
+        );
+    }
     println!(
-        "\n{} functions; targets: median init < {TARGET_INIT_MS} ms, size < {TARGET_SIZE_MB} MB; \
-         over a target: {}",
-        functions.len(),
+        "targets: init <= {TARGET_INIT_MS} ms, >= {TARGET_RATIO}x faster than the twin, size < \
+         {TARGET_SIZE_MB} MB; over a target: {}",
         if misses.is_empty() {
             "none".to_string()
         } else {
             misses.join(", ")
         }
     );
+}
+
+/// The median init time (ms) of `RUNS` starts, and the median peak memory (MiB).
+async fn median_of(
+    name: &str,
+    program: &Path,
+    args: &[&str],
+    env: &[(String, String)],
+) -> Option<(f64, f64)> {
+    let (mut times, mut memory) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        match init_time(program, args, env).await {
+            Ok((t, m)) => {
+                times.push(t.as_secs_f64() * 1000.0);
+                memory.push(m);
+            }
+            Err(e) => {
+                println!("{name:<26} {} failed to start: {e}", program.display());
+                return None;
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    memory.sort_by(f64::total_cmp);
+    Some((times[times.len() / 2], memory[memory.len() / 2]))
+}
+
+/// For each function of the manifest, the AWS SDK clients its Node.js twin builds: those of
+/// the services its permissions name.
+fn twin_clients(manifest: &Path) -> std::collections::BTreeMap<String, Vec<&'static str>> {
+    let manifest: Value = serde_json::from_slice(&std::fs::read(manifest).unwrap()).unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for f in manifest["functions"].as_array().unwrap() {
+        let mut clients = Vec::new();
+        for p in f["permissions"].as_array().unwrap() {
+            let client = match p["resource"].as_str().unwrap_or_default() {
+                "table" => "dynamodb",
+                r if r.ends_with("Secret") || r == "appSecrets" => "secretsmanager",
+                "jobObjects" | "resultObjects" | "cacheObjects" | "cacheBucket" => "s3",
+                "runnerTaskDefinition" | "runnerTasks" => "ecs",
+                "websocketConnections" => "apigatewaymanagement",
+                _ => continue,
+            };
+            if !clients.contains(&client) {
+                clients.push(client);
+            }
+        }
+        out.insert(f["name"].as_str().unwrap().to_string(), clients);
+    }
+    out
 }
