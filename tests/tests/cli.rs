@@ -120,3 +120,48 @@ async fn promote_dry_run_lists_what_would_ship_and_starts_nothing() {
     let v: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
     assert_eq!(v["commits"].as_array().map(Vec::len), Some(2), "{v}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_shows_clears_and_turns_off_an_environments_dependency_cache() {
+    let server = Server::start().await;
+    server.register_sample().await;
+    let deploy = trellis(&server, &["deploy", "sample", "development", "--follow"]).await;
+    let out = text(&deploy);
+    assert_eq!(deploy.status.code(), Some(0), "{out}");
+    assert!(out.contains("==> cache: miss npm-node"), "{out}");
+
+    let shown = trellis(&server, &["cache", "sample", "development"]).await;
+    let out = text(&shown);
+    assert!(shown.status.success(), "{shown:?}");
+    assert!(out.starts_with("dependency cache: on, "), "{out}");
+    assert!(out.contains("npm-node"), "an archive is listed: {out}");
+
+    let cleared = trellis(&server, &["cache", "sample", "development", "--clear"]).await;
+    assert!(cleared.status.success(), "{cleared:?}");
+    assert!(
+        text(&cleared).starts_with("cleared 1 archive(s)"),
+        "{}",
+        text(&cleared)
+    );
+
+    let off = trellis(
+        &server,
+        &[
+            "--json",
+            "configure",
+            "sample",
+            "development",
+            "--cache",
+            "false",
+        ],
+    )
+    .await;
+    let env: serde_json::Value = serde_json::from_slice(&off.stdout).unwrap();
+    assert_eq!(env["dependencyCache"], false, "{env}");
+    let shown = trellis(&server, &["cache", "sample", "development"]).await;
+    assert!(
+        text(&shown).starts_with("dependency cache: off, 0.0 MB"),
+        "{}",
+        text(&shown)
+    );
+}
