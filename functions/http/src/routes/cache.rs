@@ -38,7 +38,7 @@ fn caches(state: &AppState) -> ApiResult<&dyn DependencyCaches> {
 #[utoipa::path(get, path = "/api/apps/{app}/environments/{env}/cache", tag = "environments",
     params(("app" = String, Path), ("env" = String, Path)),
     responses((status = 200, body = CacheView), (status = 404, body = ErrorBody),
-              (status = 503, body = ErrorBody)))]
+              (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)))]
 pub async fn get_cache(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
@@ -65,7 +65,8 @@ pub async fn get_cache(
 #[utoipa::path(delete, path = "/api/apps/{app}/environments/{env}/cache", tag = "environments",
     params(("app" = String, Path), ("env" = String, Path)),
     responses((status = 200, body = ClearedCacheView), (status = 404, body = ErrorBody),
-              (status = 403, body = ErrorBody), (status = 503, body = ErrorBody)))]
+              (status = 403, body = ErrorBody), (status = 422, body = ErrorBody),
+              (status = 503, body = ErrorBody)))]
 pub async fn clear_cache(
     State(state): State<AppState>,
     Extension(actor): Extension<Actor>,
