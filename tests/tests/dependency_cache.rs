@@ -215,3 +215,73 @@ async fn environments_never_share_a_cache_and_clearing_needs_the_deploy_role() {
         .await;
     assert_eq!(status, 404, "{missing}");
 }
+
+/// Real npm: a dependency from a tarball in the repository. The second deployment restores
+/// node_modules for the same lockfile and skips the install, and the deploy still finds the
+/// package.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hit_restores_node_modules_and_skips_the_install() {
+    let server = Server::start().await;
+    server.register_sample().await;
+    let live = server.live().await;
+    live.subscribe(json!({"app": "sample"})).await;
+    let repo = &server.repo.path;
+    let package = server.data_dir.parent().unwrap().join("package");
+    std::fs::create_dir_all(&package).unwrap();
+    std::fs::write(
+        package.join("package.json"),
+        r#"{"name": "greeting", "version": "1.0.0", "main": "index.js"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        package.join("index.js"),
+        "module.exports = 'hello from a cached package';\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(repo.join("vendor")).unwrap();
+    let packed = std::process::Command::new("tar")
+        .arg("czf")
+        .arg(repo.join("vendor/greeting-1.0.0.tgz"))
+        .arg("-C")
+        .arg(package.parent().unwrap())
+        .arg("package")
+        .status()
+        .unwrap();
+    assert!(packed.success());
+    let manifest = repo.join("package.json");
+    let mut pkg: Value = serde_json::from_slice(&std::fs::read(&manifest).unwrap()).unwrap();
+    pkg["dependencies"] = json!({"greeting": "file:vendor/greeting-1.0.0.tgz"});
+    std::fs::write(&manifest, serde_json::to_vec_pretty(&pkg).unwrap()).unwrap();
+    let locked = std::process::Command::new("npm")
+        .args([
+            "install",
+            "--package-lock-only",
+            "--offline",
+            "--no-audit",
+            "--no-fund",
+        ])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    assert!(locked.status.success(), "{locked:?}");
+    server.repo.git(&["add", "-A"]);
+    server
+        .repo
+        .git(&["commit", "-q", "-m", "Depend on a vendored package"]);
+    server
+        .patch(
+            "/api/apps/sample/environments/development",
+            json!({"autoDeploy": false, "testsEnabled": false,
+                   "settings": {"deployCommand": "node -e \"console.log(require('greeting'))\""}}),
+        )
+        .await;
+
+    let (first, log) = deploy(&server, &live).await;
+    assert_eq!(first["cache"]["status"], "miss", "{first}");
+    assert!(said(&log, "==> install: npm ci"), "{log:#?}");
+    let (second, log) = deploy(&server, &live).await;
+    assert_eq!(second["cache"]["status"], "hit", "{second}");
+    assert!(said(&log, "packages and node_modules"), "{log:#?}");
+    assert!(said(&log, "==> install: skipped"), "{log:#?}");
+    assert!(said(&log, "hello from a cached package"), "{log:#?}");
+}

@@ -62,11 +62,14 @@ mod walk;
 use walk::{Tree, walk};
 
 /// Packs `roots` (name, directory; a missing directory is left out) into `out` under `key`.
+/// A `node_modules` that links outside itself (`file:` dependencies, workspace packages) is
+/// left out whole: restored without those links it would not be what the install made.
 pub fn pack(roots: &[(&str, &Path)], key: &str, out: &Path) -> std::io::Result<Counts> {
     let trees: Vec<(&str, &Path, Tree)> = roots
         .iter()
         .filter(|(_, dir)| dir.is_dir())
         .map(|(name, dir)| walk(dir).map(|t| (*name, *dir, t)))
+        .filter(|t| !matches!(t, Ok((MODULES, _, tree)) if tree.outside > 0))
         .collect::<Result<_, _>>()?;
     let counts = Counts {
         files: trees.iter().map(|(_, _, t)| t.files.len() as u64).sum(),

@@ -181,13 +181,13 @@ fn links_a_build_pointed_out_of_its_tree_are_not_saved() {
     let dir = tempfile::tempdir().unwrap();
     let (packages, modules) = sample(dir.path());
     std::os::unix::fs::symlink("/etc/passwd", packages.join("passwd")).unwrap();
-    std::os::unix::fs::symlink("../../outside", modules.join(".bin/out")).unwrap();
+    std::os::unix::fs::symlink("../../outside", packages.join("empty/out")).unwrap();
     let out = dir.path().join("a.tar.gz");
     pack(&[(PACKAGES, &packages), (MODULES, &modules)], "k", &out).unwrap();
     let dest = dir.path().join("d");
     unpack_into(File::open(&out).unwrap(), "k", &dest).unwrap();
     assert!(std::fs::symlink_metadata(dest.join("packages/passwd")).is_err());
-    assert!(std::fs::symlink_metadata(dest.join("modules/.bin/out")).is_err());
+    assert!(std::fs::symlink_metadata(dest.join("packages/empty/out")).is_err());
     assert!(std::fs::symlink_metadata(dest.join("modules/.bin/left-pad")).is_ok());
 }
 
@@ -198,4 +198,22 @@ fn a_link_stays_inside_by_its_words() {
     assert!(!stays_inside(Path::new("x"), Path::new("../y")));
     assert!(!stays_inside(Path::new("a/x"), Path::new("../../y")));
     assert!(!stays_inside(Path::new("a/x"), Path::new("/etc/passwd")));
+}
+
+#[test]
+fn node_modules_linking_outside_itself_is_left_out_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let (packages, modules) = sample(dir.path());
+    // A workspace package or a `file:` dependency: a link into the checkout.
+    std::os::unix::fs::symlink("../packages/shared", modules.join("shared")).unwrap();
+    let out = dir.path().join("a.tar.gz");
+    pack(&[(PACKAGES, &packages), (MODULES, &modules)], "k", &out).unwrap();
+    let dest = dir.path().join("d");
+    let got = unpack_into(File::open(&out).unwrap(), "k", &dest).unwrap();
+    assert!(got.exact);
+    assert!(dest.join("packages/_cacache/index").exists());
+    assert!(
+        !dest.join("modules").exists(),
+        "a partial node_modules is never restored"
+    );
 }

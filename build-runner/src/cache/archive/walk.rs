@@ -12,6 +12,8 @@ pub struct Tree {
     pub files: Vec<(PathBuf, u64)>,
     /// (link, target), both as written.
     pub links: Vec<(PathBuf, PathBuf)>,
+    /// Symlinks left out because they point outside the tree.
+    pub outside: usize,
 }
 
 /// Everything under `root` (relative paths, sorted within each directory).
@@ -33,6 +35,8 @@ pub fn walk(root: &Path) -> std::io::Result<Tree> {
                 let target = std::fs::read_link(entry.path())?;
                 if stays_inside(&path, &target) {
                     tree.links.push((path, target));
+                } else {
+                    tree.outside += 1;
                 }
             }
         }
