@@ -16,12 +16,13 @@ pub mod cache;
 mod checkout;
 pub mod detect;
 mod environment;
+mod local;
 pub mod mask;
 pub mod outputs;
 pub mod site;
 pub mod step;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 use tokio::signal::unix::{SignalKind, signal};
@@ -32,6 +33,7 @@ use trellis_core::model::DeploymentKind;
 use checkout::Failure;
 pub use checkout::git_auth_header;
 use environment::{build_user, give_tree, step_env};
+pub use local::{Args, main_with, parse_args};
 use mask::Masker;
 use step::{StepContext, StepError, say};
 
@@ -39,77 +41,6 @@ pub const EXIT_SUCCEEDED: i32 = 0;
 pub const EXIT_FAILED: i32 = 1;
 pub const EXIT_BAD_JOB: i32 = 2;
 pub const EXIT_CANCELLED: i32 = 143;
-
-pub struct Args {
-    pub job: PathBuf,
-    pub result: PathBuf,
-}
-
-pub fn parse_args(args: &[String]) -> Result<Args, String> {
-    let mut job = None;
-    let mut result = None;
-    let mut it = args.iter();
-    while let Some(a) = it.next() {
-        match a.as_str() {
-            "--job" => job = it.next().map(PathBuf::from),
-            "--result" => result = it.next().map(PathBuf::from),
-            other => return Err(format!("unknown argument {other:?}")),
-        }
-    }
-    match (job, result) {
-        (Some(job), Some(result)) => Ok(Args { job, result }),
-        _ => Err("usage: build-runner --job <job.json> --result <result.json>".into()),
-    }
-}
-
-fn write_result(path: &Path, result: &RunnerResult) {
-    let body = serde_json::to_vec_pretty(result).unwrap_or_default();
-    if let Err(e) = std::fs::write(path, body) {
-        use std::io::Write;
-        let _ = writeln!(
-            std::io::stderr(),
-            "build-runner: cannot write {}: {e}",
-            path.display()
-        );
-    }
-}
-
-/// Reads and deletes the job file: it holds secret values.
-fn take_job(path: &Path) -> Result<RunnerJob, String> {
-    let body = std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    let _ = std::fs::remove_file(path);
-    serde_json::from_slice(&body).map_err(|e| format!("job file is not a valid job: {e}"))
-}
-
-/// Runs the whole deployment; returns the process exit code.
-pub async fn main_with(args: Args) -> i32 {
-    let job = match take_job(&args.job) {
-        Ok(j) => j,
-        Err(e) => {
-            step::emit(&format!("==> deployment failed: {e}"));
-            write_result(
-                &args.result,
-                &RunnerResult {
-                    succeeded: false,
-                    error: Some(e),
-                    outputs: Default::default(),
-                    cache: None,
-                },
-            );
-            return EXIT_BAD_JOB;
-        }
-    };
-    let timeout = std::env::var("TRELLIS_RUNNER_TIMEOUT_SECS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .map(Duration::from_secs)
-        .unwrap_or(Duration::from_secs(
-            u64::from(job.config.timeout_minutes) * 60,
-        ));
-    let (result, code) = deploy(&job, timeout).await;
-    write_result(&args.result, &result);
-    code
-}
 
 /// What went wrong, in one sentence for the deployment's error.
 fn describe(step: &str, e: &StepError, timeout: Duration) -> String {
@@ -197,7 +128,10 @@ async fn run(
     let mut env = step_env(job, &outputs_file);
     // Package managers keep their caches in the workspace (restored and saved below), never
     // in a home directory other environments' builds share.
-    env.extend(cache::key::cache_env(&cache::cache_dir(workspace.path())));
+    env.extend(cache::key::cache_env(
+        &cache::cache_dir(workspace.path()),
+        None,
+    ));
     if job.cache_wanted {
         // What a restored cache holds need not be asked of the registry again.
         env.insert("npm_config_prefer_offline".into(), "true".into());
@@ -266,8 +200,26 @@ async fn run(
         env.get("PATH").map(String::as_str),
     )
     .await;
-    say(&masker, &line);
+    let restored = dependencies.report.status != trellis_core::cache::CacheStatus::Unusable;
+    step::note(
+        &masker,
+        "cache-restore",
+        &line,
+        dependencies.report.restore_ms,
+        restored,
+    );
     *cache = Some(dependencies.report.clone());
+    // The build's steps: the same, with the package manager's own cache settings now that the
+    // checkout says which one it uses.
+    let build_env = {
+        let mut e = env.clone();
+        e.extend(cache::key::cache_env(
+            &cache::cache_dir(workspace.path()),
+            dependencies.manager(),
+        ));
+        e
+    };
+    ctx.env = &build_env;
     if let Some(u) = user {
         if let Err(e) = give_tree(workspace.path(), u) {
             return failed(
@@ -295,8 +247,9 @@ async fn run(
             if let Err(e) = step::run_shell(&mut ctx, "install", &cmd).await {
                 return end("install", e);
             }
-            if let Some(line) = dependencies.save().await {
-                say(&masker, &line);
+            if let Some((line, saved)) = dependencies.save().await {
+                let took = dependencies.report.save_ms;
+                step::note(&masker, "cache-save", &line, took, saved);
             }
             *cache = Some(dependencies.report.clone());
         }
@@ -327,7 +280,13 @@ async fn run(
     }
     if let Some(to) = &publish_to {
         match site::publish(&site_dir, to) {
-            Ok(files) => say(&masker, &format!("==> site: published {files} files")),
+            Ok(files) => step::note(
+                &masker,
+                "site",
+                &format!("published {files} files"),
+                None,
+                true,
+            ),
             Err(e) => return failed(format!("cannot publish the site: {e}"), EXIT_FAILED),
         }
     }

@@ -77,6 +77,18 @@ fn secs(d: Duration) -> String {
     format!("{:.1}s", d.as_secs_f64())
 }
 
+/// Logs work the runner did itself as a step of its own: `==> name: detail`, then its end
+/// (`<== name succeeded in …` or `failed in …`) unless the detail says it was skipped, so the
+/// dashboard's step list never shows it running forever.
+pub fn note(masker: &Masker, name: &str, detail: &str, took_ms: Option<u64>, ok: bool) {
+    say(masker, &format!("==> {name}: {detail}"));
+    if !detail.starts_with("skipped") {
+        let took = secs(Duration::from_millis(took_ms.unwrap_or(0)));
+        let end = if ok { "succeeded" } else { "failed" };
+        say(masker, &format!("<== {name} {end} in {took}"));
+    }
+}
+
 /// Runs `program args...` as the step `name`, logging its start, end and duration.
 pub async fn run(
     ctx: &mut StepContext<'_>,

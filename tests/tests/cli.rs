@@ -128,7 +128,7 @@ async fn the_cli_shows_clears_and_turns_off_an_environments_dependency_cache() {
     let deploy = trellis(&server, &["deploy", "sample", "development", "--follow"]).await;
     let out = text(&deploy);
     assert_eq!(deploy.status.code(), Some(0), "{out}");
-    assert!(out.contains("==> cache: miss npm-node"), "{out}");
+    assert!(out.contains("==> cache-restore: miss npm-node"), "{out}");
 
     let shown = trellis(&server, &["cache", "sample", "development"]).await;
     let out = text(&shown);

@@ -61,17 +61,26 @@ pub fn node_major(path: Option<&str>) -> Option<u32> {
     parse_node_version(&String::from_utf8_lossy(&out.stdout))
 }
 
-/// What tells each package manager to keep its cache in `dir/<manager>` (set for every step;
-/// the cache directory is the workspace's own, never the server user's).
-pub fn cache_env(dir: &Path) -> BTreeMap<String, String> {
+/// What tells the package manager (`None`: npm only, which every Node.js build may call) to
+/// keep its cache in `dir/<manager>`: the workspace's own, never a home directory other
+/// builds share. Only that manager's variables, so no other tool warns of settings it lacks.
+pub fn cache_env(dir: &Path, manager: Option<&str>) -> BTreeMap<String, String> {
     let at = |sub: &str| dir.join(sub).display().to_string();
-    BTreeMap::from([
-        ("npm_config_cache".into(), at("npm")),
-        ("npm_config_store_dir".into(), at("pnpm")),
-        ("YARN_CACHE_FOLDER".into(), at("yarn/cache")),
-        ("YARN_GLOBAL_FOLDER".into(), at("yarn/global")),
-        ("BUN_INSTALL_CACHE_DIR".into(), at("bun")),
-    ])
+    let mut env = BTreeMap::from([("npm_config_cache".to_string(), at("npm"))]);
+    match manager {
+        Some("pnpm") => {
+            env.insert("npm_config_store_dir".into(), at("pnpm"));
+        }
+        Some("yarn") => {
+            env.insert("YARN_CACHE_FOLDER".into(), at("yarn/cache"));
+            env.insert("YARN_GLOBAL_FOLDER".into(), at("yarn/global"));
+        }
+        Some("bun") => {
+            env.insert("BUN_INSTALL_CACHE_DIR".into(), at("bun"));
+        }
+        _ => {}
+    }
+    env
 }
 
 #[cfg(test)]
@@ -114,6 +123,19 @@ mod tests {
         assert_ne!(on_22.as_string(), on_24.as_string());
         assert_eq!(parse_node_version("v22.11.0\n"), Some(22));
         assert_eq!(parse_node_version("22"), None);
+    }
+
+    #[test]
+    fn only_the_projects_package_manager_is_told_where_its_cache_is() {
+        let dir = Path::new("/w/dependency-cache");
+        let npm = cache_env(dir, Some("npm"));
+        assert_eq!(npm.keys().collect::<Vec<_>>(), ["npm_config_cache"]);
+        assert_eq!(npm["npm_config_cache"], "/w/dependency-cache/npm");
+        let pnpm = cache_env(dir, Some("pnpm"));
+        assert_eq!(pnpm["npm_config_store_dir"], "/w/dependency-cache/pnpm");
+        assert!(cache_env(dir, Some("yarn")).contains_key("YARN_CACHE_FOLDER"));
+        assert!(cache_env(dir, Some("bun")).contains_key("BUN_INSTALL_CACHE_DIR"));
+        assert_eq!(cache_env(dir, None).len(), 1);
     }
 
     #[test]

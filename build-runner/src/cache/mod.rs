@@ -79,14 +79,14 @@ impl CacheSession {
     }
 
     /// Restores what the environment saved for this checkout, if anything; returns the
-    /// session and the line the log shows.
+    /// session and what the log says of it (`skipped (…)` when there was nothing to do).
     pub async fn restore(
         job: &RunnerJob,
         checkout: &Path,
         workspace: &Path,
         path_env: Option<&str>,
     ) -> (CacheSession, String) {
-        let off = |status, line: &str| (Self::without(status), format!("==> cache: {line}"));
+        let off = |status, line: &str| (Self::without(status), format!("skipped ({line})"));
         if !job.cache_wanted {
             return off(CacheStatus::Off, "off for this environment");
         }
@@ -111,7 +111,7 @@ impl CacheSession {
         let Some(access) = job.cache.clone() else {
             session.report.status = CacheStatus::Unusable;
             session.report.note = Some("this run was given no cache to use".into());
-            return (session, "==> cache: unavailable for this run".into());
+            return (session, "skipped (no cache was given to this run)".into());
         };
         let started = Instant::now();
         let staging = workspace.join(".dependency-cache-restoring");
@@ -143,7 +143,7 @@ impl CacheSession {
                     "packages"
                 };
                 format!(
-                    "==> cache: hit {key_text} ({what}, {} restored in {})",
+                    "hit {key_text} ({what}, {} restored in {})",
                     megabytes(size),
                     seconds(ms)
                 )
@@ -155,14 +155,14 @@ impl CacheSession {
                     unpacked.key
                 ));
                 format!(
-                    "==> cache: miss {key_text}: the lockfile changed; reusing the packages \
+                    "miss {key_text}: the lockfile changed; reusing the packages \
                      downloaded for {} ({} in {}), installing",
                     unpacked.key,
                     megabytes(unpacked.counts.bytes),
                     seconds(ms)
                 )
             }
-            Ok(None) => format!("==> cache: miss {key_text}: installing from scratch"),
+            Ok(None) => format!("miss {key_text}: installing from scratch"),
             Err(ArchiveError::Unusable(why)) => {
                 for dir in [&session.packages, &session.modules].into_iter().flatten() {
                     let _ = std::fs::remove_dir_all(dir);
@@ -170,9 +170,7 @@ impl CacheSession {
                 session.modules_restored = false;
                 session.report.status = CacheStatus::Unusable;
                 session.report.note = Some(format!("the saved cache was unusable: {why}"));
-                format!(
-                    "==> cache: the saved cache is unusable ({why}): ignored, installing from scratch"
-                )
+                format!("the saved cache is unusable ({why}): ignored, installing from scratch")
             }
         };
         (session, line)
@@ -202,8 +200,14 @@ impl CacheSession {
     }
 
     /// After a clean install: saves the package manager's cache and `node_modules` under this
-    /// run's key. Returns the line the log shows, if there is something to say.
-    pub async fn save(&mut self) -> Option<String> {
+    /// run's key. Returns what the log says of it, when there was something to save.
+    /// The package manager this checkout's lockfile names, once known.
+    pub fn manager(&self) -> Option<&str> {
+        Some(self.manager.as_str()).filter(|m| !m.is_empty())
+    }
+
+    /// `false` with it: the save failed (the build goes on).
+    pub async fn save(&mut self) -> Option<(String, bool)> {
         if !matches!(
             self.report.status,
             CacheStatus::Miss | CacheStatus::Unusable
@@ -220,7 +224,7 @@ impl CacheSession {
         roots.extend(self.modules.clone().map(|m| (MODULES, m)));
         roots.retain(|(_, dir)| dir.is_dir());
         if roots.is_empty() {
-            return Some("==> cache: nothing to save (the install cached nothing)".into());
+            return Some(("skipped (the install cached nothing)".into(), true));
         }
         let started = Instant::now();
         let saved = match access {
@@ -246,15 +250,12 @@ impl CacheSession {
             Ok(size) => {
                 self.report.save_ms = Some(ms);
                 self.report.bytes = Some(size);
-                format!(
-                    "==> cache: saved {key} ({} in {})",
-                    megabytes(size),
-                    seconds(ms)
-                )
+                let line = format!("saved {key} ({} in {})", megabytes(size), seconds(ms));
+                (line, true)
             }
             Err(why) => {
                 self.report.note = Some(format!("not saved: {why}"));
-                format!("==> cache: not saved ({why}); the build goes on")
+                (format!("not saved ({why}); the build goes on"), false)
             }
         })
     }

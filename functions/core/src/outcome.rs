@@ -47,6 +47,7 @@ mod tests {
             succeeded,
             error: error.map(str::to_string),
             outputs: serde_json::Map::from_iter([("url".to_string(), "u".into())]),
+            cache: None,
         })
     }
 

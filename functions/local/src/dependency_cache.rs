@@ -102,7 +102,7 @@ impl DependencyCaches for LocalDependencyCaches {
                 }
             })
             .collect();
-        entries.sort_by(|a, b| b.used_at.cmp(&a.used_at));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.used_at));
         Ok(entries)
     }
 

@@ -12,6 +12,7 @@ fn env(name: &str, protected: bool) -> Environment {
         requires_approval: false,
         preview: None,
         tests_enabled: false,
+        dependency_cache: true,
         state: EnvState::Empty,
         current_deployment: None,
         current_commit: None,
