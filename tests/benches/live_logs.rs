@@ -88,14 +88,7 @@ async fn deploy(server: &Server, live: &mut TimedLive, phase: &str, args: &str) 
             json!({"settings": {"deployCommand": command}}),
         )
         .await;
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    let id = d["id"].as_str().unwrap().to_string();
+    let id = server.start_deploy("development").await;
     let mut seen = Seen::default();
     loop {
         let a = live.next(DEPLOY_TIMEOUT).await;

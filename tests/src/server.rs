@@ -179,6 +179,18 @@ impl Server {
         }
     }
 
+    /// Asks for a deployment of the tracked branch's head to `env` of `sample`; its id.
+    pub async fn start_deploy(&self, env: &str) -> String {
+        let (status, d) = self
+            .post(
+                &format!("/api/apps/sample/environments/{env}/deploy"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(status, 202, "{d}");
+        d["id"].as_str().unwrap().to_string()
+    }
+
     /// Starts a manual development deploy whose deploy step prints `marker` and then hangs,
     /// and waits until the marker arrives: the build is then mid-way. Returns its id.
     pub async fn start_hanging_deploy(&self, live: &Live, marker: &str) -> String {
@@ -187,14 +199,7 @@ impl Server {
             json!({"testsEnabled": false, "settings": {"deployCommand": format!("echo {marker} && sleep 600")}}),
         )
         .await;
-        let (status, d) = self
-            .post(
-                "/api/apps/sample/environments/development/deploy",
-                json!({}),
-            )
-            .await;
-        assert_eq!(status, 202, "{d}");
-        let id = d["id"].as_str().unwrap().to_string();
+        let id = self.start_deploy("development").await;
         live.wait_for(DEPLOY_TIMEOUT, |_| {
             live.log_lines(&id)
                 .iter()

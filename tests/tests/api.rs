@@ -350,17 +350,10 @@ async fn secrets_are_write_only_and_masked_in_logs() {
     assert!(!env.to_string().contains(secret));
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    let id = d["id"].as_str().unwrap();
-    let done = live.finished(id).await;
+    let id = server.start_deploy("development").await;
+    let done = live.finished(&id).await;
     assert_eq!(done["status"], "succeeded", "{done}");
-    let (lines, _) = server.logs(id).await;
+    let (lines, _) = server.logs(&id).await;
     let all: String = lines
         .iter()
         .map(|l| l["text"].as_str().unwrap())
@@ -368,5 +361,5 @@ async fn secrets_are_write_only_and_masked_in_logs() {
         .join("\n");
     assert!(all.contains("key=*** greeting=hello"), "{all}");
     assert!(!all.contains(secret));
-    assert!(!server.deployment(id).await.to_string().contains(secret));
+    assert!(!server.deployment(&id).await.to_string().contains(secret));
 }

@@ -21,14 +21,8 @@ if (existsSync(kept)) {
 "#;
 
 async fn deploy(server: &Server, live: &Live) -> (Value, Vec<String>) {
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    finish(server, live, d["id"].as_str().unwrap()).await
+    let id = server.start_deploy("development").await;
+    finish(server, live, &id).await
 }
 
 async fn finish(server: &Server, live: &Live, id: &str) -> (Value, Vec<String>) {

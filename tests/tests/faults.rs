@@ -19,14 +19,7 @@ async fn a_server_killed_mid_deploy_leaves_no_build_running_and_recovers() {
         .await;
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    let id = d["id"].as_str().unwrap().to_string();
+    let id = server.start_deploy("development").await;
     live.wait_for(DEPLOY_TIMEOUT, |_| {
         live.log_lines(&id)
             .iter()

@@ -21,18 +21,11 @@ async fn deploy_with(server: &Server, command: &str) -> (Value, Vec<String>) {
         .await;
     let live = server.live().await;
     live.subscribe(json!({"app": "sample"})).await;
-    let (status, d) = server
-        .post(
-            "/api/apps/sample/environments/development/deploy",
-            json!({}),
-        )
-        .await;
-    assert_eq!(status, 202, "{d}");
-    let id = d["id"].as_str().unwrap();
-    let done = tokio::time::timeout(DEPLOY_TIMEOUT, live.finished(id))
+    let id = server.start_deploy("development").await;
+    let done = tokio::time::timeout(DEPLOY_TIMEOUT, live.finished(&id))
         .await
         .expect("the deployment ends");
-    let (lines, _) = server.logs(id).await;
+    let (lines, _) = server.logs(&id).await;
     let text = lines
         .iter()
         .map(|l| l["text"].as_str().unwrap_or_default().to_string())
