@@ -138,6 +138,8 @@ async fn main() {
         ("TRELLIS_ECS_SUBNETS", "subnet-1".into()),
         ("TRELLIS_ECS_SECURITY_GROUPS", "".into()),
         ("TRELLIS_JOBS_BUCKET", "trellis-jobs".into()),
+        // Read when a request first needs the GitHub App, never at cold start.
+        ("TRELLIS_GITHUB_APP_SECRET", format!("{prefix}/github-app")),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_string(), v))

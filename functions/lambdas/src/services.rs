@@ -138,7 +138,7 @@ impl Services {
     /// From the Lambda's environment (`AWS_*` as the runtime sets them, `TRELLIS_*` from the
     /// stack).
     pub async fn load(needs: Needs) -> Result<Services, ConfigError> {
-        let config = aws_config::load_from_env().await;
+        let config = crate::clients::aws_config().await;
         Services::from_config(&config, &FunctionConfig::from_env(), needs).await
     }
 
