@@ -28,9 +28,10 @@ enum Key {
 }
 
 enum Deferred {
+    /// Not asked for yet, or the last read failed: the next delivery reads it.
+    Unread,
     Reading(tokio::task::JoinHandle<Result<String, String>>),
     Read(Arc<[u8]>),
-    Failed,
 }
 
 impl WebhookSecret {
@@ -42,12 +43,12 @@ impl WebhookSecret {
         WebhookSecret(Key::Ready(None))
     }
 
-    /// Starts reading the secret now (needs a Tokio runtime); deliveries wait for it.
+    /// Read when the first delivery needs it, not at cold start (a read started then would
+    /// compete with the function's start for the CPU, and build the HTTPS client early).
     pub fn deferred(read: SecretReader) -> Self {
-        let reading = tokio::spawn(read());
         WebhookSecret(Key::Deferred {
             read,
-            state: tokio::sync::Mutex::new(Deferred::Reading(reading)),
+            state: tokio::sync::Mutex::new(Deferred::Unread),
         })
     }
 
@@ -65,13 +66,13 @@ impl WebhookSecret {
         loop {
             match &mut *state {
                 Deferred::Read(key) => return Ok(key.clone()),
-                Deferred::Failed => *state = Deferred::Reading(tokio::spawn(read())),
+                Deferred::Unread => *state = Deferred::Reading(tokio::spawn(read())),
                 Deferred::Reading(task) => {
                     let outcome = task.await.map_err(|e| e.to_string()).and_then(|r| r);
                     match outcome {
                         Ok(value) => *state = Deferred::Read(Arc::from(value.into_bytes())),
                         Err(reason) => {
-                            *state = Deferred::Failed;
+                            *state = Deferred::Unread;
                             tracing::error!(%reason, "the webhook secret cannot be read");
                             // 503: GitHub shows the delivery as failed; it can be redelivered.
                             return Err(ApiError::new(
