@@ -3,7 +3,6 @@
 
 use std::path::Path;
 use std::sync::Arc;
-use std::time::Duration;
 
 use nix::sys::signal::Signal;
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
@@ -16,8 +15,6 @@ use trellis_http::forwarder::{LogForwarder, subscription_payload};
 
 use super::LOG_GROUP;
 
-/// Lines are batched into one subscription payload for at most this long.
-const BATCH_WINDOW: Duration = Duration::from_millis(50);
 const BATCH_MAX_LINES: usize = 500;
 
 pub(super) fn spawn_reader(
@@ -48,7 +45,10 @@ fn now_ms() -> i64 {
     (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
 }
 
-/// Batches lines into subscription payloads, in order, one payload at a time.
+/// Forwards lines as subscription payloads, in order, one payload at a time. A line goes
+/// out as soon as it is read, with whatever else is already waiting (up to 500): a quiet
+/// build's lines are sent at once, and a burst batches itself while the previous payload is
+/// written. (A fixed 50 ms window used to hold every line back for half of it on average.)
 pub(super) async fn forward_lines(
     forwarder: Arc<LogForwarder>,
     stream: String,
@@ -57,15 +57,10 @@ pub(super) async fn forward_lines(
     let mut next_id = 1u64;
     while let Some(first) = rx.recv().await {
         let mut batch = vec![first];
-        let window = tokio::time::sleep(BATCH_WINDOW);
-        tokio::pin!(window);
         while batch.len() < BATCH_MAX_LINES {
-            tokio::select! {
-                line = rx.recv() => match line {
-                    Some(l) => batch.push(l),
-                    None => break,
-                },
-                _ = &mut window => break,
+            match rx.try_recv() {
+                Ok(line) => batch.push(line),
+                Err(_) => break,
             }
         }
         let payload = subscription_payload(LOG_GROUP, &stream, &batch, next_id);
