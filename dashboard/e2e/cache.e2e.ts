@@ -1,15 +1,12 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { TOKEN, TrellisServer, launchBrowser, screenshot } from './harness';
+import { DEPLOYED, TrellisServer, column as columnOf, launchBrowser, screenshot, signInWithToken } from './harness';
 
 // The dependency cache, seen in the dashboard: the sample app's first deployment (its install
 // is `npm ci`) misses and saves, the next of the same commit restores it; development's
 // settings list the archive, and clearing it through the button and its confirmation empties
 // the list.
-
-// A deployment of the sample app takes seconds; the waits are generous for a loaded CI machine.
-const DEPLOYED = { timeout: 90_000 };
 
 let server: TrellisServer;
 let browser: Browser;
@@ -26,7 +23,7 @@ afterAll(async () => {
 });
 
 function column(env: string): Locator {
-  return page.getByRole('listitem', { name: env, exact: true });
+  return columnOf(page, env);
 }
 
 async function openPipeline(): Promise<void> {
@@ -52,10 +49,7 @@ async function deployDevelopment(): Promise<string> {
 
 describe('the dependency cache, in Chromium, against a real Trellis', () => {
   it('misses then hits, and is cleared from the settings page', async () => {
-    await page.goto(server.base);
-    await page.getByLabel('API token').fill(TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    await page.getByRole('heading', { name: 'Apps' }).waitFor();
+    await signInWithToken(page, server.base);
 
     // The first deployment installs from scratch and saves the cache.
     const first = await deployDevelopment();

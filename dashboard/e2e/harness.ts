@@ -5,7 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { type Browser, type Page, chromium } from 'playwright-core';
+import { type Browser, type Locator, type Page, chromium } from 'playwright-core';
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const SCREENSHOTS = join(ROOT, 'dashboard/e2e/screenshots');
@@ -247,4 +247,20 @@ export async function newPage(browser: Browser): Promise<Page> {
 
 export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), fullPage: true });
+}
+
+/** A deployment of the sample app takes seconds; the waits are generous for a loaded CI machine. */
+export const DEPLOYED = { timeout: 90_000 };
+
+/** An environment's column on the pipeline page. */
+export function column(page: Page, env: string): Locator {
+  return page.getByRole('listitem', { name: env, exact: true });
+}
+
+/** Signs in with the admin token and waits for the apps. */
+export async function signInWithToken(page: Page, base: string): Promise<void> {
+  await page.goto(base);
+  await page.getByLabel('API token').fill(TOKEN);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await page.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
 }

@@ -1,10 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { Gate, TOKEN, TrellisServer, launchBrowser, screenshot } from './harness';
-
-// A deployment of the sample app takes seconds; the waits are generous for a loaded CI machine.
-const DEPLOYED = { timeout: 90_000 };
+import { DEPLOYED, Gate, TOKEN, TrellisServer, column as columnOf, launchBrowser, screenshot } from './harness';
 
 let server: TrellisServer;
 let browser: Browser;
@@ -21,7 +18,7 @@ afterAll(async () => {
 });
 
 function column(env: string): Locator {
-  return page.getByRole('listitem', { name: env, exact: true });
+  return columnOf(page, env);
 }
 
 async function waitForState(env: string, state: string): Promise<void> {

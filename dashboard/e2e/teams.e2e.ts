@@ -1,7 +1,7 @@
 import type { Browser, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-import { GithubStandIn, TOKEN, TrellisServer, launchBrowser, newPage, screenshot } from './harness';
+import { GithubStandIn, TrellisServer, launchBrowser, newPage, screenshot, signInWithToken } from './harness';
 
 // A team on one Trellis through GitHub: the admin (with the admin token) connects the GitHub
 // App from the dashboard, people sign in with GitHub, each in a browser of their own, one
@@ -85,10 +85,7 @@ function auditRow(page: Page, action: string, actor: string): Locator {
 
 describe('a team using Trellis through GitHub, in Chromium', () => {
   it('lets the admin connect the GitHub App in a few clicks', async () => {
-    await admin.goto(server.base);
-    await admin.getByLabel('API token').fill(TOKEN);
-    await admin.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await admin.getByRole('heading', { name: 'Apps', level: 1 }).waitFor();
+    await signInWithToken(admin, server.base);
 
     await admin.locator('.topbar').getByRole('link', { name: 'GitHub', exact: true }).click();
     await admin.waitForURL(`${server.base}/settings/github`);
