@@ -12,6 +12,7 @@ import { StatusBadge } from '../../components/StatusBadge';
 import { formatDuration, formatRelative, formatTimestamp, isUrl } from '../../utils/format';
 import { whyNotYourRole } from '../../utils/roles';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
+import { TeardownButton } from './TeardownButton';
 import { useNow } from '../../hooks/useNow';
 import { PromotionPreview } from './PromotionPreview';
 import { whyNoDeploy, whyNoPromote, whyNoTeardown } from './rules';
@@ -154,26 +155,10 @@ export function EnvironmentColumn({ app, env, next }: Props) {
             Promote to {next.name}
           </ActionButton>
         ) : null}
-        <ActionButton
-          className="button button-danger"
-          disabledReason={teardownReason}
-          onClick={() =>
-            ask({
-              title: `Tear down ${env.name} of ${app.name}?`,
-              body: (
-                <p>
-                  This runs the remove command: what <strong>{env.name}</strong> of <strong>{app.name}</strong> has
-                  deployed is deleted from its AWS account.
-                </p>
-              ),
-              label: `Tear down ${env.name}`,
-              danger: true,
-              run: () => api.teardown(app.name, env.name),
-            })
-          }
-        >
-          Tear down
-        </ActionButton>
+        <TeardownButton app={app} env={env} disabledReason={teardownReason} ask={ask}>
+          This runs the remove command: what <strong>{env.name}</strong> of <strong>{app.name}</strong> has deployed is
+          deleted from its AWS account.
+        </TeardownButton>
         <Link className="button button-quiet" to={`/apps/${app.name}/environments/${env.name}`}>
           History
         </Link>

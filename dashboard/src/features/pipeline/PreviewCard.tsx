@@ -9,6 +9,7 @@ import { CommitSummary } from '../../components/CommitSummary';
 import { ErrorMessage } from '../../components/ErrorMessage';
 import { StatusBadge } from '../../components/StatusBadge';
 import { useDeploymentAction } from '../../hooks/useDeploymentAction';
+import { TeardownButton } from './TeardownButton';
 import { whyNotYourRole } from '../../utils/roles';
 import { type PreviewEnvironment, whyNoDeploy, whyNoTeardown } from './rules';
 import { useApproval } from './useApproval';
@@ -73,26 +74,10 @@ export function PreviewCard({ app, env }: { app: App; env: PreviewEnvironment })
         >
           Deploy {pr.headRef} head
         </ActionButton>
-        <ActionButton
-          className="button button-danger"
-          disabledReason={teardownReason}
-          onClick={() =>
-            ask({
-              title: `Tear down ${env.name} of ${app.name}?`,
-              body: (
-                <p>
-                  This runs the remove command: what the preview of pull request #{pr.number} has deployed is deleted
-                  from its AWS account. The preview stays while the pull request is open; its next push deploys it again.
-                </p>
-              ),
-              label: `Tear down ${env.name}`,
-              danger: true,
-              run: () => api.teardown(app.name, env.name),
-            })
-          }
-        >
-          Tear down
-        </ActionButton>
+        <TeardownButton app={app} env={env} disabledReason={teardownReason} ask={ask}>
+          This runs the remove command: what the preview of pull request #{pr.number} has deployed is deleted from
+          its AWS account. The preview stays while the pull request is open; its next push deploys it again.
+        </TeardownButton>
         <Link className="button button-quiet" to={`/apps/${app.name}/environments/${env.name}`}>
           History
         </Link>
