@@ -32,11 +32,7 @@ fn failed<E>(action: &str, e: aws_sdk_s3::error::SdkError<E>) -> CacheError
 where
     E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
 {
-    let reason = match e.as_service_error() {
-        Some(s) => s.code().unwrap_or("service error").to_string(),
-        None => e.to_string(),
-    };
-    CacheError(format!("{action}: {reason}"))
+    CacheError(format!("{action}: {}", crate::jobs::reason(&e)))
 }
 
 impl S3DependencyCaches {

@@ -55,7 +55,8 @@ pub fn result_key(deployment: &str) -> String {
     format!("results/{deployment}.json")
 }
 
-fn reason<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
+/// An S3 error's code, or for a transport error its whole cause chain.
+pub(crate) fn reason<E>(e: &aws_sdk_s3::error::SdkError<E>) -> String
 where
     E: std::error::Error + aws_sdk_s3::error::ProvideErrorMetadata + 'static,
 {
